@@ -1,0 +1,194 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/schemas"
+)
+
+// Agent channels the harness subscribes to: chat events and the agent's state.
+var agentChannels = []string{"/v2/me/chats", "/v2/me/channels"}
+
+// setupAgents logs every agent in, concurrently: they are independent.
+func (rn *run) setupAgents(ctx context.Context) *problem {
+	var wg sync.WaitGroup
+	problems := make([]*problem, len(rn.order))
+	for i, a := range rn.order {
+		if !a.isAgent() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			problems[i] = rn.setupAgent(ctx, a)
+		}()
+	}
+	wg.Wait()
+	for _, p := range problems {
+		if p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// setupAgent: GET /api/v2/me (user, CSRF token, session cookie), start the contact
+// center session, subscribe to notifications, then Ready unless the actor says not.
+func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
+	who := a.name() + " (" + a.account.Username + ")"
+	me, err := rn.send(ctx, a, request{method: http.MethodGet, url: rn.t.BaseURL + "/api/v2/me", auth: authBasic, csrf: true})
+	if err != nil {
+		return harnessError(nil, "setting up %s: target unreachable: %v", who, err)
+	}
+	switch {
+	case me.status == http.StatusUnauthorized:
+		return harnessError(nil, "setting up %s: GET /api/v2/me refused the credentials (HTTP 401); check the target's accounts", who).
+			withDetail(describeResponse(me))
+	case me.status != http.StatusOK:
+		return harnessError(nil, "setting up %s: GET /api/v2/me answered HTTP %d, want 200", who, me.status).
+			withDetail(describeResponse(me))
+	}
+	if err := schemas.Validate("response/me", me.body); err != nil {
+		return failure(nil, "setting up %s: GET /api/v2/me answer %v", who, err).withDetail(describeResponse(me))
+	}
+	user, _ := asObject(me.body)["user"].(map[string]any)
+	a.userID, _ = user["id"].(string)
+	a.userURI, _ = user["uri"].(string)
+
+	a.csrfHeader = me.header.Get("X-CSRF-HEADER")
+	if a.csrfHeader == "" {
+		return harnessError(nil, "setting up %s: GET /api/v2/me sent no X-CSRF-HEADER header, so the harness cannot authorize POST requests", who)
+	}
+	a.csrfToken = me.header.Get(a.csrfHeader)
+	if a.csrfToken == "" {
+		return harnessError(nil, "setting up %s: GET /api/v2/me named CSRF header %q but sent no value for it", who, a.csrfHeader)
+	}
+
+	session := map[string]any{"operationName": "StartContactCenterSession", "channels": []any{"chat"}}
+	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me", body: session, hasBody: true, auth: authBasic, csrf: true})
+	if err != nil {
+		return harnessError(nil, "setting up %s: %v", who, err)
+	}
+	if resp.status == http.StatusForbidden {
+		return harnessError(nil, "setting up %s: StartContactCenterSession was refused (HTTP 403): the CSRF token or session cookie from GET /api/v2/me did not work", who).
+			withDetail(describeResponse(resp))
+	}
+	if !is2xx(resp.status) || !successShape(resp.body, "statusCode") {
+		return harnessError(nil, "setting up %s: StartContactCenterSession failed", who).withDetail(describeResponse(resp))
+	}
+	a.sessionUp = true
+	a.state = "NotReady"
+
+	if p := rn.subscribe(ctx, a, who); p != nil {
+		return p
+	}
+	if !a.spec.Ready {
+		return nil
+	}
+	// Ready doubles as a proof that notifications flow: its channel-state
+	// notification must come back before the scenario starts.
+	a.state = "Ready"
+	if p := rn.agentBarrier(ctx, nil, a); p != nil {
+		p.reason = "setting up " + who + ": " + p.reason
+		return p
+	}
+	a.cursor = a.stream.len()
+	a.origin = a.cursor
+	return nil
+}
+
+// subscribe starts the Bayeux client on the agent's cookie jar and credentials.
+func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
+	a.notify = bayeux.NewClient(rn.t.NotificationsURL(), bayeux.ClientOptions{
+		// Same cookie jar (session), unmetered transport: held connects are not round trips.
+		HTTPClient: &http.Client{Jar: a.client.Jar, Transport: rn.transport},
+		Prepare: func(req *http.Request) {
+			req.SetBasicAuth(a.account.Username, a.account.Password)
+			req.Header.Set(a.csrfHeader, a.csrfToken)
+		},
+	})
+	hctx, cancel := context.WithTimeout(ctx, rn.t.RequestWait())
+	defer cancel()
+	if err := a.notify.Handshake(hctx); err != nil {
+		return harnessError(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
+	}
+	a.pumpDone = make(chan struct{})
+	go rn.pump(a)
+	for _, channel := range agentChannels {
+		if err := a.notify.Subscribe(hctx, channel); err != nil {
+			return failure(nil, "setting up %s: subscribing to %s failed: %v", who, channel, err)
+		}
+	}
+	return nil
+}
+
+// pump moves the agent's notifications into its stream, validating each one.
+func (rn *run) pump(a *actor) {
+	defer close(a.pumpDone)
+	for m := range a.notify.Messages() {
+		at := time.Now()
+		var value any
+		var invalid error
+		if err := json.Unmarshal(m.Data, &value); err != nil {
+			invalid = err
+		} else {
+			invalid = schemas.Validate("notification", value)
+		}
+		a.stream.add(at, m.Channel, value, invalid)
+		rn.logf("%s <- %s %s", a.name(), m.Channel, summarize(value))
+	}
+	a.stream.close(a.notify.Err())
+}
+
+// cleanupAgent leaves the target as the scenario found it: chats still assigned
+// are rejected or completed, the agent goes NotReady, notifications stop. Best
+// effort: problems are logged, never reported.
+func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
+	if a.sessionUp {
+		rn.completeLeftovers(ctx, a)
+		body := map[string]any{"operationName": "NotReady"}
+		if _, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat", body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+			rn.logf("cleanup %s: NotReady: %v", a.name(), err)
+		}
+	}
+	if a.notify != nil {
+		if err := a.notify.Disconnect(ctx); err != nil {
+			rn.logf("cleanup %s: Bayeux disconnect: %v", a.name(), err)
+		}
+		select {
+		case <-a.pumpDone:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// completeLeftovers ends the chats the scenario left with the agent.
+func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
+	resp, err := rn.send(ctx, a, request{method: http.MethodGet, url: rn.t.BaseURL + "/api/v2/me/chats", auth: authBasic, csrf: true})
+	if err != nil || resp.status != http.StatusOK {
+		rn.logf("cleanup %s: cannot list chats: %v", a.name(), err)
+		return
+	}
+	chats, _ := asObject(resp.body)["chats"].([]any)
+	for _, c := range chats {
+		chat, _ := c.(map[string]any)
+		id, _ := chat["id"].(string)
+		state, _ := chat["state"].(string)
+		if id == "" || state == "Completed" {
+			continue
+		}
+		op := "Complete"
+		if state == "Invited" {
+			op = "Reject"
+		}
+		body := map[string]any{"operationName": op}
+		if _, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/chats/" + pathEscape(id), body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+			rn.logf("cleanup %s: %s %s: %v", a.name(), op, id, err)
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// neverCheck is a `never` expectation: no event from seq `from` on may match.
+type neverCheck struct {
+	exp  scenarios.Expectation
+	from int
+	step *scenarios.Step
+}
+
+// onceCheck is an expectation marked once: besides the event it matched, no
+// other event may match it.
+type onceCheck struct {
+	exp     scenarios.Expectation
+	matched int
+	step    *scenarios.Step
+}
+
+func place(exp scenarios.Expectation) string { return fmt.Sprintf("%s:%d", exp.File, exp.Line) }
+
+// deadlineOf is when exp must have been received: its own within, else the step's,
+// else the target's notification timeout, counted from the step's start.
+func (rn *run) deadlineOf(exp scenarios.Expectation, stepWithin time.Duration, start time.Time) time.Time {
+	within := exp.Within
+	if within == 0 {
+		within = stepWithin
+	}
+	if within == 0 {
+		within = rn.t.NotificationWait()
+	}
+	return start.Add(within)
+}
+
+// expectOrdered matches exps one after the other, each a forward search from the
+// actor's cursor; the cursor moves past each match.
+func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) *problem {
+	stepCursor := a.cursor
+	for i, exp := range exps {
+		deadline := rn.deadlineOf(exp, stepWithin, start)
+		found, p := rn.search(ctx, step, a, exp, deadline)
+		if p != nil {
+			return p
+		}
+		if found < 0 {
+			return rn.missing(ctx, step, a, exps[i:], deadline, stepCursor)
+		}
+		if p := rn.accept(step, a, exp, found); p != nil {
+			return p
+		}
+		a.cursor = found + 1
+	}
+	return nil
+}
+
+// search waits until an event at or after the cursor matches exp, and returns its
+// seq, or -1 when the deadline passed.
+func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp scenarios.Expectation, deadline time.Time) (int, *problem) {
+	found, next := -1, a.cursor
+	var evalErr error
+	result := a.stream.waitFor(ctx, deadline, func(events []event) bool {
+		for ; next < len(events); next++ {
+			err := exp.Match.Match(events[next].value, rn.vars)
+			if err == nil {
+				found = next
+				return true
+			}
+			if !isMismatch(err) {
+				evalErr = err
+				return true
+			}
+		}
+		return false
+	})
+	if evalErr != nil {
+		return -1, matchProblem(step, evalErr)
+	}
+	switch result {
+	case waitFound:
+		return found, nil
+	case waitCanceled:
+		return -1, rn.canceled(step, ctx)
+	case waitClosed:
+		_, _, _, err := a.stream.snapshot()
+		if err != nil {
+			return -1, streamEndProblem(step, a, err)
+		}
+	}
+	return -1, nil
+}
+
+// accept records a match: the timeline mark, saves, and a once check.
+func (rn *run) accept(step *scenarios.Step, a *actor, exp scenarios.Expectation, seq int) *problem {
+	events, _, _, _ := a.stream.snapshot()
+	a.matched[seq] = place(exp)
+	if exp.Once {
+		a.onces = append(a.onces, onceCheck{exp: exp, matched: seq, step: step})
+	}
+	return rn.saveFrom(step, events[seq].value, exp.Save, fmt.Sprintf("%s's notification #%d", a.name(), seq+1))
+}
+
+// expectSet matches exps in any order, each to a different event at or after the
+// cursor; the cursor then moves past the last event used.
+func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) *problem {
+	stepCursor := a.cursor
+	deadlines := make([]time.Time, len(exps))
+	last := start
+	for i, exp := range exps {
+		deadlines[i] = rn.deadlineOf(exp, stepWithin, start)
+		if deadlines[i].After(last) {
+			last = deadlines[i]
+		}
+	}
+	assigned := make([]int, len(exps)) // event seq per expectation, -1 = none yet
+	for i := range assigned {
+		assigned[i] = -1
+	}
+	used := map[int]bool{}
+	remaining, next := len(exps), a.cursor
+	var evalErr error
+	result := a.stream.waitFor(ctx, last, func(events []event) bool {
+		for ; next < len(events); next++ {
+			for i, exp := range exps {
+				if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
+					continue
+				}
+				err := exp.Match.Match(events[next].value, rn.vars)
+				if err == nil {
+					assigned[i], used[next] = next, true
+					remaining--
+					break
+				}
+				if !isMismatch(err) {
+					evalErr = err
+					return true
+				}
+			}
+		}
+		return remaining == 0
+	})
+	if evalErr != nil {
+		return matchProblem(step, evalErr)
+	}
+	switch result {
+	case waitCanceled:
+		return rn.canceled(step, ctx)
+	case waitClosed:
+		if _, _, _, err := a.stream.snapshot(); err != nil {
+			return streamEndProblem(step, a, err)
+		}
+	}
+	maxSeq := a.cursor - 1
+	for i, seq := range assigned {
+		if seq < 0 {
+			continue
+		}
+		if p := rn.accept(step, a, exps[i], seq); p != nil {
+			return p
+		}
+		maxSeq = max(maxSeq, seq)
+	}
+	if remaining > 0 {
+		var missing []scenarios.Expectation
+		for i, seq := range assigned {
+			if seq < 0 {
+				missing = append(missing, exps[i])
+			}
+		}
+		return rn.missing(ctx, step, a, missing, last, stepCursor)
+	}
+	a.cursor = maxSeq + 1
+	return nil
+}
+
+// addNevers registers a never step's expectations.
+func (rn *run) addNevers(step *scenarios.Step, a *actor) {
+	for _, exp := range step.Never {
+		from := a.origin
+		if exp.FromHere {
+			from = a.stream.len()
+		}
+		a.nevers = append(a.nevers, neverCheck{exp: exp, from: from, step: step})
+	}
+}
+
+// checkForbidden checks the actor's never and once expectations against
+// everything received so far (call it after a barrier).
+func (rn *run) checkForbidden(step *scenarios.Step, a *actor) *problem {
+	events, _, _, _ := a.stream.snapshot()
+	check := readOnly{rn.vars}
+	for _, n := range a.nevers {
+		for _, e := range events[min(n.from, len(events)):] {
+			err := n.exp.Match.Match(e.value, check)
+			if err == nil {
+				return rn.forbidden(step, a, n.step, fmt.Sprintf("%s received #%d, which matches never (%s) %s",
+					a.name(), e.seq+1, place(n.exp), n.exp.Match.String()), events, map[int]string{e.seq: "FORBIDDEN by never " + place(n.exp)})
+			}
+			if !isMismatch(err) {
+				return matchProblem(n.step, err)
+			}
+		}
+	}
+	for _, o := range a.onces {
+		marks := map[int]string{}
+		for _, e := range events[min(a.origin, len(events)):] {
+			if e.seq == o.matched {
+				continue
+			}
+			err := o.exp.Match.Match(e.value, check)
+			if err == nil {
+				marks[e.seq] = "SECOND MATCH of once " + place(o.exp)
+			} else if !isMismatch(err) {
+				return matchProblem(o.step, err)
+			}
+		}
+		if len(marks) > 0 {
+			marks[o.matched] = "matched once " + place(o.exp)
+			return rn.forbidden(step, a, o.step, fmt.Sprintf("%s received %d more notification(s) matching once (%s) %s",
+				a.name(), len(marks)-1, place(o.exp), o.exp.Match.String()), events, marks)
+		}
+	}
+	return nil
+}
+
+// forbidden builds the failure for a never/once violation, reported at the step
+// that declared it.
+func (rn *run) forbidden(at *scenarios.Step, a *actor, declared *scenarios.Step, reason string, events []event, marks map[int]string) *problem {
+	tl := rn.buildTimeline(a, events, marks)
+	p := failure(declared, "%s", reason).withDetail(renderTimeline(tl))
+	if at != nil && declared != nil && at != declared {
+		p.detail = "checked at " + at.Where() + "\n" + p.detail
+	}
+	return p
+}
+
+// checkStreams reports schema violations and early ends of any actor's stream
+// since the last check; step is the step that just ran (nil at the end).
+func (rn *run) checkStreams(step *scenarios.Step) *problem {
+	for _, a := range rn.order {
+		events, _, closed, err := a.stream.snapshot()
+		for ; a.checked < len(events); a.checked++ {
+			e := events[a.checked]
+			if e.invalid != nil {
+				return failure(step, "%s received an invalid %s #%d (%s): %v", a.name(), kindOfEvent(a), e.seq+1, e.channel, e.invalid).
+					withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
+			}
+		}
+		if closed && err != nil && !a.reportedEnd {
+			a.reportedEnd = true
+			return streamEndProblem(step, a, err)
+		}
+	}
+	return nil
+}
+
+func kindOfEvent(a *actor) string {
+	if a.isAgent() {
+		return "notification"
+	}
+	return "transcript message"
+}

@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// embedded starts the reference server for one test.
+func embedded(t *testing.T, cfg refserver.Config) *target.Target {
+	t.Helper()
+	tg, stop, err := target.StartEmbedded(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("StartEmbedded: %v", err)
+	}
+	t.Cleanup(stop)
+	return tg
+}
+
+// loadScenario loads one inline scenario; the catalogue's fragments are available.
+func loadScenario(t *testing.T, text string) *scenarios.Scenario {
+	t.Helper()
+	fsys := fstest.MapFS{"test.yaml": &fstest.MapFile{Data: []byte(strings.TrimLeft(text, "\n"))}}
+	for _, name := range []string{"chat-in-progress", "agent-ready"} {
+		data, err := fs.ReadFile(scenarios.Catalogue, "catalogue/fragments/"+name+".yaml")
+		if err != nil {
+			t.Fatalf("reading fragment %s: %v", name, err)
+		}
+		fsys["fragments/"+name+".yaml"] = &fstest.MapFile{Data: data}
+	}
+	scs, err := scenarios.Load(fsys)
+	if err != nil {
+		t.Fatalf("loading the test scenario: %v", err)
+	}
+	if len(scs) != 1 {
+		t.Fatalf("loaded %d scenarios, want 1", len(scs))
+	}
+	return scs[0]
+}
+
+// logTo returns a writer for the run's trace: the test log when -v is set.
+func logTo(t *testing.T) io.Writer {
+	if os.Getenv("RUNNER_TRACE") != "" {
+		return os.Stderr
+	}
+	return nil
+}
+
+func play(t *testing.T, tg *target.Target, sc *scenarios.Scenario) Result {
+	t.Helper()
+	r := &Runner{Target: tg, Log: logTo(t)}
+	return r.Run(context.Background(), sc)
+}

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// missing reports expectations that were not met by their deadline. It first runs
+// a barrier, so whatever the target sent by now is in the stream, then classifies
+// each event: matched, unexpected (in the step's window, fits nothing), out of
+// order (fits a missing expectation but came before the cursor), or late (fits
+// one, after the deadline).
+func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, deadline time.Time, stepCursor int) *problem {
+	_, _, closed, _ := a.stream.snapshot()
+	if !closed {
+		if p := rn.barrier(ctx, step, a); p != nil {
+			rn.logf("barrier after a missed expectation: %s", p.reason)
+		}
+	}
+	events, _, closed, _ := a.stream.snapshot()
+	check := readOnly{rn.vars}
+
+	marks := map[int]string{}
+	var entries []missingEntry
+	late, outOfOrder := 0, 0
+	for _, exp := range exps {
+		entry := missingEntry{place: place(exp), matcher: exp.Match.String()}
+		for _, e := range events[min(a.origin, len(events)):] {
+			if a.matched[e.seq] != "" || marks[e.seq] != "" {
+				continue
+			}
+			if exp.Match.Match(e.value, check) != nil {
+				continue
+			}
+			switch {
+			case e.seq < a.cursor:
+				marks[e.seq] = "out of order: fits " + place(exp) + " but came before the previous match"
+				entry.note = fmt.Sprintf("received out of order as #%d", e.seq+1)
+				outOfOrder++
+			case e.at.After(deadline):
+				marks[e.seq] = fmt.Sprintf("late: fits %s, %s after the deadline", place(exp), e.at.Sub(deadline).Round(time.Millisecond))
+				entry.note = fmt.Sprintf("arrived late as #%d", e.seq+1)
+				late++
+			default:
+				continue
+			}
+			break
+		}
+		if entry.note == "" {
+			entry.closest = closestCandidate(exp.Match, events, a.cursor, deadline, check)
+		}
+		entries = append(entries, entry)
+	}
+	for _, e := range events {
+		if e.seq < max(stepCursor, a.origin) || a.matched[e.seq] != "" || marks[e.seq] != "" {
+			continue
+		}
+		if e.at.After(deadline) {
+			marks[e.seq] = "after the deadline"
+		} else {
+			marks[e.seq] = "unexpected"
+		}
+	}
+
+	tl := rn.buildTimeline(a, events, marks)
+	tl.deadline = deadline.Sub(rn.start)
+	tl.missing = entries
+
+	what := "notification"
+	if !a.isAgent() {
+		what = "transcript message"
+	}
+	first := exps[0]
+	var reason string
+	switch {
+	case closed && late == 0 && outOfOrder == 0:
+		reason = fmt.Sprintf("%s's %s ended before the expected %s (%s) %s arrived", a.name(), a.streamName(), what, place(first), first.Match.String())
+	case late > 0 && late+outOfOrder == len(exps):
+		reason = fmt.Sprintf("%s: expected %s (%s) %s arrived after its deadline", a.name(), what, place(first), first.Match.String())
+	case outOfOrder > 0 && late+outOfOrder == len(exps):
+		reason = fmt.Sprintf("%s: expected %s (%s) %s arrived out of order", a.name(), what, place(first), first.Match.String())
+	default:
+		reason = fmt.Sprintf("%s: expected %s (%s) %s not received by its deadline (+%s)", a.name(), what, place(first), first.Match.String(),
+			formatOffset(deadline.Sub(rn.start)))
+	}
+	if len(exps) > 1 {
+		reason += fmt.Sprintf(" (and %d more missing)", len(exps)-1)
+	}
+	return failure(step, "%s", reason).withDetail(renderTimeline(tl))
+}
+
+// closestCandidate finds the event that came nearest to matching m among those
+// from the cursor on that arrived in time (else any): the one whose mismatch lies
+// deepest in the document, a wrong value ranking above an absent one; the
+// earliest on a tie.
+func closestCandidate(m match.Matcher, events []event, cursor int, deadline time.Time, vars match.Vars) string {
+	pick := func(inTime bool) string {
+		best, bestScore := "", -1
+		for _, e := range events[min(cursor, len(events)):] {
+			if inTime && e.at.After(deadline) {
+				continue
+			}
+			err := m.Match(e.value, vars)
+			var mm *match.Mismatch
+			if err == nil || !errors.As(err, &mm) {
+				continue
+			}
+			score := 2 * strings.Count(mm.Pointer, "/")
+			if !strings.Contains(mm.Reason, "missing") && !strings.Contains(mm.Reason, "absent") {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore = fmt.Sprintf("#%d: %s", e.seq+1, err), score
+			}
+		}
+		return best
+	}
+	if c := pick(true); c != "" {
+		return c
+	}
+	return pick(false)
+}

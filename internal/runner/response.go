@@ -1,0 +1,214 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/schemas"
+)
+
+// checkResponse checks an answer against the step's `expect` (or, without one, a
+// 2xx status and, for an op, its documented success shape), then against the
+// op's JSON Schema. op is nil for a raw request the registry does not know.
+func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *scenarios.Op) *problem {
+	if expect == nil {
+		if !is2xx(resp.status) {
+			return failure(step, "expected a 2xx answer, got HTTP %d", resp.status).
+				withDetail("expected: HTTP 2xx\nreceived: " + describeResponse(resp))
+		}
+		if op != nil && !successShape(resp.body, op.Shape) {
+			return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), abbreviate(string(resp.raw), 200)).
+				withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
+		}
+	} else if p := rn.checkExpect(step, resp, expect); p != nil {
+		return p
+	}
+	if op == nil || len(resp.raw) == 0 {
+		return nil
+	}
+	if resp.decodeErr != nil {
+		return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
+	}
+	schema := answerSchema(*op, resp)
+	if err := schemas.Validate(schema, resp.body); err != nil {
+		return failure(step, "the answer %v", err).withDetail("received: " + describeResponse(resp))
+	}
+	return nil
+}
+
+// answerSchema is the op's response schema for a success, and the failure shape's
+// schema otherwise (a failure answer carries only the code and the message).
+func answerSchema(op scenarios.Op, resp *response) string {
+	switch {
+	case is2xx(resp.status) && op.ResponseSchema != "":
+		return op.ResponseSchema
+	case op.Shape == scenarios.ShapeStatus:
+		return "response/status"
+	default:
+		return "response/status-code"
+	}
+}
+
+// checkExpect applies an explicit `expect` block.
+func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect) *problem {
+	place := fmt.Sprintf("%s:%d", expect.File, expect.Line)
+	if expect.Status != nil {
+		if err := expect.Status.Match(resp.status, rn.vars); err != nil {
+			if !isMismatch(err) {
+				return matchProblem(step, err)
+			}
+			return failure(step, "HTTP status: %v", err).
+				withDetail(fmt.Sprintf("expected (%s): status %s\nreceived: %s", place, expect.Status.String(), describeResponse(resp)))
+		}
+	}
+	names := make([]string, 0, len(expect.Headers))
+	for name := range expect.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		m := expect.Headers[name]
+		var actual any
+		if values := resp.header.Values(name); len(values) > 0 {
+			actual = values[0]
+		}
+		if err := m.Match(actual, rn.vars); err != nil {
+			if !isMismatch(err) {
+				return matchProblem(step, err)
+			}
+			return failure(step, "header %s: %v", name, err).
+				withDetail(fmt.Sprintf("expected (%s): header %s %s\nreceived: %q", place, name, m.String(), resp.header.Get(name)))
+		}
+	}
+	if expect.Body != nil {
+		if resp.decodeErr != nil {
+			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
+		}
+		if err := expect.Body.Match(resp.body, rn.vars); err != nil {
+			if !isMismatch(err) {
+				return matchProblem(step, err)
+			}
+			return failure(step, "response body: %v", err).
+				withDetail(fmt.Sprintf("expected (%s): body %s\nreceived: %s", place, expect.Body.String(), describeResponse(resp)))
+		}
+	}
+	return nil
+}
+
+// saveFrom stores values found at JSON pointers of doc; a missing one is the
+// target's fault (it left out what the scenario relies on).
+func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, what string) *problem {
+	names := make([]string, 0, len(save))
+	for name := range save {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ptr := save[name]
+		v, ok := lookupPointer(doc, ptr)
+		if !ok {
+			return failure(step, "cannot save %s: %s has nothing at %s", name, what, normalizePointer(ptr)).
+				withDetail("received: " + abbreviate(compactJSON(doc), 2000))
+		}
+		rn.vars.Set(name, v)
+	}
+	return nil
+}
+
+func is2xx(status int) bool { return status >= 200 && status < 300 }
+
+// successShape reports whether body is the success answer of a shape.
+func successShape(body any, shape string) bool {
+	obj := asObject(body)
+	if shape == scenarios.ShapeStatus {
+		return obj["status"] == "ok"
+	}
+	code, ok := obj["statusCode"].(float64)
+	return ok && code == 0
+}
+
+func successText(shape string) string {
+	if shape == scenarios.ShapeStatus {
+		return `{"status":"ok"}`
+	}
+	return `{"statusCode":0}`
+}
+
+// asObject returns v as a JSON object, or an empty one.
+func asObject(v any) map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}
+
+// normalizePointer accepts "/a/b" and the "$.a.b" form some people write.
+func normalizePointer(ptr string) string {
+	if rest, ok := strings.CutPrefix(ptr, "$"); ok {
+		return strings.ReplaceAll(rest, ".", "/")
+	}
+	return ptr
+}
+
+// lookupPointer resolves a JSON pointer in decoded JSON.
+func lookupPointer(doc any, ptr string) (any, bool) {
+	ptr = normalizePointer(ptr)
+	if ptr == "" {
+		return doc, true
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		ptr = "/" + ptr
+	}
+	cur := doc
+	for _, token := range strings.Split(ptr[1:], "/") {
+		token = strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")
+		switch v := cur.(type) {
+		case map[string]any:
+			next, ok := v[token]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case []any:
+			i, err := strconv.Atoi(token)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// stringify renders a value inside a URL or header: strings as they are, integral
+// numbers without exponent, the rest as JSON.
+func stringify(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		if x == float64(int64(x)) {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case nil:
+		return ""
+	}
+	return compactJSON(v)
+}
+
+func compactJSON(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}

@@ -1,0 +1,261 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Runner plays scenarios against one target. It is safe to call Run from several
+// goroutines only if each uses its own Accounts share (accounts are not locked).
+type Runner struct {
+	Target *target.Target
+	// Accounts is this process's share of Target.Accounts (see Target.Partition);
+	// nil = all of them.
+	Accounts []target.Account
+	// Log receives a verbose trace (requests, notifications, waits); nil = quiet.
+	Log io.Writer
+}
+
+// run is the state of one scenario run.
+type run struct {
+	r     *Runner
+	t     *target.Target
+	sc    *scenarios.Scenario
+	start time.Time
+
+	meter     *meter
+	transport *http.Transport // the unmetered base, also used by Bayeux connects
+
+	actors map[string]*actor
+	order  []*actor
+	vars   *vars
+
+	logMu sync.Mutex
+}
+
+// Run plays sc and reports its outcome. It never panics on a bad scenario or a
+// misbehaving target; those become error and fail outcomes.
+func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
+	res = Result{Scenario: sc}
+	start := time.Now()
+	if sc == nil {
+		res.Outcome, res.Reason = OutcomeError, "no scenario"
+		return res
+	}
+	if r.Target == nil {
+		res.Outcome, res.Reason = OutcomeError, "runner has no target"
+		return res
+	}
+	if missing := r.Target.MissingFeatures(sc.Requires); len(missing) > 0 {
+		res.Outcome = OutcomeSkip
+		res.Reason = fmt.Sprintf("target %q does not declare feature %s", r.Target.Name, strings.Join(missing, ", "))
+		return res
+	}
+	if missing := r.Target.MissingFeatures(opFeatures(sc)); len(missing) > 0 {
+		res.Outcome = OutcomeSkip
+		res.Reason = fmt.Sprintf("target %q does not declare feature %s (used by an operation of the scenario)", r.Target.Name, strings.Join(missing, ", "))
+		return res
+	}
+
+	rn := r.newRun(sc, start)
+	defer rn.transport.CloseIdleConnections()
+	if sc.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, sc.Timeout)
+		defer cancel()
+	}
+	p := rn.play(ctx)
+	rn.cleanup()
+
+	res.Outcome = OutcomePass
+	if p != nil {
+		res.Outcome, res.Reason, res.Step, res.Detail = p.outcome, p.reason, p.step, p.detail
+	}
+	res.Duration = time.Since(start)
+	res.RoundTrip, res.Requests = rn.meter.totals()
+	rn.logf("%s: %s %s", sc.Name, res.Outcome, res.Reason)
+	return res
+}
+
+// opFeatures lists the features of the operations a scenario calls (already part
+// of a loaded scenario's Requires; checked again for hand-built scenarios).
+func opFeatures(sc *scenarios.Scenario) []string {
+	var features []string
+	for _, step := range sc.Steps {
+		if step.Op != nil && step.Op.Op.Feature != "" {
+			features = append(features, step.Op.Op.Feature)
+		}
+	}
+	return features
+}
+
+func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	rn := &run{
+		r: r, t: r.Target, sc: sc, start: start,
+		meter:     &meter{base: base},
+		transport: base,
+		actors:    map[string]*actor{},
+	}
+	rn.vars = newVars(rn)
+	for _, spec := range sc.Actors {
+		jar, _ := cookiejar.New(nil) // never fails without a public suffix list
+		a := &actor{
+			spec:       spec,
+			stream:     newStream(),
+			matched:    map[int]string{},
+			client:     &http.Client{Jar: jar, Transport: rn.meter},
+			bareClient: &http.Client{Transport: rn.meter},
+		}
+		rn.actors[spec.Name] = a
+		rn.order = append(rn.order, a)
+	}
+	return rn
+}
+
+// play sets the actors up, runs every step, then checks what must hold at the end.
+func (rn *run) play(ctx context.Context) *problem {
+	if p := rn.assignAccounts(); p != nil {
+		return p
+	}
+	if p := rn.setupAgents(ctx); p != nil {
+		return p
+	}
+	for i := range rn.sc.Steps {
+		step := &rn.sc.Steps[i]
+		if err := ctx.Err(); err != nil {
+			return rn.canceled(step, ctx)
+		}
+		if p := rn.step(ctx, step); p != nil {
+			return p
+		}
+		if p := rn.checkStreams(step); p != nil {
+			return p
+		}
+	}
+	return rn.finish(ctx)
+}
+
+// finish proves delivery settled for every actor with never/once expectations
+// and checks them one last time.
+func (rn *run) finish(ctx context.Context) *problem {
+	for _, a := range rn.order {
+		if !a.hasChecks() {
+			continue
+		}
+		if p := rn.barrier(ctx, nil, a); p != nil {
+			p.reason = "end of scenario: " + p.reason
+			return p
+		}
+		if p := rn.checkForbidden(nil, a); p != nil {
+			return p
+		}
+	}
+	return rn.checkStreams(nil)
+}
+
+func (rn *run) canceled(step *scenarios.Step, ctx context.Context) *problem {
+	if ctx.Err() == context.DeadlineExceeded && rn.sc.Timeout > 0 {
+		return harnessError(step, "scenario timeout %s exceeded", rn.sc.Timeout)
+	}
+	return harnessError(step, "run canceled: %v", ctx.Err())
+}
+
+// step runs one step.
+func (rn *run) step(ctx context.Context, step *scenarios.Step) *problem {
+	a, ok := rn.actors[step.Actor]
+	if !ok {
+		return harnessError(step, "step names actor %q, which the scenario does not declare", step.Actor)
+	}
+	start := time.Now()
+	rn.logf("step %d (%s) at %s:%d", step.Index, step.Label(), step.File, step.Line)
+	switch {
+	case step.Op != nil:
+		return rn.opStep(ctx, step, a, start)
+	case step.HTTP != nil:
+		return rn.httpStep(ctx, step, a)
+	case len(step.Await) > 0:
+		return rn.expectOrdered(ctx, step, a, step.Await, step.Within, start)
+	case len(step.Unordered) > 0:
+		return rn.expectSet(ctx, step, a, step.Unordered, step.Within, start)
+	case len(step.Never) > 0:
+		rn.addNevers(step, a)
+		return nil
+	case step.Barrier:
+		if p := rn.barrier(ctx, step, a); p != nil {
+			return p
+		}
+		return rn.checkForbidden(step, a)
+	}
+	return harnessError(step, "empty step: it has no op, http, await, unordered, never or barrier")
+}
+
+// assignAccounts gives each agent actor a distinct account of the share.
+func (rn *run) assignAccounts() *problem {
+	share := rn.r.Accounts
+	if share == nil {
+		share = rn.t.Accounts
+	}
+	var agents []*actor
+	for _, a := range rn.order {
+		if a.isAgent() {
+			agents = append(agents, a)
+		}
+	}
+	if len(agents) > len(share) {
+		return harnessError(nil, "%v", target.ShareTooSmall(len(agents), share))
+	}
+	for i, a := range agents {
+		a.account = share[i]
+	}
+	return nil
+}
+
+// logf writes one trace line, with the time since the run started.
+func (rn *run) logf(format string, args ...any) {
+	if rn.r.Log == nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	rn.logMu.Lock()
+	defer rn.logMu.Unlock()
+	fmt.Fprintf(rn.r.Log, "%9s  %s\n", "+"+formatOffset(time.Since(rn.start)), line)
+}
+
+// formatOffset renders a duration since the run's start as seconds with ms.
+func formatOffset(d time.Duration) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
+
+// cleanup releases what the run holds on the target, customers first (an open
+// customer chat could be routed to an agent of a later scenario). It uses its own
+// deadline: the run's context may already be done.
+func (rn *run) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), rn.t.RequestWait())
+	defer cancel()
+	for _, a := range rn.order {
+		if !a.isAgent() {
+			rn.cleanupCustomer(ctx, a)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, a := range rn.order {
+		if a.isAgent() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rn.cleanupAgent(ctx, a)
+			}()
+		}
+	}
+	wg.Wait()
+}

@@ -1,0 +1,182 @@
+package runner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// timeline is what an actor received, aligned with what was expected: the body of
+// a notification failure report.
+type timeline struct {
+	actor    string
+	kind     string        // "notifications" or "transcript"
+	deadline time.Duration // since the scenario's start; 0 = no deadline line
+	entries  []timelineEntry
+	missing  []missingEntry
+}
+
+type timelineEntry struct {
+	seq     int           // 0-based position in the stream
+	at      time.Duration // arrival since the scenario's start
+	summary string
+	mark    string // matched FILE:LINE / unexpected / out of order / late ...; "" = nothing to say
+}
+
+type missingEntry struct {
+	place   string // FILE:LINE of the expectation
+	matcher string // Matcher.String()
+	closest string // "#3: /chat/state: expected ..."; "" = nothing received to compare
+	note    string // e.g. "arrived late as #5"
+}
+
+// summaryWidth caps the summary column so marks stay aligned on long summaries.
+const summaryWidth = 64
+
+// renderTimeline renders tl as aligned text:
+//
+//	alice's notifications (seconds since the scenario started):
+//	  #1  +0.012s  ChannelStateChangeMessageV2 chat=Ready
+//	  #2  +0.310s  ChatStateChangeMessage StatusChange Invited 000A   matched consult.yaml:12
+//	  ---------    deadline +5.310s
+//	  #3  +5.402s  MessageLogUpdated NewMessages [Text/All]           late: fits consult.yaml:14
+//	missing:
+//	  consult.yaml:14  {notificationType: ParticipantsUpdated}
+//	      closest: #2: /notificationType: expected "ParticipantsUpdated", got "StatusChange"
+func renderTimeline(tl timeline) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s's %s (seconds since the scenario started):\n", tl.actor, tl.kind)
+	if len(tl.entries) == 0 {
+		b.WriteString("  (nothing received)\n")
+	}
+	width := 0
+	for _, e := range tl.entries {
+		width = max(width, min(len([]rune(e.summary)), summaryWidth))
+	}
+	deadlineShown := tl.deadline == 0
+	for _, e := range tl.entries {
+		if !deadlineShown && e.at > tl.deadline {
+			fmt.Fprintf(&b, "  %-4s %9s  deadline\n", "----", "+"+formatOffset(tl.deadline))
+			deadlineShown = true
+		}
+		summary := clip(e.summary, summaryWidth)
+		line := fmt.Sprintf("  %-4s %9s  %s", fmt.Sprintf("#%d", e.seq+1), "+"+formatOffset(e.at), summary)
+		if e.mark != "" {
+			line += strings.Repeat(" ", width-len([]rune(summary))) + "   " + e.mark
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	if !deadlineShown {
+		fmt.Fprintf(&b, "  %-4s %9s  deadline\n", "----", "+"+formatOffset(tl.deadline))
+	}
+	if len(tl.missing) > 0 {
+		b.WriteString("missing:\n")
+		for _, m := range tl.missing {
+			fmt.Fprintf(&b, "  %s  %s\n", m.place, m.matcher)
+			if m.note != "" {
+				fmt.Fprintf(&b, "      %s\n", m.note)
+			}
+			if m.closest != "" {
+				fmt.Fprintf(&b, "      closest: %s\n", m.closest)
+			} else if m.note == "" {
+				b.WriteString("      nothing received to compare with\n")
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func clip(s string, limit int) string {
+	r := []rune(s)
+	if len(r) <= limit {
+		return s
+	}
+	return string(r[:limit-3]) + "..."
+}
+
+// summarize renders a notification or transcript message in one short line:
+// what kind it is and the fields people look for first.
+func summarize(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return clip(compactJSON(v), summaryWidth)
+	}
+	var parts []string
+	add := func(s string) {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	str := func(x any) string { s, _ := x.(string); return s }
+	if mt := str(m["messageType"]); mt != "" {
+		add(mt)
+		add(str(m["notificationType"]))
+		if chat := asObject(m["chat"]); len(chat) > 0 {
+			add(str(chat["state"]))
+		}
+		for _, c := range asSlice(m["channels"]) {
+			ch := asObject(c)
+			add(str(ch["channel"]) + "=" + str(asObject(ch["userState"])["state"]))
+		}
+		if msgs := asSlice(m["messages"]); len(msgs) > 0 {
+			var kinds []string
+			for _, x := range msgs {
+				msg := asObject(x)
+				kinds = append(kinds, str(msg["type"])+"/"+str(msg["visibility"]))
+			}
+			add("[" + strings.Join(kinds, " ") + "]")
+		}
+		if ref, ok := m["referenceId"]; ok {
+			add("ref=" + stringify(ref))
+		}
+		if e := str(m["errorMessage"]); e != "" {
+			add(fmt.Sprintf("error=%q", e))
+		}
+		return strings.Join(parts, " ")
+	}
+	// A transcript message.
+	if idx, ok := m["index"]; ok {
+		add("index=" + stringify(idx))
+	}
+	add(str(m["type"]))
+	from := asObject(m["from"])
+	if len(from) > 0 {
+		add("from=" + str(from["type"]) + ":" + str(from["nickname"]))
+	}
+	add(str(m["visibility"]))
+	if text := str(m["text"]); text != "" {
+		add(fmt.Sprintf("%q", clip(text, 24)))
+	}
+	if len(parts) == 0 {
+		return clip(compactJSON(v), summaryWidth)
+	}
+	return strings.Join(parts, " ")
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+// buildTimeline lists the actor's events with marks: the matches recorded so far,
+// overridden by the marks given.
+func (rn *run) buildTimeline(a *actor, events []event, marks map[int]string) timeline {
+	tl := timeline{actor: a.name(), kind: "notifications"}
+	if !a.isAgent() {
+		tl.kind = "transcript"
+	}
+	for _, e := range events {
+		mark := marks[e.seq]
+		switch {
+		case mark != "":
+		case a.matched[e.seq] != "":
+			mark = "matched " + a.matched[e.seq]
+		case e.seq < a.origin:
+			mark = "(before setup ended)"
+		}
+		tl.entries = append(tl.entries, timelineEntry{seq: e.seq, at: e.at.Sub(rn.start), summary: summarize(e.value), mark: mark})
+	}
+	sort.Slice(tl.entries, func(i, j int) bool { return tl.entries[i].seq < tl.entries[j].seq })
+	return tl
+}

@@ -1,0 +1,36 @@
+package target
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gwsconform/gwsconform/internal/refserver"
+)
+
+// StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
+// for it that declares every feature, with the server's users as accounts and its
+// queues. stop shuts the server down; call it once the run is over.
+func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), error) {
+	running, err := refserver.Listen(ctx, "127.0.0.1:0", cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the embedded reference server: %w", err)
+	}
+	t := Default()
+	t.Name = "embedded reference server"
+	t.BaseURL = running.URL
+	t.ContactCenterID = cfg.ContactCenterID
+	users := cfg.Users
+	if users == nil {
+		users = refserver.DefaultUsers()
+	}
+	t.Accounts = make([]Account, len(users))
+	for i, u := range users {
+		t.Accounts[i] = Account{Username: u.Username, Password: u.Password}
+	}
+	if cfg.Queues != nil {
+		t.Queues = append([]string(nil), cfg.Queues...)
+	}
+	t.fillZeroes()
+	stop := func() { _ = running.Close() }
+	return t, stop, nil
+}

@@ -1,0 +1,247 @@
+// Package target describes the server under test: where it is, which accounts and
+// queues the harness may use, which optional features it declares, and how long to
+// wait for it. A target comes from defaults, then a YAML file, then GWSCONFORM_*
+// environment variables, then command-line flags (each layer overrides the previous).
+package target
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Account is one agent login the harness may use.
+type Account struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
+// Target is everything the runner knows about the server under test.
+type Target struct {
+	Name string
+
+	BaseURL         string // agent API base, e.g. http://host:8090 (without /api/v2)
+	CustomerBaseURL string // customer chat API base; zero = BaseURL
+
+	NotificationsPath string // CometD endpoint path; zero = /api/v2/notifications
+
+	Accounts []Account
+	Queues   []string
+
+	ContactCenterID string // sent as the ContactCenterId header by customers
+	RoutingKey      string // userData key naming who a customer chat is for; zero = "RouteTo"
+
+	// Features the target declares. "*" declares every feature and "chats.*" every
+	// feature under chats; scenarios requiring an undeclared feature are skipped.
+	Features []string
+
+	NotificationTimeout time.Duration // how long an expectation waits by default; zero = 5s
+	RequestTimeout      time.Duration // one HTTP request's deadline; zero = 10s
+
+	// KnownFailures names scenarios expected to fail on this target; the suite reports
+	// them apart so a vendor can certify with documented exceptions.
+	KnownFailures []string
+}
+
+// Defaults used when a target leaves a field zero. They match the reference
+// server's defaults, so a bare URL works against `gwsconform serve`.
+const (
+	DefaultNotificationsPath   = "/api/v2/notifications"
+	DefaultRoutingKey          = "RouteTo"
+	DefaultNotificationTimeout = 5 * time.Second
+	DefaultRequestTimeout      = 10 * time.Second
+	// AllFeatures, as a Features entry, declares every feature.
+	AllFeatures = "*"
+)
+
+// DefaultAccounts are the reference server's default users: agent1..agent8 with
+// password "password".
+func DefaultAccounts() []Account {
+	accounts := make([]Account, 8)
+	for i := range accounts {
+		accounts[i] = Account{Username: fmt.Sprintf("agent%d", i+1), Password: "password"}
+	}
+	return accounts
+}
+
+// DefaultQueues are the reference server's default queues.
+func DefaultQueues() []string { return []string{"queue1", "queue2"} }
+
+// Default returns the target a bare `--target URL` describes: the reference server's
+// accounts and queues, every feature, default timeouts. BaseURL is left empty.
+func Default() *Target {
+	return &Target{
+		Name:                "default",
+		NotificationsPath:   DefaultNotificationsPath,
+		Accounts:            DefaultAccounts(),
+		Queues:              DefaultQueues(),
+		RoutingKey:          DefaultRoutingKey,
+		Features:            []string{AllFeatures},
+		NotificationTimeout: DefaultNotificationTimeout,
+		RequestTimeout:      DefaultRequestTimeout,
+	}
+}
+
+// fillZeroes replaces zero fields with their defaults (never accounts, queues or
+// features: an explicit empty list there is the user's choice).
+func (t *Target) fillZeroes() {
+	if t.NotificationsPath == "" {
+		t.NotificationsPath = DefaultNotificationsPath
+	}
+	if t.RoutingKey == "" {
+		t.RoutingKey = DefaultRoutingKey
+	}
+	if t.NotificationTimeout == 0 {
+		t.NotificationTimeout = DefaultNotificationTimeout
+	}
+	if t.RequestTimeout == 0 {
+		t.RequestTimeout = DefaultRequestTimeout
+	}
+	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
+	t.CustomerBaseURL = strings.TrimRight(t.CustomerBaseURL, "/")
+}
+
+// Validate reports a target the harness cannot use, naming the field.
+func (t *Target) Validate() error {
+	if t.BaseURL == "" {
+		return fmt.Errorf("target %q: baseURL is empty (set it in the target file, GWSCONFORM_TARGET or --target)", t.Name)
+	}
+	for field, raw := range map[string]string{"baseURL": t.BaseURL, "customerBaseURL": t.CustomerBaseURL} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("target %q: %s %q is not an http(s) URL with a host", t.Name, field, raw)
+		}
+	}
+	if !strings.HasPrefix(t.NotificationsPath, "/") {
+		return fmt.Errorf("target %q: notificationsPath %q must start with /", t.Name, t.NotificationsPath)
+	}
+	if len(t.Accounts) == 0 {
+		return fmt.Errorf("target %q: no accounts (set accounts in the target file, GWSCONFORM_ACCOUNTS or --accounts)", t.Name)
+	}
+	seen := map[string]bool{}
+	for i, a := range t.Accounts {
+		if a.Username == "" {
+			return fmt.Errorf("target %q: accounts[%d] has no username", t.Name, i)
+		}
+		if seen[a.Username] {
+			return fmt.Errorf("target %q: account %q is listed twice", t.Name, a.Username)
+		}
+		seen[a.Username] = true
+	}
+	if t.NotificationTimeout < 0 || t.RequestTimeout < 0 {
+		return fmt.Errorf("target %q: timeouts must not be negative", t.Name)
+	}
+	return nil
+}
+
+// CustomerURL is the customer API base: CustomerBaseURL, or BaseURL when unset.
+func (t *Target) CustomerURL() string {
+	if t.CustomerBaseURL != "" {
+		return t.CustomerBaseURL
+	}
+	return t.BaseURL
+}
+
+// NotificationsURL is the absolute CometD endpoint.
+func (t *Target) NotificationsURL() string {
+	path := t.NotificationsPath
+	if path == "" {
+		path = DefaultNotificationsPath
+	}
+	return t.BaseURL + path
+}
+
+// NotificationWait is the default wait for an expectation (NotificationTimeout or its default).
+func (t *Target) NotificationWait() time.Duration {
+	if t.NotificationTimeout > 0 {
+		return t.NotificationTimeout
+	}
+	return DefaultNotificationTimeout
+}
+
+// RequestWait is the deadline of one HTTP request (RequestTimeout or its default).
+func (t *Target) RequestWait() time.Duration {
+	if t.RequestTimeout > 0 {
+		return t.RequestTimeout
+	}
+	return DefaultRequestTimeout
+}
+
+// RouteKey is the userData key customers use to name who a chat is for.
+func (t *Target) RouteKey() string {
+	if t.RoutingKey != "" {
+		return t.RoutingKey
+	}
+	return DefaultRoutingKey
+}
+
+// HasFeature reports whether the target declares feature, directly, by a "prefix.*"
+// entry, or by "*".
+func (t *Target) HasFeature(feature string) bool {
+	for _, declared := range t.Features {
+		switch {
+		case declared == AllFeatures, declared == feature:
+			return true
+		case strings.HasSuffix(declared, ".*") && strings.HasPrefix(feature, strings.TrimSuffix(declared, "*")):
+			return true
+		}
+	}
+	return false
+}
+
+// MissingFeatures returns the features of required the target does not declare, in order.
+func (t *Target) MissingFeatures(required []string) []string {
+	var missing []string
+	for _, f := range required {
+		if !t.HasFeature(f) && !slices.Contains(missing, f) {
+			missing = append(missing, f)
+		}
+	}
+	return missing
+}
+
+// IsKnownFailure reports whether the scenario name is listed as a known failure.
+func (t *Target) IsKnownFailure(scenario string) bool {
+	return slices.Contains(t.KnownFailures, scenario)
+}
+
+// Partition returns the accounts of parallel process number process (1-based, as
+// Ginkgo numbers them) out of total: every total-th account starting at process-1,
+// so shares differ by at most one account and never overlap.
+func (t *Target) Partition(process, total int) ([]Account, error) {
+	if total < 1 || process < 1 || process > total {
+		return nil, fmt.Errorf("target %q: parallel process %d of %d is out of range", t.Name, process, total)
+	}
+	var share []Account
+	for i := process - 1; i < len(t.Accounts); i += total {
+		share = append(share, t.Accounts[i])
+	}
+	if len(share) == 0 {
+		return nil, fmt.Errorf("target %q: %d accounts cannot be shared by %d parallel processes (process %d gets none); add accounts or run at most %d processes",
+			t.Name, len(t.Accounts), total, process, len(t.Accounts))
+	}
+	return share, nil
+}
+
+// ShareTooSmall is the error for a scenario that needs more distinct agent accounts
+// than the running process has.
+func ShareTooSmall(need int, share []Account) error {
+	return fmt.Errorf("scenario needs %d distinct agent accounts but this process has %d (%s); add accounts to the target or run fewer parallel processes",
+		need, len(share), usernames(share))
+}
+
+func usernames(accounts []Account) string {
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		names[i] = a.Username
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,240 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/refserver"
+)
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(strings.TrimLeft(text, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadReadsEveryKeyOverTheDefaults(t *testing.T) {
+	t.Setenv("TEST_PW", "from-env")
+	path := writeFile(t, "acme.yaml", `
+name: acme
+baseURL: https://gws.example.com/
+customerBaseURL: https://chat.example.com
+accounts:
+  - {username: a1, password: p1}
+  - {username: a2, passwordEnv: TEST_PW}
+queues: [sales]
+contactCenterId: cc-1
+routingKey: Target
+features: [chats, customer]
+notificationTimeout: 2s
+requestTimeout: 1500ms
+knownFailures: [Leave from a conference completes only the leaver]
+`)
+	tg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Target{
+		Name: "acme", BaseURL: "https://gws.example.com", CustomerBaseURL: "https://chat.example.com",
+		NotificationsPath: DefaultNotificationsPath,
+		Accounts:          []Account{{"a1", "p1"}, {"a2", "from-env"}},
+		Queues:            []string{"sales"}, ContactCenterID: "cc-1", RoutingKey: "Target",
+		Features:            []string{"chats", "customer"},
+		NotificationTimeout: 2 * time.Second, RequestTimeout: 1500 * time.Millisecond,
+		KnownFailures: []string{"Leave from a conference completes only the leaver"},
+	}
+	if !reflect.DeepEqual(tg, want) {
+		t.Errorf("Load =\n%+v\nwant\n%+v", tg, want)
+	}
+	if err := tg.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestLoadErrorsNameFileAndLine(t *testing.T) {
+	path := writeFile(t, "bad.yaml", `
+name: bad
+baseUrl: http://x
+notificationTimeout: soon
+accounts:
+  - {username: a1, pasword: p}
+`)
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	for _, want := range []string{
+		path + `:2: unknown key "baseUrl"`,
+		path + `:3: notificationTimeout: "soon" is not a duration`,
+		path + `:5: accounts: unknown account key "pasword"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestLoadRejectsANonMapping(t *testing.T) {
+	_, err := Load(writeFile(t, "list.yaml", "- a\n- b\n"))
+	if err == nil || !strings.Contains(err.Error(), "list.yaml:1: a target file is a mapping") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestResolveLayersFileEnvAndFlags(t *testing.T) {
+	path := writeFile(t, "t.yaml", `
+baseURL: http://file:1
+queues: [q-file]
+features: [chats]
+`)
+	env := map[string]string{
+		EnvTarget:        "http://env:2",
+		EnvAccounts:      "u1:p:with:colons, u2:p2",
+		EnvFeatures:      "chats.*, customer",
+		EnvTimeout:       "3s",
+		EnvKnownFailures: "one, two",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tg, err := Resolve(path, lookup, Overrides{BaseURL: "http://flag:3/", Queues: []string{"q-flag"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.BaseURL != "http://flag:3" {
+		t.Errorf("BaseURL = %q, want the flag's", tg.BaseURL)
+	}
+	if !reflect.DeepEqual(tg.Queues, []string{"q-flag"}) {
+		t.Errorf("Queues = %v", tg.Queues)
+	}
+	if !reflect.DeepEqual(tg.Accounts, []Account{{"u1", "p:with:colons"}, {"u2", "p2"}}) {
+		t.Errorf("Accounts = %v", tg.Accounts)
+	}
+	if tg.NotificationTimeout != 3*time.Second || tg.RequestTimeout != DefaultRequestTimeout {
+		t.Errorf("timeouts = %s, %s", tg.NotificationTimeout, tg.RequestTimeout)
+	}
+	if !tg.HasFeature("chats.consult") || !tg.HasFeature("customer") || tg.HasFeature("interactions") {
+		t.Errorf("features %v: wildcard handling wrong", tg.Features)
+	}
+	if !tg.IsKnownFailure("two") {
+		t.Errorf("KnownFailures = %v", tg.KnownFailures)
+	}
+}
+
+func TestResolveWithoutAnythingIsTheEmbeddedDefault(t *testing.T) {
+	tg, err := Resolve("", func(string) (string, bool) { return "", false }, Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.BaseURL != "" || len(tg.Accounts) != 8 || tg.Accounts[7].Username != "agent8" || !tg.HasFeature("anything") {
+		t.Errorf("default target = %+v", tg)
+	}
+}
+
+func TestEnvErrorsNameTheVariable(t *testing.T) {
+	env := map[string]string{EnvAccounts: "nopassword", EnvTimeout: "-1s"}
+	_, err := EnvOverrides(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{EnvAccounts + `: account 1 "nop..."`, EnvTimeout + `: "-1s"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q: %v", want, err)
+		}
+	}
+}
+
+func TestKnownFailuresFromAFile(t *testing.T) {
+	path := writeFile(t, "known.txt", "# vendor exceptions\nfirst, with a comma\n\nsecond\n")
+	names, err := ParseKnownFailures("@" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(names, []string{"first, with a comma", "second"}) {
+		t.Errorf("names = %q", names)
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tg := Default()
+	tg.BaseURL = "gws.example.com"
+	if err := tg.Validate(); err == nil || !strings.Contains(err.Error(), "baseURL") {
+		t.Errorf("Validate = %v", err)
+	}
+	tg.BaseURL = "http://h"
+	tg.Accounts = append(tg.Accounts, Account{Username: "agent1"})
+	if err := tg.Validate(); err == nil || !strings.Contains(err.Error(), `"agent1" is listed twice`) {
+		t.Errorf("Validate = %v", err)
+	}
+}
+
+func TestPartitionIsRoundRobin(t *testing.T) {
+	tg := Default() // agent1..agent8
+	var got [][]string
+	for p := 1; p <= 3; p++ {
+		share, err := tg.Partition(p, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Split(usernames(share), ", "))
+	}
+	want := [][]string{{"agent1", "agent4", "agent7"}, {"agent2", "agent5", "agent8"}, {"agent3", "agent6"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("shares = %v, want %v", got, want)
+	}
+	if _, err := tg.Partition(9, 9); err == nil || !strings.Contains(err.Error(), "run at most 8 processes") {
+		t.Errorf("Partition(9, 9) = %v", err)
+	}
+	if _, err := tg.Partition(0, 2); err == nil {
+		t.Error("Partition(0, 2) succeeded")
+	}
+}
+
+func TestStartEmbeddedAndPreflight(t *testing.T) {
+	users := []refserver.User{{Username: "ann", Password: "pw"}, {Username: "ben", Password: "pw"}}
+	tg, stop, err := StartEmbedded(t.Context(), refserver.Config{Users: users, Queues: []string{"support"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if !reflect.DeepEqual(tg.Accounts, []Account{{"ann", "pw"}, {"ben", "pw"}}) || !reflect.DeepEqual(tg.Queues, []string{"support"}) {
+		t.Errorf("embedded target = %+v", tg)
+	}
+	if !tg.HasFeature("chats.consult") {
+		t.Error("the embedded target does not declare every feature")
+	}
+	if err := Preflight(t.Context(), tg); err != nil {
+		t.Errorf("Preflight: %v", err)
+	}
+
+	tg.Accounts[1].Password = "wrong"
+	err = Preflight(t.Context(), tg)
+	var pe *PreflightError
+	if !errors.As(err, &pe) || pe.Account != "ben" || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Errorf("Preflight with a wrong password = %v", err)
+	}
+}
+
+func TestPreflightReportsAnUnreachableTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	tg := Default()
+	tg.BaseURL = "http://" + addr
+	err = Preflight(context.Background(), tg)
+	var pe *PreflightError
+	if !errors.As(err, &pe) || pe.Account != "" || !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), addr) {
+		t.Errorf("Preflight = %v", err)
+	}
+}
