@@ -1,0 +1,310 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/match"
+	"gopkg.in/yaml.v3"
+)
+
+// Lint checks loaded scenarios for mistakes the loader cannot see: unknown
+// operations, missing required parameters, undefined variables and
+// expectations that can never be met. Each error is "file:line: message";
+// nil means the scenarios are fit to run.
+func Lint(scs []*Scenario) []error {
+	var p problems
+	for _, sc := range scs {
+		if sc == nil {
+			continue
+		}
+		l := &linter{sc: sc, p: &p, actors: map[string]*Actor{}, completed: map[string]*Step{}}
+		l.run()
+	}
+	return p.sorted()
+}
+
+// linter checks one scenario, walking its steps in play order.
+type linter struct {
+	sc      *Scenario
+	p       *problems
+	actors  map[string]*Actor
+	defined map[string]bool // saved variables so far
+	// completed holds, per actor, the step where it completed its chat; later
+	// expectations of that actor cannot be met.
+	completed map[string]*Step
+}
+
+func (l *linter) errf(file string, line int, format string, args ...any) {
+	l.p.add(file, line, format, args...)
+}
+
+func (l *linter) run() {
+	sc := l.sc
+	for _, f := range sc.Declared {
+		if _, ok := Features[f]; !ok {
+			l.errf(sc.File, sc.Line, "requires: unknown feature %q%s (features: %s)", f, suggest(f, FeatureNames()), strings.Join(FeatureNames(), ", "))
+		}
+	}
+	if len(sc.Refs) == 0 {
+		l.errf(sc.File, sc.Line, "scenario %q has no refs: name the seed or documentation page it checks", sc.Name)
+	}
+	for i := range sc.Actors {
+		l.actors[sc.Actors[i].Name] = &sc.Actors[i]
+	}
+	l.defined = map[string]bool{}
+	for _, a := range sc.Actors {
+		for _, r := range a.RouteTo {
+			l.checkText(a.File, a.Line, r)
+		}
+	}
+	for name, v := range sc.Vars {
+		for _, ref := range valueRefs(v) {
+			if rootName(ref) == name {
+				l.errf(sc.File, sc.Line, "vars: %s refers to itself", name)
+			}
+		}
+	}
+	if len(sc.Steps) == 0 {
+		l.errf(sc.File, sc.Line, "scenario %q has no steps", sc.Name)
+	}
+	for i := range sc.Steps {
+		l.step(&sc.Steps[i])
+	}
+}
+
+func (l *linter) step(st *Step) {
+	if st.Actor == "" {
+		l.errf(st.File, st.Line, "step %d has no actor", st.Index)
+		return
+	}
+	actor, ok := l.actors[st.Actor]
+	if !ok {
+		l.errf(st.File, st.Line, "step %d: unknown actor %q", st.Index, st.Actor)
+		return
+	}
+	switch {
+	case st.Op != nil:
+		l.opStep(st, actor)
+	case st.HTTP != nil:
+		l.httpStep(st)
+	case len(st.Await) > 0:
+		l.expectations(st, actor, st.Await, "await")
+	case len(st.Unordered) > 0:
+		l.expectations(st, actor, st.Unordered, "unordered")
+	case len(st.Never) > 0:
+		l.never(st, actor)
+	case st.Barrier:
+	default:
+		l.errf(st.File, st.Line, "%s: the step does nothing", st.Actor)
+	}
+}
+
+func (l *linter) opStep(st *Step, actor *Actor) {
+	op := st.Op
+	if op.Op.Name == "" {
+		l.errf(st.File, st.Line, "%s", unknownOpMessage(actor, op))
+	} else {
+		l.opParams(st, op)
+	}
+	for _, ref := range stepRefs(st) {
+		l.checkRef(st.File, st.Line, ref)
+	}
+	if op.Expect != nil {
+		l.responseExpect(op.Expect)
+	}
+	l.define(op.Save)
+	if len(op.Then) > 0 {
+		if op.Op.Name != "" && !op.Op.Notifies {
+			l.errf(op.Then[0].File, op.Then[0].Line, "%s: then can never match: %s causes no %s for the caller", st.Actor, op.Name, streamNoun(actor.Kind))
+		}
+		l.expectations(st, actor, op.Then, "then")
+	}
+	if op.Op.Name == "Complete" {
+		l.completed[st.Actor] = st
+	} else if op.Op.Name != "" {
+		delete(l.completed, st.Actor) // a new action starts a new context
+	}
+}
+
+// unknownOpMessage explains why an op name did not resolve for the actor.
+func unknownOpMessage(actor *Actor, op *OpStep) string {
+	dialect := op.requestedDialect
+	if dialect == "" {
+		dialect = actor.Dialect
+	}
+	for _, other := range registry {
+		if other.Name != op.Name {
+			continue
+		}
+		if other.Kind() != actor.Kind {
+			return fmt.Sprintf("%s: %s is %s %s operation; %s is %s %s", actor.Name, op.Name, article(other.Kind()), other.Kind(), actor.Name, article(actor.Kind), actor.Kind)
+		}
+		return fmt.Sprintf("%s: %s is not in the %s dialect; it is in %s (add dialect: %s)", actor.Name, op.Name, dialect, other.Dialect, other.Dialect)
+	}
+	names := opNames(actor.Kind, dialect)
+	return fmt.Sprintf("%s: unknown operation %q for %s %s (dialect %s)%s", actor.Name, op.Name, article(actor.Kind), actor.Kind, dialect, suggest(op.Name, names))
+}
+
+// opParams checks the request side of an op step against the registry.
+func (l *linter) opParams(st *Step, op *OpStep) {
+	line := op.line
+	if line == 0 {
+		line = st.Line
+	}
+	if op.Op.Method == "GET" {
+		if op.Body != nil {
+			l.errf(st.File, line, "%s: %s is a GET: it takes query, not body", st.Actor, op.Name)
+		}
+	} else if len(op.Query) > 0 {
+		l.errf(st.File, line, "%s: %s is a POST: it takes body, not query", st.Actor, op.Name)
+	}
+	if op.Chat != "" && !strings.Contains(op.Op.Path, "{chat}") {
+		l.errf(st.File, line, "%s: %s takes no chat (%s %s)", st.Actor, op.Name, op.Op.Method, op.Op.Path)
+	}
+	if op.Op.Method != "POST" || len(op.Op.Required) == 0 {
+		return
+	}
+	switch body := op.Body.(type) {
+	case nil:
+		l.errf(st.File, line, "%s: %s needs body parameter(s) %s", st.Actor, op.Name, strings.Join(op.Op.Required, ", "))
+	case map[string]any:
+		if missing := op.Op.requiredMissing(body); len(missing) > 0 {
+			bodyLine := line
+			if op.bodyNode != nil {
+				bodyLine = op.bodyNode.Line
+			}
+			l.errf(st.File, bodyLine, "%s: %s: body is missing required parameter(s) %s", st.Actor, op.Name, strings.Join(missing, ", "))
+		}
+	case string:
+		// a "{{var}}" body is only known at run time
+	default:
+		l.errf(st.File, line, "%s: %s: body must be a mapping", st.Actor, op.Name)
+	}
+}
+
+func (l *linter) httpStep(st *Step) {
+	for _, ref := range stepRefs(st) {
+		l.checkRef(st.File, st.Line, ref)
+	}
+	if st.HTTP.Expect != nil {
+		l.responseExpect(st.HTTP.Expect)
+	}
+	l.define(st.HTTP.Save)
+}
+
+func (l *linter) responseExpect(e *ResponseExpect) {
+	if e.bodyNode == nil {
+		return
+	}
+	l.matcherVars(e.File, e.bodyNode)
+}
+
+// matcherVars checks a matcher's references (its own $save names count as
+// defined: a match sees its earlier saves) and then defines its saves.
+func (l *linter) matcherVars(file string, n *yaml.Node) {
+	saves := match.Saves(n)
+	for _, s := range saves {
+		l.defined[s] = true
+	}
+	for _, ref := range match.Refs(n) {
+		l.checkRef(file, n.Line, ref)
+	}
+}
+
+func (l *linter) define(saves map[string]string) {
+	for name := range saves {
+		l.defined[name] = true
+	}
+}
+
+// expectations checks await, unordered and then items.
+func (l *linter) expectations(st *Step, actor *Actor, items []Expectation, kind string) {
+	if done := l.completed[st.Actor]; done != nil {
+		l.errf(st.File, st.Line, "%s: %s can never be met: %s completed the chat at %s:%d (step %d)", st.Actor, kind, st.Actor, done.File, done.Line, done.Index)
+	}
+	for _, e := range items {
+		if e.node == nil {
+			continue
+		}
+		l.matcherVars(e.File, e.node)
+		l.define(e.Save)
+		l.reachable(e, actor, false)
+	}
+}
+
+func (l *linter) never(st *Step, actor *Actor) {
+	for _, e := range st.Never {
+		if e.node == nil {
+			continue
+		}
+		if saves := match.Saves(e.node); len(saves) > 0 {
+			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(saves, ", "))
+		}
+		for _, ref := range match.Refs(e.node) {
+			l.checkRef(e.File, e.node.Line, ref)
+		}
+		l.reachable(e, actor, true)
+	}
+}
+
+func streamNoun(kind string) string {
+	if kind == KindCustomer {
+		return "transcript message"
+	}
+	return "notification"
+}
+
+// refName is the grammar of a reference name, as internal/match reads it.
+var refName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
+
+// checkText checks every reference in a string.
+func (l *linter) checkText(file string, line int, s string) {
+	for _, ref := range textRefs(s) {
+		l.checkRef(file, line, ref)
+	}
+}
+
+// checkRef reports a reference that is malformed or not defined at this
+// point of the scenario.
+func (l *linter) checkRef(file string, line int, ref string) {
+	if !refName.MatchString(ref) {
+		l.errf(file, line, "malformed variable reference {{%s}} (names are letters, digits, _, - and dots)", ref)
+		return
+	}
+	root, field, hasField := strings.Cut(ref, ".")
+	if _, isActor := l.actors[root]; isActor {
+		if !hasField || !contains(actorFields, field) {
+			l.errf(file, line, "{{%s}}: an actor variable is {{%s.FIELD}} with FIELD one of %s%s", ref, root, strings.Join(actorFields, ", "), suggest(field, actorFields))
+		}
+		return
+	}
+	if isQueueVar(root) {
+		if hasField && field != "uri" {
+			l.errf(file, line, "{{%s}}: a queue variable is {{%s}} (its name) or {{%s.uri}}", ref, root, root)
+		}
+		return
+	}
+	if _, isVar := l.sc.Vars[root]; isVar {
+		return
+	}
+	if l.defined[root] || l.defined[ref] {
+		return
+	}
+	l.errf(file, line, "undefined variable {{%s}}: no earlier step saves it and it is not an actor, queue or scenario var%s", ref, suggest(root, l.knownNames()))
+}
+
+func (l *linter) knownNames() []string {
+	var names []string
+	for n := range l.defined {
+		names = append(names, n)
+	}
+	for n := range l.sc.Vars {
+		names = append(names, n)
+	}
+	for n := range l.actors {
+		names = append(names, n)
+	}
+	return names
+}

@@ -1,0 +1,220 @@
+// Package scenarios owns the scenario format: the model the runner plays, the
+// loader (YAML files with fragments; every error names file:line), the linter,
+// the operation registry and the embedded starter catalogue.
+//
+// Typical use: scs, err := LoadCatalogue(); then errs := Lint(scs). Only
+// lint-clean scenarios should be run. The format is documented in
+// docs/scenario-format.md.
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/match"
+	"gopkg.in/yaml.v3"
+)
+
+// Actor kinds.
+const (
+	KindAgent    = "agent"
+	KindCustomer = "customer"
+)
+
+// Scenario is one playable scenario, fragments already expanded.
+type Scenario struct {
+	Name        string
+	Description string
+	File        string // as shown to people, e.g. scenarios/catalogue/chat/consult.yaml
+	Line        int    // line of the scenario's first key (1-based)
+	Refs        []string
+	Labels      []string
+	// Requires is the effective list of target features the scenario needs:
+	// the declared `requires`, plus the feature of every operation it uses,
+	// plus "notifications" (agent actors subscribe), "customer" (customer
+	// actors) and "queues" (a {{queueN}} variable is used). Sorted, unique.
+	Requires []string
+	// Declared is `requires` exactly as written (for reports).
+	Declared []string
+	Serial   bool
+	Actors   []Actor // in the order written
+	Steps    []Step  // in play order, Index 1..len
+	Timeout  time.Duration
+	// Vars are the scenario's `vars`: name -> decoded YAML value; strings may
+	// still hold "{{var}}" expressions, expanded by the runner at run time.
+	Vars map[string]any
+}
+
+// Actor is a participant the runner plays: an agent (REST + Bayeux) or a
+// customer (customer chat API).
+type Actor struct {
+	Name     string
+	Kind     string // KindAgent or KindCustomer
+	File     string
+	Line     int
+	Nickname string // default: the name with its first letter upper-cased
+	// RouteTo (customers): where RequestChat asks to be routed, in order.
+	// Each entry is an agent actor's name (the runner sends its username) or a
+	// "{{...}}" expression such as "{{queue1}}". Empty: no routing hint.
+	RouteTo []string
+	// Ready (agents): whether actor setup ends with Ready. Default true.
+	Ready bool
+	// Dialect (agents): default dialect of this actor's op steps, "chats"
+	// (default) or "interactions".
+	Dialect string
+}
+
+// Step is one thing an actor does or expects. Exactly one of Op, HTTP, Await,
+// Unordered, Never, Barrier is set.
+type Step struct {
+	Actor string // name of an actor of the scenario
+	File  string // the file holding the step (a fragment file for included steps)
+	Line  int
+	Index int // 1-based position in Scenario.Steps
+
+	// Include is the fragment name when the step came from `include`; then
+	// IncludeFile:IncludeLine is the include line in the including file.
+	Include     string
+	IncludeFile string
+	IncludeLine int
+
+	Op        *OpStep
+	HTTP      *HTTPStep
+	Await     []Expectation // in order, each after the previous one
+	Unordered []Expectation // a set, any order
+	Never     []Expectation // must not be received (see Expectation.FromHere)
+	Barrier   bool          // prove delivery to this actor settled now
+	// Within is the step's `within`: the default deadline for its Await and
+	// Unordered items; zero = the target's notification timeout.
+	Within time.Duration
+}
+
+// Kind names the step kind: op, http, await, unordered, never or barrier.
+func (s *Step) Kind() string {
+	switch {
+	case s.Op != nil:
+		return "op"
+	case s.HTTP != nil:
+		return "http"
+	case len(s.Await) > 0:
+		return "await"
+	case len(s.Unordered) > 0:
+		return "unordered"
+	case len(s.Never) > 0:
+		return "never"
+	case s.Barrier:
+		return "barrier"
+	}
+	return "empty"
+}
+
+// Label is a short name for the step: "alice Consult", "bob await",
+// "carol http GET /api/v2/chats/{{chat}}".
+func (s *Step) Label() string {
+	switch {
+	case s.Op != nil:
+		return s.Actor + " " + s.Op.Name
+	case s.HTTP != nil:
+		return s.Actor + " http " + s.HTTP.Method + " " + s.HTTP.Path
+	}
+	return s.Actor + " " + s.Kind()
+}
+
+// Where is the prefix of every message about the step:
+// "scenarios/catalogue/chat/consult.yaml:42: step 5 (alice Consult)", plus
+// "via include at FILE:LINE" for steps that came from a fragment.
+func (s *Step) Where() string {
+	w := fmt.Sprintf("%s:%d: step %d (%s)", s.File, s.Line, s.Index, s.Label())
+	if s.Include != "" {
+		w += fmt.Sprintf(" [fragment %s, included at %s:%d]", s.Include, s.IncludeFile, s.IncludeLine)
+	}
+	return w
+}
+
+// OpStep calls an operation from the registry.
+type OpStep struct {
+	Name    string // operation name, e.g. Consult
+	Dialect string // the dialect it resolved in (chats, interactions, agent, customer); "" when unknown
+	// Op is the registry entry; zero (Op.Name == "") when the name is unknown
+	// for the actor, which Lint reports.
+	Op Op
+	// Chat is the chat id expression for ops whose path has {chat}; "" means
+	// the actor's current chat ({{actor.chat}}).
+	Chat string
+	// Body is the request body as a decoded YAML value (map[string]any,
+	// []any, string, int, float64, bool, nil), "{{var}}" strings left for run
+	// time. The runner adds "operationName": Name to POST bodies unless the
+	// body sets it, and the customer's secureKey to customer requests.
+	Body any
+	// Query holds query parameters for GET operations (values may hold
+	// "{{var}}").
+	Query map[string]string
+	// Expect is nil when the step has no `expect`: the runner then requires a
+	// 2xx status and the op's documented success shape (statusCode 0 or
+	// status ok). When set, only what it states is checked.
+	Expect *ResponseExpect
+	// Save maps a variable name to a JSON pointer into the response body.
+	Save map[string]string
+	// Then lists this actor's notifications the step causes, in order.
+	Then []Expectation
+	// Within is the default deadline for Then items; zero = target default.
+	Within time.Duration
+
+	line             int        // line of the op key
+	requestedDialect string     // the dialect asked for (step, else actor)
+	bodyNode         *yaml.Node // for the linter
+}
+
+// HTTPStep is a raw request, for the odd case an op step cannot express.
+type HTTPStep struct {
+	Method  string // upper case
+	Path    string // may hold "{{var}}"; relative to the target's base URL, e.g. /api/v2/me
+	Query   map[string]string
+	Headers map[string]string
+	Body    any // nil = no body; otherwise JSON-encoded like OpStep.Body
+	// Auth: "basic" (the actor's credentials; the agent default), "none"
+	// (the customer default) or "wrong" (a wrong password).
+	Auth string
+	// CSRF: send the CSRF header and session cookie (agent default true).
+	CSRF   bool
+	Expect *ResponseExpect // nil = any 2xx status
+	Save   map[string]string
+
+	bodyNode *yaml.Node
+}
+
+// ResponseExpect is an `expect` block: what the HTTP answer must be.
+type ResponseExpect struct {
+	File string
+	Line int
+	// Status matches the HTTP status code (a number, or a matcher such as
+	// {$range: [400, 499]}); nil = not checked.
+	Status match.Matcher
+	// Body matches the decoded JSON body; nil = not checked.
+	Body match.Matcher
+	// Headers match response headers by canonical name (first value).
+	Headers map[string]match.Matcher
+
+	bodyNode *yaml.Node
+}
+
+// Expectation is one notification (agent) or transcript message (customer)
+// an actor expects, or must never receive.
+type Expectation struct {
+	File  string
+	Line  int
+	Match match.Matcher
+	// Within is the deadline from the step's start; zero = the step's Within,
+	// else the target's notification timeout.
+	Within time.Duration
+	// Once: exactly one such notification may arrive during the scenario
+	// (checked at every barrier and at the end).
+	Once bool
+	// FromHere (never only): forbidden from this step on; false = during the
+	// whole scenario, including before this step.
+	FromHere bool
+	// Save maps a variable name to a JSON pointer into the matched value.
+	Save map[string]string
+
+	node *yaml.Node // the matcher's YAML, for the linter
+}

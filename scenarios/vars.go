@@ -1,0 +1,73 @@
+package scenarios
+
+import (
+	"strings"
+)
+
+// Built-in variable suffixes of an actor: {{alice.uri}} and friends.
+var actorFields = []string{"uri", "id", "username", "nickname", "chat"}
+
+// textRefs lists the "{{...}}" references in s, trimmed.
+func textRefs(s string) []string {
+	if !strings.Contains(s, "{{") {
+		return nil
+	}
+	var out []string
+	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// valueRefs lists the references in a decoded YAML value (strings only;
+// keys are never interpolated).
+func valueRefs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return textRefs(v)
+	case map[string]any:
+		var out []string
+		for _, x := range v {
+			out = append(out, valueRefs(x)...)
+		}
+		return out
+	case []any:
+		var out []string
+		for _, x := range v {
+			out = append(out, valueRefs(x)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// rootName is the part of a reference before its first dot.
+func rootName(ref string) string {
+	root, _, _ := strings.Cut(ref, ".")
+	return root
+}
+
+// stepRefs lists the references of a step's request side (chat, body,
+// query, path, headers). Matcher references are read from their nodes by
+// the linter, in order with saves.
+func stepRefs(st *Step) []string {
+	var out []string
+	if op := st.Op; op != nil {
+		out = append(out, textRefs(op.Chat)...)
+		out = append(out, valueRefs(op.Body)...)
+		for _, v := range op.Query {
+			out = append(out, textRefs(v)...)
+		}
+	}
+	if h := st.HTTP; h != nil {
+		out = append(out, textRefs(h.Path)...)
+		out = append(out, valueRefs(h.Body)...)
+		for _, v := range h.Query {
+			out = append(out, textRefs(v)...)
+		}
+		for _, v := range h.Headers {
+			out = append(out, textRefs(v)...)
+		}
+	}
+	return out
+}
