@@ -1,0 +1,231 @@
+// Package match compiles scenario expectations written in YAML into matchers
+// and matches them against decoded JSON values (map[string]any, []any, string,
+// float64 or json.Number, bool, nil).
+//
+// A scalar is equality (numbers by value, "{{x}}" expanded first), a map is an
+// object subset, a list is an exact array, and single-key maps whose key starts
+// with "$" are operators ($regex, $type, $any, $absent, $contains, $exact,
+// $range, $timestamp, $save, $not, $oneOf, $len). See docs/matchers.md.
+package match
+
+import (
+	"errors"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Vars holds the variables of a scenario run: saved values and the names the
+// runner defines (actor URIs, queues, scenario vars).
+type Vars interface {
+	Lookup(name string) (any, bool)
+	Set(name string, v any)
+}
+
+// MapVars is the simplest Vars: a plain map. It is not safe for concurrent use.
+type MapVars map[string]any
+
+// Lookup returns the value of name.
+func (m MapVars) Lookup(name string) (any, bool) {
+	v, ok := m[name]
+	return v, ok
+}
+
+// Set stores v under name.
+func (m MapVars) Set(name string, v any) { m[name] = v }
+
+// Matcher is a compiled expectation.
+type Matcher interface {
+	// Match returns nil when actual matches. Otherwise the error says where
+	// (a JSON pointer into actual) and why, for a person; it is a *Mismatch
+	// unless a variable was undefined. Values captured with $save are stored
+	// in vars only when the whole match succeeds.
+	Match(actual any, vars Vars) error
+	// String renders the expectation as compact YAML-ish flow text.
+	String() string
+}
+
+// Mismatch is the error of a failed match.
+type Mismatch struct {
+	Pointer string // JSON pointer into the actual value; "" is the value itself
+	Reason  string // e.g. `expected "Chatting", got "Invited"`
+}
+
+func (m *Mismatch) Error() string {
+	if m.Pointer == "" {
+		return m.Reason
+	}
+	return m.Pointer + ": " + m.Reason
+}
+
+// CompileError is an error in a matcher's YAML; Line is the YAML line.
+type CompileError struct {
+	Line    int
+	Message string
+}
+
+func (e *CompileError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Message) }
+
+// Compile turns a YAML node (a document node is unwrapped) into a Matcher.
+// Errors are *CompileError and carry the offending node's line.
+func Compile(node *yaml.Node) (Matcher, error) {
+	if node == nil {
+		return nil, errors.New("match: no expectation (nil YAML node)")
+	}
+	if node.Kind == yaml.DocumentNode {
+		if len(node.Content) == 0 {
+			return nil, &CompileError{Line: node.Line, Message: "empty document: no expectation"}
+		}
+		node = node.Content[0]
+	}
+	c := newCompiler()
+	root, err := c.compile(node, context{})
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{root: root}, nil
+}
+
+// Expand replaces variable references in v: a string that is exactly "{{x}}"
+// becomes the value of x with its own type; a string with references inside
+// ("a{{x}}b") becomes a string. Maps and slices are walked and copied; v is
+// never modified. An undefined or malformed reference is an error.
+func Expand(v any, vars Vars) (any, error) {
+	return expandValue(v, vars, "")
+}
+
+// Refs lists the variable names a node uses in "{{...}}", in order of first
+// use, without duplicates. Map keys and $regex patterns are not interpolated,
+// so they are not listed.
+func Refs(node *yaml.Node) []string {
+	w := newNodeWalker()
+	w.walk(node, false)
+	return w.refs
+}
+
+// Saves lists the names a node saves with $save, in order of first use.
+func Saves(node *yaml.Node) []string {
+	w := newNodeWalker()
+	w.walk(node, false)
+	return w.saves
+}
+
+// compiled is the root of a compiled matcher: it owns the save transaction.
+type compiled struct {
+	root matcher
+}
+
+func (c *compiled) Match(actual any, vars Vars) error {
+	st := &state{vars: vars}
+	if err := c.root.match(actual, st, ""); err != nil {
+		return err
+	}
+	if vars != nil {
+		for _, s := range st.saves {
+			vars.Set(s.name, s.value)
+		}
+	}
+	return nil
+}
+
+func (c *compiled) String() string { return render(c.root) }
+
+// matcher is what every operator implements.
+type matcher interface {
+	// match checks actual, found at JSON pointer ptr. actual is the missing
+	// sentinel when it stands for an absent object key.
+	match(actual any, st *state, ptr string) error
+	// flow writes the matcher in YAML-ish flow style.
+	flow(w *flowWriter)
+}
+
+// state is one Match call: the caller's vars plus the saves made so far,
+// which only reach vars when the whole match succeeds.
+type state struct {
+	vars     Vars
+	saves    []saved
+	attempts int // tentative matches so far, bounded by maxAttempts
+}
+
+// maxAttempts bounds the tentative matches of one Match call: nested $oneOf
+// or $contains built from YAML aliases could otherwise take exponential time.
+const maxAttempts = 100_000
+
+type saved struct {
+	name  string
+	value any
+}
+
+// lookup sees saves made earlier in the same match before the caller's vars,
+// so {id: {$save: x}, ref: "{{x}}"} works.
+func (st *state) lookup(name string) (any, bool) {
+	for i := len(st.saves) - 1; i >= 0; i-- {
+		if st.saves[i].name == name {
+			return st.saves[i].value, true
+		}
+	}
+	if st.vars == nil {
+		return nil, false
+	}
+	return st.vars.Lookup(name)
+}
+
+// attempt runs a tentative match (an alternative of $oneOf, a candidate
+// element of $contains, the inside of $not) and drops its saves if it fails.
+func (st *state) attempt(m matcher, actual any, ptr string) error {
+	if err := st.count(ptr); err != nil {
+		return err
+	}
+	n := len(st.saves)
+	err := m.match(actual, st, ptr)
+	if err != nil {
+		st.saves = st.saves[:n]
+	}
+	return err
+}
+
+// probe runs a tentative match and always drops its saves.
+func (st *state) probe(m matcher, actual any, ptr string) error {
+	if err := st.count(ptr); err != nil {
+		return err
+	}
+	n := len(st.saves)
+	err := m.match(actual, st, ptr)
+	st.saves = st.saves[:n]
+	return err
+}
+
+func (st *state) count(ptr string) error {
+	st.attempts++
+	if st.attempts > maxAttempts {
+		return &TooComplexError{Pointer: ptr}
+	}
+	return nil
+}
+
+// TooComplexError stops a match that tried more than maxAttempts alternatives.
+type TooComplexError struct {
+	Pointer string
+}
+
+func (e *TooComplexError) Error() string {
+	return fmt.Sprintf("%s: expectation too complex: more than %d alternatives tried", where(e.Pointer), maxAttempts)
+}
+
+// missing stands for an object key that is not there.
+type missingKey struct{}
+
+var missing any = missingKey{}
+
+// mismatch builds a *Mismatch.
+func mismatch(ptr, format string, args ...any) error {
+	return &Mismatch{Pointer: ptr, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ifMissing is the common first check: most matchers need a value.
+func ifMissing(actual any, ptr string) error {
+	if actual == missing {
+		return mismatch(ptr, "missing")
+	}
+	return nil
+}
