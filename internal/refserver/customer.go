@@ -1,0 +1,160 @@
+package refserver
+
+import (
+	"crypto/subtle"
+	"maps"
+	"net/http"
+)
+
+// handleRequestChat: POST /api/v2/chats {"operationName":"RequestChat","nickname",...}.
+func (s *Server) handleRequestChat(w http.ResponseWriter, r *http.Request) {
+	req, err := readRequest(w, r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if req.OperationName != "RequestChat" {
+		s.writeError(w, errf(codeMissingParam, "unknown operationName %q on /api/v2/chats (want RequestChat)", req.OperationName))
+		return
+	}
+	if req.Nickname == "" {
+		s.writeError(w, errf(codeMissingParam, "missing parameter nickname"))
+		return
+	}
+	routes, err := s.routeTargets(req.UserData)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	c := &chat{
+		id:        s.newID(),
+		secureKey: randomHex(8),
+		base:      baseURL(r),
+		subject:   req.Subject,
+		custState: customerWaiting,
+		userData:  map[string]any{},
+		routes:    routes,
+		rejected:  map[*agent]bool{},
+	}
+	maps.Copy(c.userData, req.UserData)
+	c.customer = &participant{id: s.newID(), nickname: req.Nickname, kind: "Customer", present: true}
+	c.parts = append(c.parts, c.customer)
+	s.addMessage(c, "ParticipantJoined", c.customer, visibleAll)
+	s.chats[c.id] = c
+	s.route(c)
+	body := object{{"statusCode", codeOK}, {"id", c.id}, {"path", c.path()}, {"secureKey", c.secureKey}}
+	s.mu.Unlock()
+	s.writeJSON(w, http.StatusOK, body)
+}
+
+// customerChat finds the chat of a customer request and checks its secureKey.
+// Callers hold s.mu.
+func (s *Server) customerChat(id, secureKey, base string) (*chat, error) {
+	c := s.chats[id]
+	if c == nil {
+		return nil, errf(codeNotFound, "no chat with id %q", id)
+	}
+	if secureKey == "" {
+		return nil, errf(codeMissingParam, "missing parameter secureKey")
+	}
+	if subtle.ConstantTimeCompare([]byte(secureKey), []byte(c.secureKey)) != 1 {
+		return nil, errf(codeForbidden, "wrong secureKey for chat %s", id)
+	}
+	c.base = base
+	return c, nil
+}
+
+func (s *Server) handleCustomerOperation(w http.ResponseWriter, r *http.Request) {
+	req, err := readRequest(w, r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	err = s.customerOperation(r.PathValue("id"), baseURL(r), req)
+	s.mu.Unlock()
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}})
+}
+
+func (s *Server) customerOperation(id, base string, req *opRequest) error {
+	c, err := s.customerChat(id, req.SecureKey, base)
+	if err != nil {
+		return err
+	}
+	var typ string
+	switch req.OperationName {
+	case "SendMessage":
+		if req.Text == "" {
+			return errf(codeMissingParam, "missing parameter text")
+		}
+		typ = "Text"
+	case "SendStartTypingNotification":
+		typ = "TypingStarted"
+	case "SendStopTypingNotification":
+		typ = "TypingStopped"
+	case "Complete":
+		typ = "ParticipantLeft"
+	default:
+		return errf(codeMissingParam, "unknown operationName %q on /api/v2/chats/{id} (want SendMessage, SendStartTypingNotification, SendStopTypingNotification or Complete)", req.OperationName)
+	}
+	if c.custState == customerIdle {
+		return errf(codeInvalidState, "%s is not valid: the chat session has ended (state Idle)", req.OperationName)
+	}
+	m := s.addMessage(c, typ, c.customer, visibleAll)
+	m.text = req.Text
+	if typ == "ParticipantLeft" {
+		m.text = ""
+		s.endCustomerSession(c)
+		for _, l := range c.chatting(nil) {
+			s.notifyChat(c, l, "ParticipantsUpdated", 0)
+		}
+	}
+	s.broadcast(c, []*message{m}, nil, 0)
+	return nil
+}
+
+func (s *Server) handleCustomerGetChat(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	c, err := s.customerChat(r.PathValue("id"), r.URL.Query().Get("secureKey"), baseURL(r))
+	var body object
+	if err == nil {
+		body = object{{"statusCode", codeOK}, {"chat", object{
+			{"id", c.id},
+			{"state", c.custState},
+			{"participants", participantObjects(c, true)},
+		}}}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, body)
+}
+
+// handleCustomerMessages: the customer's transcript from ?index=N on, visibility All only.
+func (s *Server) handleCustomerMessages(w http.ResponseWriter, r *http.Request) {
+	from, err := queryInt(r.URL.Query().Get("index"), "index", 1)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	c, err := s.customerChat(r.PathValue("id"), r.URL.Query().Get("secureKey"), baseURL(r))
+	var body object
+	if err == nil {
+		body = object{{"statusCode", codeOK}, {"state", c.custState},
+			{"messages", messageObjects(s.customerMessages(c, from))}}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, body)
+}

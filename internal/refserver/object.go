@@ -1,0 +1,105 @@
+package refserver
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// field is one key of an object.
+type field struct {
+	key   string
+	value any
+}
+
+// object is a JSON object that keeps its keys in the order written, so answers and
+// notifications read like the seed pages (and the reordered-keys toleration can
+// reverse them on purpose).
+type object []field
+
+func (o object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, err := json.Marshal(f.key)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		val, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// get returns the value of key, or nil.
+func (o object) get(key string) any {
+	for _, f := range o {
+		if f.key == key {
+			return f.value
+		}
+	}
+	return nil
+}
+
+// without returns a copy of o without key.
+func (o object) without(key string) object {
+	out := make(object, 0, len(o))
+	for _, f := range o {
+		if f.key != key {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// extraFieldName is the unknown field the extra-fields toleration adds.
+const extraFieldName = "x-gwsconform-extra"
+
+// shape applies the switched-on representation tolerations to a payload on its way
+// out: it rebuilds objects, never mutating the caller's.
+func (s *Server) shape(v any) any {
+	if !s.tolerates("extra-fields") && !s.tolerates("reordered-keys") {
+		return v
+	}
+	return s.shapeValue(v)
+}
+
+func (s *Server) shapeValue(v any) any {
+	switch t := v.(type) {
+	case object:
+		out := make(object, 0, len(t)+1)
+		for _, f := range t {
+			out = append(out, field{f.key, s.shapeValue(f.value)})
+		}
+		if s.tolerates("extra-fields") {
+			out = append(out, field{extraFieldName, "tolerated"})
+		}
+		if s.tolerates("reordered-keys") {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+		return out
+	case []object:
+		out := make([]object, len(t))
+		for i, o := range t {
+			out[i] = s.shapeValue(o).(object)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = s.shapeValue(e)
+		}
+		return out
+	}
+	return v
+}
