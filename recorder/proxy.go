@@ -1,0 +1,406 @@
+package recorder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultNotificationsPath is where the target serves CometD when Options.NotificationsPath is empty.
+const DefaultNotificationsPath = "/api/v2/notifications"
+
+// customerPath prefixes the customer chat API; every other path is the agent API.
+const customerPath = "/api/v2/chats"
+
+// Options configure a Recorder. Target and Dir are required; every other zero value is usable.
+type Options struct {
+	// Target is the server the proxy forwards to (scheme and host; a path prefix is kept).
+	Target *url.URL
+	// Dir receives the recording; it is created if missing. Existing fixture files are replaced.
+	Dir string
+	// NotificationsPath is the CometD endpoint; it and every path below it are recorded as
+	// Bayeux exchanges and streamed with no buffering. Zero = DefaultNotificationsPath.
+	NotificationsPath string
+	// Redact adds redaction rules and hooks to the defaults (see RedactRules).
+	Redact RedactRules
+	// MaxBody caps how much of each body is captured (the client always gets all of it);
+	// a longer body is recorded truncated. Zero = DefaultMaxBody.
+	MaxBody int64
+	// Transport forwards requests. Nil = a clone of http.DefaultTransport keeping up to
+	// 64 idle connections to the target.
+	Transport http.RoundTripper
+	// Logger gets one line per proxy error (target unreachable, write failure). Nil = discard.
+	Logger *slog.Logger
+}
+
+// A Recorder is an http.Handler that forwards everything to the target unchanged (status,
+// headers, cookies, bytes, and the client's Host header so the target builds URIs that
+// point at the proxy) and appends each finished exchange, redacted, to the recording.
+type Recorder struct {
+	opts      Options
+	redactor  *Redactor
+	logger    *slog.Logger
+	started   time.Time
+	rest      *httputil.ReverseProxy
+	longPoll  *httputil.ReverseProxy
+	exchanges *jsonlWriter
+	bayeux    *jsonlWriter
+
+	seq      atomic.Int64
+	queue    chan queued   // finished exchanges, to the writer goroutine
+	written  chan struct{} // closed when the writer has drained queue
+	inflight sync.WaitGroup
+	mu       sync.Mutex // guards closed, writeErr and Add on inflight against Close's Wait
+	closed   bool
+	writeErr error
+}
+
+// New creates Dir, writes meta.json and the file headers, and returns a Recorder ready to serve.
+func New(opts Options) (*Recorder, error) {
+	if opts.Target == nil || opts.Target.Scheme == "" || opts.Target.Host == "" {
+		return nil, errors.New("recorder: Options.Target must be an absolute URL such as http://host:port")
+	}
+	if opts.Dir == "" {
+		return nil, errors.New("recorder: Options.Dir is required")
+	}
+	if opts.NotificationsPath == "" {
+		opts.NotificationsPath = DefaultNotificationsPath
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		opts.Transport = t
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	redactor, err := NewRedactor(opts.Redact)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now()}
+	if err := writeMeta(opts.Dir, Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	if rec.exchanges, err = createJSONL(filepath.Join(opts.Dir, ExchangesFile), exchangesFormat); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	if rec.bayeux, err = createJSONL(filepath.Join(opts.Dir, BayeuxFile), bayeuxFormat); err != nil {
+		rec.exchanges.close()
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	// Redacting, encoding and writing happen on one goroutine, after the client has its
+	// answer, so they add nothing to the exchange's latency; the queue bounds memory.
+	rec.queue = make(chan queued, 64)
+	rec.written = make(chan struct{})
+	go rec.writeLoop()
+	rec.rest = rec.newReverseProxy(0)
+	// A held connect's reply must reach the client the moment the target writes it.
+	rec.longPoll = rec.newReverseProxy(-1)
+	return rec, nil
+}
+
+func (rec *Recorder) newReverseProxy(flush time.Duration) *httputil.ReverseProxy {
+	target := rec.opts.Target
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host // the target builds URIs from Host: keep the proxy's
+			for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v, ok := pr.In.Header[h]; ok {
+					pr.Out.Header[h] = v
+				}
+			}
+		},
+		Transport:      rec.opts.Transport,
+		FlushInterval:  flush,
+		ModifyResponse: rec.captureResponse,
+		ErrorHandler:   rec.proxyError,
+		ErrorLog:       slog.NewLogLogger(rec.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Redactor is the recording's secret table (for hooks and tests).
+func (rec *Recorder) Redactor() *Redactor { return rec.redactor }
+
+// Count is the number of exchanges written to the recording so far.
+func (rec *Recorder) Count() int64 { return rec.seq.Load() }
+
+// Dir is the recording directory.
+func (rec *Recorder) Dir() string { return rec.opts.Dir }
+
+// exchangeState carries what the proxy hooks learn about one exchange back to ServeHTTP.
+type exchangeState struct {
+	status   int
+	header   http.Header
+	body     *capture
+	proxyErr error
+	ownBody  []byte // the proxy's own answer (502)
+}
+
+type stateKey struct{}
+
+func (rec *Recorder) captureResponse(resp *http.Response) error {
+	st := resp.Request.Context().Value(stateKey{}).(*exchangeState)
+	st.status = resp.StatusCode
+	st.header = resp.Header.Clone()
+	st.body = newCapture(resp.Body, rec.opts.MaxBody)
+	resp.Body = st.body
+	return nil
+}
+
+func (rec *Recorder) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	st := r.Context().Value(stateKey{}).(*exchangeState)
+	st.proxyErr = err
+	if r.Context().Err() != nil {
+		return // the client went away (or the recorder is stopping): nobody to answer
+	}
+	rec.logger.Warn("target unreachable", "target", rec.opts.Target.String(), "method", r.Method, "path", r.URL.Path, "error", err)
+	body, _ := json.Marshal(map[string]any{
+		"statusCode":    4,
+		"statusMessage": fmt.Sprintf("gwsconform record: target %s unreachable: %v", rec.opts.Target, err),
+	})
+	st.status = http.StatusBadGateway
+	st.header = http.Header{"Content-Type": {"application/json"}}
+	st.ownBody = body
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadGateway)
+	w.Write(body)
+}
+
+// ServeHTTP forwards r and records the exchange once the response is fully sent.
+func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec.mu.Lock()
+	if rec.closed {
+		rec.mu.Unlock()
+		http.Error(w, `{"statusCode":4,"statusMessage":"gwsconform record: recorder stopped"}`, http.StatusServiceUnavailable)
+		return
+	}
+	rec.inflight.Add(1)
+	rec.mu.Unlock()
+	defer rec.inflight.Done()
+
+	start := time.Now()
+	st := &exchangeState{}
+	var reqBody *capture
+	if r.Body != nil && r.Body != http.NoBody {
+		reqBody = newCapture(r.Body, rec.opts.MaxBody)
+		r.Body = reqBody
+	}
+	reqHeader := r.Header.Clone()
+	proxy := rec.rest
+	if rec.isBayeux(r.URL.Path) {
+		proxy = rec.longPoll
+	}
+	f := &finished{method: r.Method, host: r.Host, path: r.URL.Path, query: r.URL.RawQuery, user: basicUser(r),
+		reqHeader: reqHeader, reqBody: reqBody, st: st, start: start}
+	queuedOK := false
+	defer func() {
+		// ReverseProxy panics with http.ErrAbortHandler when the client goes away mid-body;
+		// record what was seen, then let the server handle the abort.
+		if queuedOK || st.status == 0 {
+			return
+		}
+		f.end, f.aborted = time.Now(), true
+		rec.queue <- queued{f: f}
+	}()
+	proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	f.end = time.Now()
+	// Queue it before the client has the answer (so a client that saw the answer and calls
+	// Sync finds it); the writer goroutine does the work.
+	rec.queue <- queued{f: f}
+	queuedOK = true
+	// The answer may still sit in the server's buffer until the handler returns: send it now.
+	http.NewResponseController(w).Flush()
+}
+
+// queued is an exchange to write, or (f nil) a marker that closes synced once every
+// exchange queued before it is on disk.
+type queued struct {
+	f      *finished
+	synced chan struct{}
+}
+
+func (rec *Recorder) writeLoop() {
+	defer close(rec.written)
+	for q := range rec.queue {
+		if q.f == nil {
+			close(q.synced)
+			continue
+		}
+		rec.write(rec.exchange(q.f))
+	}
+}
+
+// Sync returns once every exchange finished before the call is written to disk.
+func (rec *Recorder) Sync() {
+	rec.mu.Lock()
+	if rec.closed {
+		rec.mu.Unlock()
+		<-rec.written
+		return
+	}
+	rec.inflight.Add(1) // keeps Close from closing the queue under us
+	rec.mu.Unlock()
+	done := make(chan struct{})
+	rec.queue <- queued{synced: done}
+	rec.inflight.Done()
+	<-done
+}
+
+func (rec *Recorder) isBayeux(path string) bool {
+	p := rec.opts.NotificationsPath
+	return path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/")
+}
+
+// exchange assembles the record of one finished exchange, before redaction.
+// finished is what ServeHTTP hands to the writer goroutine: cheap to collect, turned
+// into an Exchange off the request path.
+type finished struct {
+	method, host, path, query, user string
+	reqHeader                       http.Header
+	reqBody                         *capture
+	st                              *exchangeState
+	start, end                      time.Time
+	aborted                         bool
+}
+
+func (rec *Recorder) exchange(f *finished) *Exchange {
+	reqHeader, reqBody, st := f.reqHeader, f.reqBody, f.st
+	x := &Exchange{
+		StartMs:    ms(f.start.Sub(rec.started)),
+		DurationMs: ms(f.end.Sub(f.start)),
+		Request: Request{
+			Method: f.method,
+			Host:   f.host,
+			Path:   f.path,
+			Query:  f.query,
+			Header: reqHeader,
+			Body:   reqBody.body(reqHeader.Get("Content-Type"), reqHeader.Get("Content-Encoding")),
+		},
+		Response: Response{Status: st.status, Header: st.header},
+	}
+	if x.Response.Header == nil {
+		x.Response.Header = http.Header{}
+	}
+	switch {
+	case st.ownBody != nil:
+		x.Response.Body = makeBody(st.ownBody, int64(len(st.ownBody)), false, "application/json")
+	case st.body != nil:
+		x.Response.Body = st.body.body(st.header.Get("Content-Type"), st.header.Get("Content-Encoding"))
+	}
+	switch {
+	case st.proxyErr != nil && st.status == 0:
+		x.Error = "no answer, the client went away: " + st.proxyErr.Error()
+	case st.proxyErr != nil:
+		x.Error = st.proxyErr.Error()
+	}
+	if f.aborted {
+		x.Error = "response aborted before it was fully sent"
+	}
+	switch {
+	case rec.isBayeux(f.path):
+		x.Kind = KindBayeux
+		x.Account = f.user
+	case f.path == customerPath || strings.HasPrefix(f.path, customerPath+"/"):
+		x.Kind = KindCustomer
+		x.Account = customerAccount(f.path, x.Response.Body.JSON)
+	default:
+		x.Kind = KindAgent
+		x.Account = f.user
+	}
+	return x
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// basicUser is the account name from Basic credentials, read before redaction; the
+// password is never kept.
+func basicUser(r *http.Request) string {
+	user, _, ok := r.BasicAuth()
+	if !ok {
+		return ""
+	}
+	return user
+}
+
+// customerAccount is the chat id: from the path, or for RequestChat from the answer.
+func customerAccount(path string, respJSON []byte) string {
+	rest := strings.TrimPrefix(strings.TrimPrefix(path, customerPath), "/")
+	if id, _, _ := strings.Cut(rest, "/"); id != "" {
+		return id
+	}
+	var answer struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(respJSON, &answer) == nil && len(answer.ID) > 0 {
+		var s string
+		if json.Unmarshal(answer.ID, &s) == nil {
+			return s
+		}
+		return string(answer.ID)
+	}
+	return ""
+}
+
+// write redacts x, numbers it and appends it (and its Bayeux messages) to the recording.
+func (rec *Recorder) write(x *Exchange) {
+	rec.redactor.Redact(x)
+	x.Seq = rec.seq.Add(1)
+	err := rec.exchanges.writeFiltered(x, rec.redactor.Sweep)
+	if err == nil && x.Kind == KindBayeux {
+		for _, m := range splitBayeux(x) {
+			if err = rec.bayeux.writeFiltered(m, rec.redactor.Sweep); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		rec.logger.Error("recording write failed", "error", err)
+		rec.mu.Lock()
+		if rec.writeErr == nil {
+			rec.writeErr = err
+		}
+		rec.mu.Unlock()
+	}
+}
+
+// Close stops recording: later requests get 503, exchanges in flight are waited for (stop
+// the http.Server first so held long-polls end), the files are closed, meta.json gets its
+// stop time and recording.har is written from exchanges.jsonl.
+func (rec *Recorder) Close() error {
+	rec.mu.Lock()
+	if rec.closed {
+		rec.mu.Unlock()
+		return nil
+	}
+	rec.closed = true
+	rec.mu.Unlock()
+	rec.inflight.Wait()
+	close(rec.queue)
+	<-rec.written
+	errs := []error{rec.writeErr, rec.exchanges.close(), rec.bayeux.close()}
+	errs = append(errs, writeMeta(rec.opts.Dir, Meta{Target: rec.opts.Target.String(), Started: rec.started.UTC(), Stopped: time.Now().UTC()}))
+	if _, err := ExportHAR(rec.opts.Dir, filepath.Join(rec.opts.Dir, HARFile)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

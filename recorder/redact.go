@@ -1,0 +1,364 @@
+package recorder
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// RedactRules adds to the default redaction. The defaults always apply: the Authorization
+// and Proxy-Authorization credentials, every Cookie and Set-Cookie value, X-CSRF-TOKEN
+// header values, JSON fields named password or secureKey (any depth, any case) and the
+// query parameters password and secureKey.
+type RedactRules struct {
+	// Headers are more header names whose values are replaced, in requests and responses.
+	Headers []string
+	// JSONPointers (RFC 6901; a "*" segment matches every key or index) are applied to
+	// every JSON body, and for Bayeux bodies to each message's data.
+	JSONPointers []string
+	// Hooks run last on every exchange, after the rules above; a hook replaces secrets
+	// with r.Placeholder(secret). nil = none.
+	Hooks []func(x *Exchange, r *Redactor)
+}
+
+// defaultSecretHeaders are replaced whole (Authorization keeps its scheme word).
+var defaultSecretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Csrf-Token"}
+
+// defaultSecretFields are JSON keys and query parameters, compared case-insensitively.
+var defaultSecretFields = []string{"password", "securekey"}
+
+// minSweepLen: secrets at least this long are also replaced wherever else they occur in a
+// written line (a token echoed in an unexpected place). Passwords are not swept: a
+// password such as "password" would also rewrite ordinary words and keys.
+const minSweepLen = 6
+
+// A Redactor replaces secrets with placeholders "REDACTED-1", "REDACTED-2", ...: the same
+// secret always gets the same placeholder within one recording, so a replayed client hands
+// back the placeholder it was given and the replay still matches.
+type Redactor struct {
+	headers  []string // canonical names
+	pointers [][]string
+	hooks    []func(x *Exchange, r *Redactor)
+
+	mu           sync.Mutex
+	placeholders map[string]string
+	swept        []string // secrets replaced anywhere in a line
+	replacer     *strings.Replacer
+}
+
+// NewRedactor checks the extra rules and returns a Redactor with an empty secret table.
+func NewRedactor(rules RedactRules) (*Redactor, error) {
+	r := &Redactor{placeholders: map[string]string{}, hooks: rules.Hooks}
+	for _, h := range append(append([]string{}, defaultSecretHeaders...), rules.Headers...) {
+		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, " :\t") {
+			return nil, fmt.Errorf("redact header %q: not a header name", h)
+		}
+		r.headers = append(r.headers, http.CanonicalHeaderKey(h))
+	}
+	for _, p := range rules.JSONPointers {
+		segs, err := parsePointer(p)
+		if err != nil {
+			return nil, fmt.Errorf("redact JSON pointer %q: %w", p, err)
+		}
+		r.pointers = append(r.pointers, segs)
+	}
+	return r, nil
+}
+
+// Placeholder returns the stable placeholder for secret ("" stays "").
+func (r *Redactor) Placeholder(secret string) string {
+	return r.placeholder(secret, true)
+}
+
+func (r *Redactor) placeholder(secret string, sweep bool) string {
+	if secret == "" || isPlaceholder(secret) {
+		return secret
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.placeholders[secret]
+	if !ok {
+		p = "REDACTED-" + strconv.Itoa(len(r.placeholders)+1)
+		r.placeholders[secret] = p
+		if sweep && len(secret) >= minSweepLen {
+			r.swept = append(r.swept, secret)
+			r.replacer = nil
+		}
+	}
+	return p
+}
+
+func isPlaceholder(s string) bool {
+	n, ok := strings.CutPrefix(s, "REDACTED-")
+	if !ok {
+		return false
+	}
+	_, err := strconv.Atoi(n)
+	return err == nil
+}
+
+// Sweep replaces every known secret still present in line (defence in depth: a token
+// echoed somewhere no rule looks).
+func (r *Redactor) Sweep(line []byte) []byte {
+	r.mu.Lock()
+	if len(r.swept) == 0 {
+		r.mu.Unlock()
+		return line
+	}
+	if r.replacer == nil {
+		pairs := make([]string, 0, 2*len(r.swept))
+		for _, s := range r.swept {
+			pairs = append(pairs, s, r.placeholders[s])
+		}
+		r.replacer = strings.NewReplacer(pairs...)
+	}
+	rep, swept := r.replacer, r.swept
+	r.mu.Unlock()
+	for _, s := range swept {
+		if bytes.Contains(line, []byte(s)) {
+			return []byte(rep.Replace(string(line)))
+		}
+	}
+	return line
+}
+
+// Redact applies the default rules, the extra rules and the hooks to x in place.
+func (r *Redactor) Redact(x *Exchange) {
+	r.redactHeader(x.Request.Header)
+	r.redactHeader(x.Response.Header)
+	x.Request.Query = r.redactQuery(x.Request.Query)
+	bayeux := x.Kind == KindBayeux
+	x.Request.Body.JSON = r.redactJSON(x.Request.Body.JSON, bayeux)
+	x.Response.Body.JSON = r.redactJSON(x.Response.Body.JSON, bayeux)
+	for _, hook := range r.hooks {
+		hook(x, r)
+	}
+}
+
+func (r *Redactor) redactHeader(h http.Header) {
+	for _, name := range r.headers {
+		vals := h[name]
+		for i, v := range vals {
+			if name == "Authorization" || name == "Proxy-Authorization" {
+				vals[i] = r.redactCredentials(v)
+				continue
+			}
+			vals[i] = r.Placeholder(v)
+		}
+	}
+	for i, v := range h["Cookie"] {
+		h["Cookie"][i] = r.redactCookieHeader(v)
+	}
+	for i, v := range h["Set-Cookie"] {
+		h["Set-Cookie"][i] = r.redactSetCookie(v)
+	}
+}
+
+// redactCredentials keeps the scheme word ("Basic REDACTED-1"); for Basic it also learns
+// the password, so a JSON field or query parameter carrying it gets the same placeholder.
+func (r *Redactor) redactCredentials(v string) string {
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok {
+		return r.Placeholder(v)
+	}
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+			if _, pw, ok := strings.Cut(string(raw), ":"); ok {
+				r.placeholder(pw, false)
+			}
+		}
+	}
+	return scheme + " " + r.Placeholder(strings.TrimSpace(cred))
+}
+
+func (r *Redactor) redactCookieHeader(v string) string {
+	parts := strings.Split(v, ";")
+	for i, part := range parts {
+		name, val, ok := strings.Cut(part, "=")
+		if ok {
+			parts[i] = name + "=" + r.Placeholder(val)
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+func (r *Redactor) redactSetCookie(v string) string {
+	first, attrs, _ := strings.Cut(v, ";")
+	name, val, ok := strings.Cut(first, "=")
+	if !ok {
+		return v
+	}
+	out := name + "=" + r.Placeholder(val)
+	if attrs != "" {
+		out += ";" + attrs
+	}
+	return out
+}
+
+func (r *Redactor) redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, part := range parts {
+		key, val, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(key)
+		if err != nil || !isSecretField(name) {
+			continue
+		}
+		plain, err := url.QueryUnescape(val)
+		if err != nil {
+			plain = val
+		}
+		parts[i] = key + "=" + url.QueryEscape(r.Placeholder(plain))
+	}
+	return strings.Join(parts, "&")
+}
+
+func isSecretField(name string) bool {
+	for _, f := range defaultSecretFields {
+		if strings.EqualFold(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case; sub is lower case.
+func containsFold(s []byte, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		if (s[i]|0x20) == sub[0] && bytes.EqualFold(s[i:i+n], []byte(sub)) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactJSON rewrites a JSON body; it is left byte for byte when nothing matched.
+func (r *Redactor) redactJSON(raw []byte, bayeux bool) []byte {
+	if len(raw) == 0 {
+		return raw
+	}
+	mayHaveField := false
+	for _, f := range defaultSecretFields {
+		if containsFold(raw, f) {
+			mayHaveField = true
+		}
+	}
+	if !mayHaveField && len(r.pointers) == 0 {
+		return raw
+	}
+	doc, err := decodeJSON(raw)
+	if err != nil {
+		return raw
+	}
+	changed := r.redactFields(doc)
+	for _, p := range r.pointers {
+		if bayeux {
+			if msgs, ok := doc.([]any); ok {
+				for _, m := range msgs {
+					if obj, ok := m.(map[string]any); ok && obj["data"] != nil {
+						var c bool
+						obj["data"], c = r.redactPointer(obj["data"], p)
+						changed = changed || c
+					}
+				}
+				continue
+			}
+		}
+		var c bool
+		doc, c = r.redactPointer(doc, p)
+		changed = changed || c
+	}
+	if !changed {
+		return raw
+	}
+	out, err := encodeJSON(doc)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func (r *Redactor) redactFields(v any) bool {
+	changed := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			if isSecretField(k) && child != nil {
+				v[k] = r.secretValue(child)
+				changed = true
+				continue
+			}
+			changed = r.redactFields(child) || changed
+		}
+	case []any:
+		for _, child := range v {
+			changed = r.redactFields(child) || changed
+		}
+	}
+	return changed
+}
+
+// secretValue replaces a JSON value by the placeholder of its text.
+func (r *Redactor) secretValue(v any) any {
+	if s, ok := v.(string); ok {
+		return r.Placeholder(s)
+	}
+	text, _ := encodeJSON(v)
+	return r.Placeholder(string(text))
+}
+
+func (r *Redactor) redactPointer(v any, segs []string) (any, bool) {
+	if len(segs) == 0 {
+		if v == nil {
+			return v, false
+		}
+		return r.secretValue(v), true
+	}
+	seg, rest := segs[0], segs[1:]
+	changed := false
+	switch node := v.(type) {
+	case map[string]any:
+		for k, child := range node {
+			if seg == "*" || seg == k {
+				var c bool
+				node[k], c = r.redactPointer(child, rest)
+				changed = changed || c
+			}
+		}
+	case []any:
+		for i, child := range node {
+			if seg == "*" || seg == strconv.Itoa(i) {
+				var c bool
+				node[i], c = r.redactPointer(child, rest)
+				changed = changed || c
+			}
+		}
+	}
+	return v, changed
+}
+
+// parsePointer splits an RFC 6901 pointer into unescaped segments.
+func parsePointer(p string) ([]string, error) {
+	if p == "" {
+		return nil, fmt.Errorf("empty pointer (the whole body cannot be redacted this way)")
+	}
+	if !strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("must start with /")
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	}
+	return segs, nil
+}

@@ -1,0 +1,39 @@
+package recorder
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Record a session through the proxy, generate a scenario from it, and play that
+// scenario with the runner against a fresh reference server: it must pass.
+func TestRoundTripRecordGenerateRun(t *testing.T) {
+	rec, _ := recordChatSession(t, Options{})
+	out, err := Generate(rec.Dir(), GenerateOptions{Name: "recorded round trip"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	scs, err := scenarios.Load(fstest.MapFS{"recorded.yaml": {Data: out}}, "recorded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tgt, stop, err := target.StartEmbedded(ctx, refserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	res := (&runner.Runner{Target: tgt}).Run(ctx, scs[0])
+	if res.Outcome != runner.OutcomePass {
+		t.Fatalf("generated scenario %s: %s\n%s\n%s\nscenario:\n%s", res.Outcome, res.Reason, res.Step, res.Detail, out)
+	}
+	t.Logf("round trip passed: %d requests, %v", res.Requests, res.Duration)
+}
