@@ -1,0 +1,137 @@
+package report
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample() *Results {
+	r := &Results{
+		Target:           TargetInfo{URL: "http://127.0.0.1:1234", Name: "embedded"},
+		DeclaredFeatures: []string{"chats", "chats.consult"},
+		StartedAt:        time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Scenarios: []Scenario{
+			{Name: "b passes", File: "chat/b.yaml", Line: 1, Outcome: Pass, DurationMs: 12, Requests: 3},
+			{Name: "a fails", File: "chat/a.yaml", Line: 1, Outcome: Fail, Step: "chat/a.yaml:9: step 2 (alice Consult)",
+				Reason: "missing notification", Detail: "expected <ParticipantJoined>\nreceived <nothing>"},
+			{Name: "c skipped", File: "chat/c.yaml", Line: 1, Outcome: Skip, Reason: "feature chats.transfer not declared"},
+		},
+	}
+	r.SetDuration(1500 * time.Millisecond)
+	return r
+}
+
+func TestFinishVerdicts(t *testing.T) {
+	cases := []struct {
+		name     string
+		change   func(r *Results)
+		verdict  string
+		exitCode int
+	}{
+		{"a failure fails the run", func(r *Results) {}, VerdictFail, 1},
+		{"a known failure is expected", func(r *Results) { r.ApplyKnownFailures([]string{"a fails"}) }, VerdictPass, 0},
+		{"a listed pass is stale", func(r *Results) { r.ApplyKnownFailures([]string{"a fails", "b passes"}) }, VerdictFail, 1},
+		{"an error beats a failure", func(r *Results) { r.Scenarios[2].Outcome = Error }, VerdictError, 2},
+		{"a suite error is an error", func(r *Results) {
+			r.ApplyKnownFailures([]string{"a fails"})
+			r.SuiteErrors = []string{"target unreachable"}
+		}, VerdictError, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := sample()
+			c.change(r)
+			r.Finish()
+			if r.Verdict != c.verdict || r.ExitCode != c.exitCode {
+				t.Fatalf("verdict %s exit %d, want %s %d", r.Verdict, r.ExitCode, c.verdict, c.exitCode)
+			}
+		})
+	}
+}
+
+func TestFinishCountsAndSorts(t *testing.T) {
+	r := sample()
+	r.ApplyKnownFailures([]string{"a fails", "c skipped"})
+	r.Finish()
+	want := Counts{Pass: 1, Fail: 1, Skip: 1, ExpectedFailures: 1}
+	if r.Counts != want {
+		t.Fatalf("counts %+v, want %+v", r.Counts, want)
+	}
+	if r.Scenarios[0].File != "chat/a.yaml" || r.Scenarios[2].File != "chat/c.yaml" {
+		t.Fatalf("not sorted by file: %v, %v, %v", r.Scenarios[0].File, r.Scenarios[1].File, r.Scenarios[2].File)
+	}
+	if r.Scenarios[2].ExpectedFailure || r.Scenarios[2].StaleKnownFailure {
+		t.Fatal("a skipped known failure must be neither expected nor stale")
+	}
+}
+
+func TestWriteDirRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	r := sample()
+	r.Finish()
+	if err := r.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(filepath.Join(dir, JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Counts != r.Counts || len(back.Scenarios) != 3 || back.Scenarios[0].Detail != r.Scenarios[0].Detail {
+		t.Fatalf("round trip changed the results: %+v", back)
+	}
+	if back.DurationMs != 1500 || back.Duration != "1.5s" {
+		t.Fatalf("duration %q / %d", back.Duration, back.DurationMs)
+	}
+
+	var doc junitSuites
+	data, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 1 || doc.Errors != 0 {
+		t.Fatalf("junit totals %+v", doc)
+	}
+	failed := doc.Suites[0].Cases[0]
+	if failed.Name != "a fails" || failed.Failure == nil || failed.Failure.Message != "missing notification" ||
+		!strings.Contains(failed.Failure.Body, "received <nothing>") || failed.Classname != "chat/a.yaml" {
+		t.Fatalf("failed case %+v", failed)
+	}
+
+	html, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"chat/a.yaml:1", "received &lt;nothing&gt;", `class="o fail"`, "1 pass", "<details>"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+func TestJUnitSuiteErrorAndKnownFailures(t *testing.T) {
+	dir := t.TempDir()
+	r := sample()
+	r.ApplyKnownFailures([]string{"a fails", "b passes"})
+	r.SuiteErrors = []string{"preflight: dial tcp: connection refused"}
+	r.Finish()
+	path := filepath.Join(dir, "j.xml")
+	if err := r.WriteJUnit(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var doc junitSuites
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	// suite error + stale known failure (b) + expected failure as skipped (a) + real skip (c)
+	if doc.Tests != 4 || doc.Errors != 1 || doc.Failures != 1 || doc.Skipped != 2 {
+		t.Fatalf("junit totals %+v", doc)
+	}
+}

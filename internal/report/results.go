@@ -1,0 +1,201 @@
+// Package report holds the results of one conformance run and writes them as
+// results.json, JUnit XML and a static HTML page. It knows nothing about Ginkgo or
+// the runner: the suite fills a Results and hands it over, so a sharded run can read
+// its children's results.json back, merge them and write the same reports.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+)
+
+// SuiteVersion is the version of the results format and of the scenario catalogue
+// semantics the reports describe.
+const SuiteVersion = "1"
+
+// The four outcomes of a scenario (see docs/running.md).
+const (
+	Pass  = "pass"
+	Fail  = "fail"
+	Skip  = "skip"
+	Error = "error"
+)
+
+// The verdict of a whole run and its process exit code.
+const (
+	VerdictPass  = "pass"  // exit 0
+	VerdictFail  = "fail"  // exit 1
+	VerdictError = "error" // exit 2
+)
+
+// Results is results.json: everything a reader needs to judge a run, no credentials.
+type Results struct {
+	SuiteVersion     string     `json:"suiteVersion"`
+	Target           TargetInfo `json:"target"`
+	DeclaredFeatures []string   `json:"declaredFeatures"`
+	StartedAt        time.Time  `json:"startedAt"`
+	Duration         string     `json:"duration"`
+	DurationMs       int64      `json:"durationMs"`
+	Counts           Counts     `json:"counts"`
+	Verdict          string     `json:"verdict"`
+	ExitCode         int        `json:"exitCode"`
+	// SuiteErrors are errors outside any scenario (unreachable target, bad
+	// credentials, a crashed shard). Any of them makes the verdict "error".
+	SuiteErrors []string   `json:"suiteErrors,omitempty"`
+	Scenarios   []Scenario `json:"scenarios"`
+}
+
+// TargetInfo names the target; never its credentials.
+type TargetInfo struct {
+	URL  string `json:"url"`
+	Name string `json:"name"`
+}
+
+// Counts tallies scenario outcomes. Fail includes the expected failures (those
+// listed in the target's knownFailures); ExpectedFailures and StaleKnownFailures
+// say how many of them were listed and how many listed ones passed.
+type Counts struct {
+	Pass               int `json:"pass"`
+	Fail               int `json:"fail"`
+	Skip               int `json:"skip"`
+	Error              int `json:"error"`
+	ExpectedFailures   int `json:"expectedFailures"`
+	StaleKnownFailures int `json:"staleKnownFailures"`
+}
+
+// Scenario is the result of one scenario.
+type Scenario struct {
+	Name    string   `json:"name"`
+	File    string   `json:"file"`
+	Line    int      `json:"line"`
+	Labels  []string `json:"labels"`
+	Refs    []string `json:"refs"`
+	Outcome string   `json:"outcome"`
+	Reason  string   `json:"reason,omitempty"`
+	Step    string   `json:"step,omitempty"`
+	// Detail is the rendered timeline of a failure: expected versus received.
+	Detail      string  `json:"detail,omitempty"`
+	DurationMs  float64 `json:"durationMs"`
+	RoundTripMs float64 `json:"roundTripMs"`
+	Requests    int     `json:"requests"`
+	// ExpectedFailure: the scenario failed and the target lists it as a known failure.
+	ExpectedFailure bool `json:"expectedFailure,omitempty"`
+	// StaleKnownFailure: the target lists it as a known failure but it passed.
+	StaleKnownFailure bool `json:"staleKnownFailure,omitempty"`
+	// Shard is "k/N" when a sharded run played it in child k; empty otherwise.
+	Shard string `json:"shard,omitempty"`
+}
+
+// Location is the scenario's YAML position, "file:line".
+func (s Scenario) Location() string {
+	return fmt.Sprintf("%s:%d", s.File, s.Line)
+}
+
+// Counts the scenario as a failure of the run: an unexpected failure or a stale
+// known failure.
+func (s Scenario) failsRun() bool {
+	return (s.Outcome == Fail && !s.ExpectedFailure) || s.StaleKnownFailure
+}
+
+// ApplyKnownFailures marks each scenario listed in known: a failure becomes
+// expected, a pass becomes a stale known failure. Other outcomes are left alone:
+// a skip or an error says nothing about whether the listed failure still exists.
+func (r *Results) ApplyKnownFailures(known []string) {
+	listed := make(map[string]bool, len(known))
+	for _, name := range known {
+		listed[name] = true
+	}
+	for i := range r.Scenarios {
+		s := &r.Scenarios[i]
+		if !listed[s.Name] {
+			continue
+		}
+		s.ExpectedFailure = s.Outcome == Fail
+		s.StaleKnownFailure = s.Outcome == Pass
+	}
+}
+
+// Finish sorts the scenarios by file and line, recomputes the counts and sets the
+// verdict and exit code. Call it after the last change to Scenarios or SuiteErrors.
+func (r *Results) Finish() {
+	if r.SuiteVersion == "" {
+		r.SuiteVersion = SuiteVersion
+	}
+	sort.SliceStable(r.Scenarios, func(i, j int) bool {
+		a, b := r.Scenarios[i], r.Scenarios[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Name < b.Name
+	})
+	r.Counts = Counts{}
+	failed := false
+	for _, s := range r.Scenarios {
+		switch s.Outcome {
+		case Pass:
+			r.Counts.Pass++
+		case Fail:
+			r.Counts.Fail++
+		case Skip:
+			r.Counts.Skip++
+		default:
+			r.Counts.Error++
+		}
+		if s.ExpectedFailure {
+			r.Counts.ExpectedFailures++
+		}
+		if s.StaleKnownFailure {
+			r.Counts.StaleKnownFailures++
+		}
+		failed = failed || s.failsRun()
+	}
+	switch {
+	case r.Counts.Error > 0 || len(r.SuiteErrors) > 0:
+		r.Verdict, r.ExitCode = VerdictError, 2
+	case failed:
+		r.Verdict, r.ExitCode = VerdictFail, 1
+	default:
+		r.Verdict, r.ExitCode = VerdictPass, 0
+	}
+}
+
+// SetDuration records the wall time of the run.
+func (r *Results) SetDuration(d time.Duration) {
+	r.Duration = d.Round(time.Millisecond).String()
+	r.DurationMs = d.Milliseconds()
+}
+
+// Merge appends the scenarios and suite errors of other to r (the target and start
+// time of r are kept). Call Finish afterwards.
+func (r *Results) Merge(other *Results) {
+	r.Scenarios = append(r.Scenarios, other.Scenarios...)
+	r.SuiteErrors = append(r.SuiteErrors, other.SuiteErrors...)
+}
+
+// WriteJSON writes results.json to path.
+func (r *Results) WriteJSON(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results %s: %w", path, err)
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// ReadJSON reads a results.json written by WriteJSON.
+func ReadJSON(path string) (*Results, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}

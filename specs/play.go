@@ -1,0 +1,87 @@
+// Package specs is the Ginkgo v2 suite of gwsconform: one It per scenario, with the
+// scenario's labels and required features as Ginkgo labels and its YAML file:line as
+// the code location. The same suite runs under `go test ./specs`, a prebuilt
+// `specs.test` binary, `ginkgo -p ./specs` and `gwsconform run` (see docs/running.md).
+//
+// Ginkgo knows three outcomes; the harness has four. Each It therefore records its
+// own result (a report.Scenario) as a Ginkgo report entry, and the ReportAfterSuite
+// node rebuilds the run's report.Results from those entries. Report entries travel
+// between Ginkgo's parallel processes, so the results are complete under -p too.
+package specs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Play runs one scenario against t with the given accounts and returns its result
+// as the reports record it. A scenario that requires a feature t does not declare
+// is skipped without touching the target. Known failures are applied here too, so
+// the caller can tell an expected failure from a real one.
+func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
+	res := report.Scenario{
+		Name: sc.Name, File: sc.File, Line: sc.Line,
+		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs),
+	}
+	if missing := t.MissingFeatures(sc.Requires); len(missing) > 0 {
+		res.Outcome = report.Skip
+		res.Reason = "the target does not declare feature " + strings.Join(missing, ", ")
+		return res
+	}
+	r := &runner.Runner{Target: t, Accounts: accounts, Log: log}
+	out := r.Run(ctx, sc)
+	res.Outcome = string(out.Outcome)
+	res.Reason, res.Step, res.Detail = out.Reason, out.Step, out.Detail
+	res.DurationMs = milliseconds(out.Duration)
+	res.RoundTripMs = milliseconds(out.RoundTrip)
+	res.Requests = out.Requests
+	if res.Outcome == "" {
+		res.Outcome = report.Error
+		res.Reason = "the runner returned no outcome (harness bug)"
+	}
+	if t.IsKnownFailure(sc.Name) {
+		res.ExpectedFailure = res.Outcome == report.Fail
+		res.StaleKnownFailure = res.Outcome == report.Pass
+	}
+	return res
+}
+
+func milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
+// failureMessage is what Ginkgo prints for a failed or errored scenario: the step
+// (which names the YAML file:line), the one-line reason, then the timeline.
+func failureMessage(res report.Scenario) string {
+	var b strings.Builder
+	if res.Outcome == report.Error {
+		b.WriteString("ERROR (harness/environment): ")
+	}
+	if res.Step != "" {
+		b.WriteString(res.Step)
+		b.WriteString("\n")
+	} else {
+		fmt.Fprintf(&b, "%s: ", res.Location())
+	}
+	b.WriteString(res.Reason)
+	if res.Detail != "" {
+		b.WriteString("\n")
+		b.WriteString(res.Detail)
+	}
+	return b.String()
+}

@@ -1,0 +1,101 @@
+package specs
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/gwsconform/gwsconform/internal/report"
+)
+
+// Filters are the spec selection and output options `gwsconform run` maps onto
+// Ginkgo's configuration (the same ones `--ginkgo.*` flags set under go test).
+type Filters struct {
+	LabelFilter string        // --label-filter
+	Focus       []string      // --focus regexps (any)
+	Skip        []string      // --skip regexps (any)
+	Timeout     time.Duration // --timeout of the whole run; zero = Ginkgo's default (1h)
+	Verbose     bool          // -v: stream every spec and the runner's log
+	NoColor     bool          // --no-color
+	Seed        int64         // --seed; zero = Ginkgo's default (time based)
+	FailFast    bool          // --fail-fast
+}
+
+// GinkgoConfig checks the filters and builds Ginkgo's configuration from them.
+// Errors name the flag, so nothing reaches Ginkgo that would make it exit the
+// process on its own.
+func (f Filters) GinkgoConfig() (types.SuiteConfig, types.ReporterConfig, error) {
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	var errs []error
+	if f.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(f.LabelFilter); err != nil {
+			errs = append(errs, fmt.Errorf("--label-filter %q: %s", f.LabelFilter, plainText(err.Error())))
+		}
+	}
+	for flag, list := range map[string][]string{"--focus": f.Focus, "--skip": f.Skip} {
+		for _, re := range list {
+			if _, err := regexp.Compile(re); err != nil {
+				errs = append(errs, fmt.Errorf("%s %q: %v", flag, re, err))
+			}
+		}
+	}
+	if f.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("--timeout %s: must be positive", f.Timeout))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return suiteConfig, reporterConfig, err
+	}
+	suiteConfig.LabelFilter = f.LabelFilter
+	suiteConfig.FocusStrings = append([]string(nil), f.Focus...)
+	suiteConfig.SkipStrings = append([]string(nil), f.Skip...)
+	suiteConfig.FailFast = f.FailFast
+	if f.Timeout > 0 {
+		suiteConfig.Timeout = f.Timeout
+	}
+	if f.Seed != 0 {
+		suiteConfig.RandomSeed = f.Seed
+	}
+	reporterConfig.Verbose = f.Verbose
+	reporterConfig.NoColor = f.NoColor
+	return suiteConfig, reporterConfig, nil
+}
+
+// failureRecorder is the GinkgoTestingT of a run outside `go test`.
+type failureRecorder struct{ failed bool }
+
+func (t *failureRecorder) Fail() { t.failed = true }
+
+// Run defines the suite and runs it in this process with Ginkgo's RunSpecs, then
+// returns the results. Ginkgo allows one RunSpecs per process, so Run too can be
+// called once per process. Ginkgo's own output goes to os.Stdout.
+func (s *Suite) Run(suiteConfig types.SuiteConfig, reporterConfig types.ReporterConfig) (*report.Results, error) {
+	var results *report.Results
+	done := s.Done
+	s.Done = func(r *report.Results) {
+		results = r
+		if done != nil {
+			done(r)
+		}
+	}
+	if err := s.Define(); err != nil {
+		return nil, err
+	}
+	RunSpecs(&failureRecorder{}, "gwsconform", suiteConfig, reporterConfig)
+	if results == nil {
+		return nil, errors.New("the suite ended without results (ReportAfterSuite did not run)")
+	}
+	return results, nil
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// plainText removes the terminal colors Ginkgo puts in its error messages and
+// folds them onto one line.
+func plainText(s string) string {
+	return strings.Join(strings.Fields(ansiEscape.ReplaceAllString(s, "")), " ")
+}

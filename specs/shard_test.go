@@ -1,0 +1,81 @@
+package specs
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+func TestShardScenariosPartitionsTheNonSerialOnes(t *testing.T) {
+	var all []*scenarios.Scenario
+	for i := 9; i >= 0; i-- { // written out of order on purpose
+		all = append(all, &scenarios.Scenario{Name: fmt.Sprintf("s%d", i), Serial: i%4 == 0})
+	}
+	seen := map[string]int{}
+	for k := 1; k <= 3; k++ {
+		share := ShardScenarios(all, Shard{Index: k, Total: 3})
+		for i, sc := range share {
+			if sc.Serial {
+				t.Errorf("shard %d got serial scenario %s", k, sc.Name)
+			}
+			if i > 0 && share[i-1].Name >= sc.Name {
+				t.Errorf("shard %d is not sorted: %s before %s", k, share[i-1].Name, sc.Name)
+			}
+			seen[sc.Name]++
+		}
+	}
+	serial := SerialScenarios(all)
+	for _, sc := range serial {
+		seen[sc.Name]++
+	}
+	if len(seen) != len(all) || len(serial) != 3 {
+		t.Fatalf("shards and serial part cover %d of %d scenarios (%d serial)", len(seen), len(all), len(serial))
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Errorf("%s runs %d times", name, n)
+		}
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	if sh, err := ParseShard("2/3"); err != nil || sh != (Shard{2, 3}) || sh.String() != "2/3" {
+		t.Errorf("ParseShard(2/3) = %v, %v", sh, err)
+	}
+	for _, bad := range []string{"", "0/2", "3/2", "1", "a/b", "1/0"} {
+		if _, err := ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q) accepted", bad)
+		}
+	}
+}
+
+func TestGinkgoLabelsAddFeaturesAndRejectBadLabels(t *testing.T) {
+	sc := &scenarios.Scenario{File: "x.yaml", Line: 7, Labels: []string{"consult"}, Requires: []string{"chats.consult"}}
+	labels, err := ginkgoLabels(sc)
+	if err != nil || strings.Join(labels, " ") != "consult feature:chats.consult" {
+		t.Fatalf("labels %v, %v", labels, err)
+	}
+	sc.Labels = []string{"a/b"}
+	if _, err := ginkgoLabels(sc); err == nil || !strings.HasPrefix(err.Error(), "x.yaml:7: ") {
+		t.Fatalf("a label with / gave %v, want an error at x.yaml:7", err)
+	}
+}
+
+func TestGinkgoConfigNamesTheFlag(t *testing.T) {
+	for flag, f := range map[string]Filters{
+		"--label-filter": {LabelFilter: "a && (b"},
+		"--focus":        {Focus: []string{"("}},
+		"--skip":         {Skip: []string{"[z-a]"}},
+	} {
+		_, _, err := f.GinkgoConfig()
+		if err == nil || !strings.Contains(err.Error(), flag) || strings.Contains(err.Error(), "\x1b") {
+			t.Errorf("%s: error %v, want one naming the flag without terminal colors", flag, err)
+		}
+	}
+	suite, reporter, err := Filters{LabelFilter: "consult", Focus: []string{"Consult"}, Verbose: true}.GinkgoConfig()
+	if err != nil || suite.LabelFilter != "consult" || suite.FocusStrings[0] != "Consult" || !reporter.Verbose {
+		t.Errorf("config %+v %+v %v", suite, reporter, err)
+	}
+}

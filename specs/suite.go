@@ -1,0 +1,195 @@
+package specs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// errorPrefix starts every Ginkgo failure message that is a harness or environment
+// error rather than a non-conformance of the target.
+const errorPrefix = "ERROR (harness/environment): "
+
+// resultEntry names the report entry each It attaches its report.Scenario to.
+const resultEntry = "gwsconform.result"
+
+// Suite is one run of the conformance suite.
+type Suite struct {
+	// Scenarios to turn into specs, already loaded and lint-clean.
+	Scenarios []*scenarios.Scenario
+	// Setup provides the target. It runs once, on Ginkgo process 1, before any spec,
+	// with a context that lasts until the suite ends; the returned stop (may be nil)
+	// runs after the last process finished. The suite preflights the target itself,
+	// so a dead target is one error, not N failures.
+	Setup func(ctx context.Context) (t *target.Target, stop func(), err error)
+	// Shard is set in a child of `gwsconform run -p`: the accounts are partitioned by
+	// it instead of by Ginkgo's parallel process, and results carry it.
+	Shard Shard
+	// Done receives the run's results on Ginkgo process 1 after every spec ran.
+	Done func(*report.Results)
+}
+
+// Define registers the suite's nodes with Ginkgo: suite setup and teardown, one It
+// per scenario, and the node that assembles the results. Call it once, before
+// RunSpecs. It returns an error (naming file:line) for a scenario Ginkgo would
+// reject, instead of letting Ginkgo exit the process.
+func (s *Suite) Define() error {
+	labels := make([]Labels, len(s.Scenarios))
+	var errs []error
+	for i, sc := range s.Scenarios {
+		var err error
+		if labels[i], err = ginkgoLabels(sc); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	// Set on every process by the all-process half of SynchronizedBeforeSuite.
+	var tgt *target.Target
+	var accounts []target.Account
+	// Set on process 1 only.
+	var stop func()
+	var info report.TargetInfo
+	var features []string
+
+	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+		// The target (an embedded server, say) must outlive this node, whose
+		// context ends with it; it lives until SynchronizedAfterSuite.
+		suiteCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		t, stopTarget, err := s.Setup(suiteCtx)
+		stop = func() {
+			if stopTarget != nil {
+				stopTarget()
+			}
+			cancel()
+		}
+		if err != nil {
+			Fail(errorPrefix + err.Error())
+		}
+		info = report.TargetInfo{URL: t.BaseURL, Name: t.Name}
+		features = nonNil(t.Features)
+		if err := target.Preflight(ctx, t); err != nil {
+			Fail(errorPrefix + err.Error())
+		}
+		// The target, credentials included, goes to the other processes through
+		// Ginkgo's local parallel channel only; it is never written anywhere.
+		data, err := json.Marshal(t)
+		if err != nil {
+			Fail(errorPrefix + "encoding the target: " + err.Error())
+		}
+		return data
+	}, func(data []byte) {
+		var t target.Target
+		if err := json.Unmarshal(data, &t); err != nil {
+			Fail(errorPrefix + "decoding the target: " + err.Error())
+		}
+		suiteConfig, _ := GinkgoConfiguration()
+		process, total := suiteConfig.ParallelProcess, suiteConfig.ParallelTotal
+		if s.Shard.Total > 0 {
+			process, total = s.Shard.Index, s.Shard.Total
+		}
+		share, err := t.Partition(process, total)
+		if err != nil {
+			Fail(errorPrefix + err.Error())
+		}
+		tgt, accounts = &t, share
+	})
+
+	SynchronizedAfterSuite(func() {}, func() {
+		if stop != nil {
+			stop()
+		}
+	})
+
+	for i, sc := range s.Scenarios {
+		s.defineScenario(sc, labels[i], func() (*target.Target, []target.Account) { return tgt, accounts })
+	}
+
+	ReportAfterSuite("gwsconform results", func(r Report) {
+		if s.Done != nil {
+			s.Done(buildResults(r, info, features))
+		}
+	})
+	return nil
+}
+
+// defineScenario registers the It of one scenario. current returns the target and
+// account share, known only once the suite setup ran.
+func (s *Suite) defineScenario(sc *scenarios.Scenario, labels Labels, current func() (*target.Target, []target.Account)) {
+	args := []any{labels, types.CodeLocation{FileName: sc.File, LineNumber: sc.Line}}
+	if sc.Serial {
+		args = append(args, Serial)
+	}
+	args = append(args, func(ctx SpecContext) {
+		t, accounts := current()
+		res := Play(ctx, t, accounts, sc, GinkgoWriter)
+		res.Shard = s.Shard.String()
+		AddReportEntry(resultEntry, res, ReportEntryVisibilityNever)
+		switch {
+		case res.StaleKnownFailure:
+			Fail(fmt.Sprintf("%s: stale known failure: %q passes but the target lists it in knownFailures; remove it from the list", res.Location(), sc.Name))
+		case res.ExpectedFailure:
+			Skip(fmt.Sprintf("known failure (listed in the target's knownFailures): %s %s", res.Step, res.Reason))
+		case res.Outcome == report.Fail || res.Outcome == report.Error:
+			Fail(failureMessage(res))
+		case res.Outcome == report.Skip:
+			Skip(res.Reason)
+		}
+	})
+	It(sc.Name, args...)
+}
+
+// ginkgoLabels are the scenario's labels plus "feature:NAME" for each required
+// feature, so `--label-filter 'consult && !feature:chats.transfer'` works.
+func ginkgoLabels(sc *scenarios.Scenario) (Labels, error) {
+	var out Labels
+	add := func(label string) error {
+		clean, err := types.ValidateAndCleanupLabel(label, types.CodeLocation{FileName: sc.File, LineNumber: sc.Line})
+		if err != nil {
+			return fmt.Errorf("%s:%d: label %q cannot be a Ginkgo label (no empty labels, none of & | ! , ( ) /)", sc.File, sc.Line, label)
+		}
+		out = append(out, clean)
+		return nil
+	}
+	for _, l := range sc.Labels {
+		if err := add(l); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range sc.Requires {
+		if err := add("feature:" + f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Shard is child Index of Total in a sharded run (1-based); zero when not sharded.
+type Shard struct{ Index, Total int }
+
+func (s Shard) String() string {
+	if s.Total == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Total)
+}
+
+// ParseShard reads "k/N".
+func ParseShard(v string) (Shard, error) {
+	var s Shard
+	if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d/%d", &s.Index, &s.Total); err != nil || s.Total < 1 || s.Index < 1 || s.Index > s.Total {
+		return Shard{}, fmt.Errorf("shard %q: want k/N with 1 <= k <= N", v)
+	}
+	return s, nil
+}
