@@ -62,7 +62,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.skip, "skip", "skip scenarios whose name matches this `regexp` (repeatable)")
 	fs.DurationVar(&f.filters.Timeout, "timeout", 0, "time limit of the whole run (default 1h)")
 	fs.BoolVar(&f.filters.Verbose, "v", false, "verbose: print every scenario and the runner's log as it goes")
-	fs.BoolVar(&f.filters.NoColor, "no-color", false, "no colors in the output")
+	fs.BoolVar(&f.filters.NoColor, "no-color", !isTerminal(os.Stdout), "no colors in the output (default: on when stdout is not a terminal)")
 	fs.Int64Var(&f.filters.Seed, "seed", 0, "seed of the scenario order (default: time based)")
 	fs.BoolVar(&f.filters.FailFast, "fail-fast", false, "stop after the first failure")
 }
@@ -362,4 +362,11 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 	if f.junitReport != "" {
 		fmt.Fprintf(w, "junit report: %s\n", f.junitReport)
 	}
+}
+
+// isTerminal reports whether f is a character device, so that logs and CI output get no
+// escape codes unless someone asks for them with --no-color=false.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

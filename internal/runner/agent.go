@@ -105,8 +105,9 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 // subscribe starts the Bayeux client on the agent's cookie jar and credentials.
 func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	a.notify = bayeux.NewClient(rn.t.NotificationsURL(), bayeux.ClientOptions{
-		// Same cookie jar (session), unmetered transport: held connects are not round trips.
-		HTTPClient: &http.Client{Jar: a.client.Jar, Transport: rn.transport},
+		// Same cookie jar (session). Metered except for connects the target may
+		// hold: those are the target waiting for news, not round trips.
+		HTTPClient: &http.Client{Jar: a.client.Jar, Transport: bayeuxMeter{rn.meter}},
 		Prepare: func(req *http.Request) {
 			req.SetBasicAuth(a.account.Username, a.account.Password)
 			req.Header.Set(a.csrfHeader, a.csrfToken)

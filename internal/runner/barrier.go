@@ -36,7 +36,7 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
 	}
 	deadline := time.Now().Add(rn.t.NotificationWait())
-	result := a.stream.waitFor(ctx, deadline, func(events []event) bool {
+	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
 		for _, e := range events[min(from, len(events)):] {
 			if isChannelState(e.value, a.state) {
 				return true
@@ -83,7 +83,7 @@ func (rn *run) customerBarrier(ctx context.Context, step *scenarios.Step, a *act
 			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
 	}
 	deadline := time.Now().Add(rn.t.NotificationWait())
-	result := a.stream.waitFor(ctx, deadline, func(events []event) bool {
+	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
 		for _, e := range events[min(from, len(events)):] {
 			m := asObject(e.value)
 			if m["type"] == "TypingStarted" && asObject(m["from"])["type"] == "Customer" {

@@ -7,14 +7,19 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwsconform/gwsconform/schemas"
 )
 
-// pollEvery is how often a customer's transcript is read. Customers have no push
-// channel, so reading the transcript is the only way to see it grow.
-const pollEvery = 25 * time.Millisecond
+// pollEvery is how often a customer's transcript is read while the scenario waits
+// on it and nothing else triggered a read. Customers have no push channel, so
+// reading the transcript is the only way to see it grow. Reads are event-driven
+// (see poller); this ticker is only the fallback for a target that changes the
+// transcript after it answered the request that caused the change. A variable so
+// the tests can prove nothing else depends on it.
+var pollEvery = 25 * time.Millisecond
 
 // customerHeaders are the headers of every customer request.
 func (rn *run) customerHeaders() http.Header {
@@ -25,7 +30,13 @@ func (rn *run) customerHeaders() http.Header {
 	return h
 }
 
-// poller reads one customer chat's transcript into the actor's stream.
+// poller reads one customer chat's transcript into the actor's stream. It reads
+// when poked: right after the chat is requested, after every request the scenario
+// makes (any of them may change the transcript), and when an await or a barrier on
+// the customer starts. While such a wait is in progress it also reads every
+// pollEvery, for changes the target makes later on its own. It never reads
+// back-to-back without a reason: a poke arriving during a read causes exactly one
+// more read.
 type poller struct {
 	rn     *run
 	a      *actor
@@ -36,19 +47,55 @@ type poller struct {
 	next  int        // the next message index to ask for
 	ended bool       // the chat reached state Idle
 
+	kick    chan struct{} // holds one pending "read now"
+	waiters atomic.Int32  // waits on this transcript in progress
+
 	stop chan struct{}
 	done chan struct{}
 }
 
-// startPolling begins reading chatID's transcript for customer a.
+// startPolling begins reading chatID's transcript for customer a, at once.
 func (rn *run) startPolling(a *actor) {
 	if a.poller != nil {
 		a.poller.halt()
 	}
 	p := &poller{rn: rn, a: a, chatID: a.chatID, key: a.secureKey, next: 1,
-		stop: make(chan struct{}), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	a.poller = p
+	p.poke()
 	go p.loop()
+}
+
+// poke asks for a read as soon as the current one (if any) is done.
+func (p *poller) poke() {
+	select {
+	case p.kick <- struct{}{}:
+	default: // a read is already pending
+	}
+}
+
+// pokeCustomers asks every customer's poller for a read: the scenario just made a
+// request that may have changed any transcript.
+func (rn *run) pokeCustomers() {
+	for _, a := range rn.order {
+		if !a.isAgent() && a.poller != nil {
+			a.poller.poke()
+		}
+	}
+}
+
+// waitOn is stream.waitFor on actor a's stream; for a customer it reads the
+// transcript at once and keeps the fallback ticker reading until the wait ends.
+func (rn *run) waitOn(ctx context.Context, a *actor, deadline time.Time, check func(events []event) bool) waitResult {
+	if p := a.poller; p != nil && !a.isAgent() {
+		if events, _, _, _ := a.stream.snapshot(); check(events) {
+			return waitFound // already read: no request needed
+		}
+		p.waiters.Add(1)
+		defer p.waiters.Add(-1)
+		p.poke()
+	}
+	return a.stream.waitFor(ctx, deadline, check)
 }
 
 func (p *poller) loop() {
@@ -59,7 +106,11 @@ func (p *poller) loop() {
 		select {
 		case <-p.stop:
 			return
+		case <-p.kick:
 		case <-ticker.C:
+			if p.waiters.Load() == 0 {
+				continue // nobody is waiting: the next request or wait will poke
+			}
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
@@ -83,6 +134,7 @@ func (p *poller) loop() {
 			p.a.stream.close(nil)
 			return
 		}
+		ticker.Reset(pollEvery) // the fallback counts from the last read
 	}
 }
 

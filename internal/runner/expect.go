@@ -64,7 +64,7 @@ func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor
 func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp scenarios.Expectation, deadline time.Time) (int, *problem) {
 	found, next := -1, a.cursor
 	var evalErr error
-	result := a.stream.waitFor(ctx, deadline, func(events []event) bool {
+	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
 		for ; next < len(events); next++ {
 			err := exp.Match.Match(events[next].value, rn.vars)
 			if err == nil {
@@ -124,7 +124,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	used := map[int]bool{}
 	remaining, next := len(exps), a.cursor
 	var evalErr error
-	result := a.stream.waitFor(ctx, last, func(events []event) bool {
+	result := rn.waitOn(ctx, a, last, func(events []event) bool {
 		for ; next < len(events); next++ {
 			for i, exp := range exps {
 				if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {

@@ -62,6 +62,7 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	if err != nil {
 		return harnessError(step, "%v", err)
 	}
+	rn.pokeCustomers()
 	if p := rn.checkResponse(step, resp, ostep.Expect, &op); p != nil {
 		return p
 	}
@@ -257,6 +258,7 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 	if err != nil {
 		return harnessError(step, "%v", err)
 	}
+	rn.pokeCustomers()
 	op, known := opForPath(hs.Method, pathOnly, req.body)
 	var opp *scenarios.Op
 	if known {

@@ -34,9 +34,19 @@ type Result struct {
 	Step string
 	// Detail is the multi-line explanation: expected vs received, timelines.
 	Detail string
-	// Duration is the wall time of the run; RoundTrip the summed wall time of every
-	// HTTP request the run made, and Requests their count.
+	// Duration is the wall time of the run. RoundTrip is the summed wall time of the
+	// run's round trips, and Requests their count: every HTTP request to the target
+	// (REST, customer transcript reads, Bayeux handshake, subscribe, unsubscribe,
+	// disconnect and connects asking for an immediate answer), from sending it to
+	// having read the answer; a Bayeux connect the target may hold until it has news
+	// is not a round trip (its time is the target waiting, not working). Busy is the
+	// part of Duration with at least one of those requests in flight (RoundTrip
+	// counts overlapping requests each in full, so it can exceed Busy).
 	Duration  time.Duration
 	RoundTrip time.Duration
 	Requests  int
+	Busy      time.Duration
+	// Phases divides Duration into the run's phases (setup, steps by kind, the
+	// end-of-scenario checks, cleanup), for finding where the harness spends time.
+	Phases []Phase
 }

@@ -33,7 +33,8 @@ type run struct {
 	start time.Time
 
 	meter     *meter
-	transport *http.Transport // the unmetered base, also used by Bayeux connects
+	transport *http.Transport // the base under the meter; idle connections closed at the end
+	phases    *phases
 
 	actors map[string]*actor
 	order  []*actor
@@ -74,7 +75,9 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 		defer cancel()
 	}
 	p := rn.play(ctx)
+	endCleanup := rn.phases.begin(phaseCleanup)
 	rn.cleanup()
+	endCleanup()
 
 	res.Outcome = OutcomePass
 	if p != nil {
@@ -82,6 +85,8 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	}
 	res.Duration = time.Since(start)
 	res.RoundTrip, res.Requests = rn.meter.totals()
+	res.Busy = rn.meter.busyTime()
+	res.Phases = rn.phases.snapshot()
 	rn.logf("%s: %s %s", sc.Name, res.Outcome, res.Reason)
 	return res
 }
@@ -100,10 +105,12 @@ func opFeatures(sc *scenarios.Scenario) []string {
 
 func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
 	base := http.DefaultTransport.(*http.Transport).Clone()
+	m := &meter{base: base}
 	rn := &run{
 		r: r, t: r.Target, sc: sc, start: start,
-		meter:     &meter{base: base},
+		meter:     m,
 		transport: base,
+		phases:    &phases{meter: m},
 		actors:    map[string]*actor{},
 	}
 	rn.vars = newVars(rn)
@@ -127,7 +134,10 @@ func (rn *run) play(ctx context.Context) *problem {
 	if p := rn.assignAccounts(); p != nil {
 		return p
 	}
-	if p := rn.setupAgents(ctx); p != nil {
+	endSetup := rn.phases.begin(phaseSetup)
+	p := rn.setupAgents(ctx)
+	endSetup()
+	if p != nil {
 		return p
 	}
 	for i := range rn.sc.Steps {
@@ -135,14 +145,29 @@ func (rn *run) play(ctx context.Context) *problem {
 		if err := ctx.Err(); err != nil {
 			return rn.canceled(step, ctx)
 		}
-		if p := rn.step(ctx, step); p != nil {
+		endStep := rn.phases.begin(stepPhase(step))
+		p := rn.step(ctx, step)
+		endStep()
+		if p != nil {
 			return p
 		}
 		if p := rn.checkStreams(step); p != nil {
 			return p
 		}
 	}
+	defer rn.phases.begin(phaseFinish)()
 	return rn.finish(ctx)
+}
+
+// stepPhase names the phase a step's time counts in.
+func stepPhase(step *scenarios.Step) string {
+	switch {
+	case len(step.Await) > 0 || len(step.Unordered) > 0:
+		return phaseAwait
+	case step.Barrier:
+		return phaseBarrier
+	}
+	return phaseOp
 }
 
 // finish proves delivery settled for every actor with never/once expectations
@@ -237,24 +262,22 @@ func formatOffset(d time.Duration) string {
 }
 
 // cleanup releases what the run holds on the target, customers first (an open
-// customer chat could be routed to an agent of a later scenario). It uses its own
+// customer chat could be routed to an agent of a later scenario). Actors of one
+// kind are independent, so each kind is cleaned up concurrently. It uses its own
 // deadline: the run's context may already be done.
 func (rn *run) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), rn.t.RequestWait())
 	defer cancel()
-	for _, a := range rn.order {
-		if !a.isAgent() {
-			rn.cleanupCustomer(ctx, a)
-		}
-	}
+	rn.eachActor(func(a *actor) bool { return !a.isAgent() }, func(a *actor) { rn.cleanupCustomer(ctx, a) })
+	rn.eachActor((*actor).isAgent, func(a *actor) { rn.cleanupAgent(ctx, a) })
+}
+
+// eachActor runs do for every actor that which selects, concurrently, and waits.
+func (rn *run) eachActor(which func(*actor) bool, do func(*actor)) {
 	var wg sync.WaitGroup
 	for _, a := range rn.order {
-		if a.isAgent() {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rn.cleanupAgent(ctx, a)
-			}()
+		if which(a) {
+			wg.Go(func() { do(a) })
 		}
 	}
 	wg.Wait()

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/target"
@@ -351,6 +352,31 @@ func TestCleanupLeavesNoChatForTheNextScenario(t *testing.T) {
   - alice:
       op: ListChats
       expect: {body: {chats: {$len: 1}}}
+`))
+	requireOutcome(t, play(t, tg, sc), OutcomePass)
+}
+
+func TestCustomerTranscriptIsReadWithoutTheFallbackTicker(t *testing.T) {
+	// The reference server changes a transcript before it answers the request that
+	// caused the change, so the event-driven reads alone must see every message,
+	// the barrier's typing notice and the end of the chat.
+	saved := pollEvery
+	pollEvery = time.Hour
+	t.Cleanup(func() { pollEvery = saved })
+	tg := embedded(t, refserver.Config{})
+	sc := loadScenario(t, chatScenario(`
+  - carol: {never: {type: ParticipantJoined, visibility: Agents}}
+  - alice:
+      op: SendMessage
+      body: {text: first}
+  - carol:
+      await: {type: Text, text: first, from: {type: Agent}}
+  - carol: {barrier: true}
+  - alice:
+      op: SendMessage
+      body: {text: second}
+  - carol:
+      await: {type: Text, text: second, from: {type: Agent}}
 `))
 	requireOutcome(t, play(t, tg, sc), OutcomePass)
 }
