@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gwsconform/gwsconform/internal/jsonptr"
 )
 
 // RedactRules adds to the default redaction. The defaults always apply: the Authorization
@@ -356,9 +358,5 @@ func parsePointer(p string) ([]string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, fmt.Errorf("must start with /")
 	}
-	segs := strings.Split(p[1:], "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-	}
-	return segs, nil
+	return jsonptr.Split(p), nil
 }

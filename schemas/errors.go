@@ -3,8 +3,9 @@ package schemas
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/jsonptr"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -110,7 +111,7 @@ func leafProblems(e *jsonschema.ValidationError, keyword string, doc any) []Prob
 			for _, name := range strings.Split(names, ", ") {
 				name = strings.Trim(name, "'")
 				out = append(out, Problem{
-					Pointer: e.InstanceLocation + "/" + escapePointer(name),
+					Pointer: e.InstanceLocation + "/" + jsonptr.Escape(name),
 					Keyword: keyword,
 					Message: fmt.Sprintf("missing required property %q", name),
 				})
@@ -123,7 +124,7 @@ func leafProblems(e *jsonschema.ValidationError, keyword string, doc any) []Prob
 		msg = plain
 	}
 	// The library does not always say what it found; the value makes the message actionable.
-	if v, ok := lookup(doc, e.InstanceLocation); ok {
+	if v, ok := jsonptr.Get(doc, e.InstanceLocation); ok {
 		switch keyword {
 		case "enum", "const", "pattern", "format", "minLength":
 			msg += "; got " + brief(v)
@@ -163,38 +164,6 @@ func keywordOf(location string) string {
 		}
 	}
 	return keyword
-}
-
-// lookup resolves a JSON pointer in a decoded document.
-func lookup(doc any, pointer string) (any, bool) {
-	if pointer == "" {
-		return doc, true
-	}
-	cur := doc
-	for _, token := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		token = strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")
-		switch v := cur.(type) {
-		case map[string]any:
-			next, ok := v[token]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(token)
-			if err != nil || i < 0 || i >= len(v) {
-				return nil, false
-			}
-			cur = v[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-func escapePointer(token string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
 }
 
 // brief renders a value as compact JSON, cut short when long.

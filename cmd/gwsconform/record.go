@@ -18,12 +18,6 @@ import (
 	"github.com/gwsconform/gwsconform/recorder"
 )
 
-// repeatedFlag collects every value of a repeatable flag.
-type repeatedFlag []string
-
-func (r *repeatedFlag) String() string     { return strings.Join(*r, ",") }
-func (r *repeatedFlag) Set(v string) error { *r = append(*r, v); return nil }
-
 // cmdRecord runs the recording proxy until ctx is cancelled (Ctrl-C), or, as
 // `record generate`, writes a scenario from an existing recording.
 func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -38,7 +32,7 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	scenario := fs.String("scenario", "", "also write DIR/`NAME`.yaml, a scenario generated from the recording, at stop")
 	notifications := fs.String("notifications", recorder.DefaultNotificationsPath, "the target's CometD endpoint `PATH`")
 	maxBody := fs.Int64("max-body", recorder.DefaultMaxBody, "capture at most `BYTES` of each body (clients always get all of it)")
-	var redactHeaders, redactJSON repeatedFlag
+	var redactHeaders, redactJSON stringsFlag
 	fs.Var(&redactHeaders, "redact-header", "also redact this header's values (`NAME`, repeatable)")
 	fs.Var(&redactJSON, "redact-json", "also redact the value at this JSON `POINTER` in every body (repeatable; * matches any key)")
 	fs.Usage = func() {

@@ -35,12 +35,6 @@ type runFlags struct {
 	focus, skip           stringsFlag
 }
 
-// stringsFlag is a repeatable flag; listFlag values may also be comma separated.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
 func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.targetURL, "target", "", "base `URL` of the server under test (default: start the embedded reference server)")
 	fs.StringVar(&f.targetFile, "target-file", "", "target description `FILE` (YAML: baseURL, accounts, queues, features, knownFailures, ...)")

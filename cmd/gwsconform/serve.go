@@ -12,12 +12,6 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
 // cmdServe runs the reference server until ctx is cancelled (Ctrl-C). Its first line
 // of output is "listening on http://HOST:PORT", which scripts may wait for.
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,7 +21,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	usersFile := fs.String("users", "", "YAML or JSON `FILE` listing the agent accounts (default: agent1..agent8, password \"password\")")
 	contactCenter := fs.String("contact-center-id", "", "require this ContactCenterId header on customer requests (default: accept any)")
 	verbose := fs.Bool("v", false, "log requests and notifications to stderr")
-	var faults, tolerate stringList
+	var faults, tolerate stringsFlag
 	fs.Var(&faults, "fault", "switch on a named fault `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Var(&tolerate, "tolerate", "switch on a tolerated variation `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Usage = func() {

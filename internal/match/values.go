@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gwsconform/gwsconform/internal/jsonptr"
 )
 
 // number is a numeric value from either side: YAML ints and floats, JSON
@@ -233,10 +235,7 @@ func truncate(s string, limit int) string {
 
 // child extends a JSON pointer with an object key or array index (RFC 6901 escaping).
 func child(ptr string, key string) string {
-	if strings.ContainsAny(key, "~/") {
-		key = strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
-	}
-	return ptr + "/" + key
+	return ptr + "/" + jsonptr.Escape(key)
 }
 
 func index(ptr string, i int) string { return ptr + "/" + strconv.Itoa(i) }

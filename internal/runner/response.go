@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/jsonptr"
+
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
@@ -109,7 +111,7 @@ func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, w
 	sort.Strings(names)
 	for _, name := range names {
 		ptr := save[name]
-		v, ok := lookupPointer(doc, ptr)
+		v, ok := jsonptr.Get(doc, normalizePointer(ptr))
 		if !ok {
 			return failure(step, "cannot save %s: %s has nothing at %s", name, what, normalizePointer(ptr)).
 				withDetail("received: " + abbreviate(compactJSON(doc), 2000))
@@ -152,38 +154,6 @@ func normalizePointer(ptr string) string {
 		return strings.ReplaceAll(rest, ".", "/")
 	}
 	return ptr
-}
-
-// lookupPointer resolves a JSON pointer in decoded JSON.
-func lookupPointer(doc any, ptr string) (any, bool) {
-	ptr = normalizePointer(ptr)
-	if ptr == "" {
-		return doc, true
-	}
-	if !strings.HasPrefix(ptr, "/") {
-		ptr = "/" + ptr
-	}
-	cur := doc
-	for _, token := range strings.Split(ptr[1:], "/") {
-		token = strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")
-		switch v := cur.(type) {
-		case map[string]any:
-			next, ok := v[token]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(token)
-			if err != nil || i < 0 || i >= len(v) {
-				return nil, false
-			}
-			cur = v[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // stringify renders a value inside a URL or header: strings as they are, integral
