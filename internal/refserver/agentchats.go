@@ -53,6 +53,10 @@ func (s *Server) handleChatOperation(w http.ResponseWriter, r *http.Request, a *
 		s.writeError(w, err)
 		return
 	}
+	if s.fault("reference-id-not-in-answer") {
+		s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}})
+		return
+	}
 	s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}, {"referenceId", ref}})
 }
 

@@ -30,7 +30,7 @@ func (s *Server) authenticate(r *http.Request) (*agent, error) {
 		return nil, errf(codeNotAuthenticated, "missing Basic credentials")
 	}
 	a := s.byName[name]
-	if a == nil || subtle.ConstantTimeCompare([]byte(password), []byte(a.user.Password)) != 1 {
+	if a == nil || subtle.ConstantTimeCompare([]byte(password), []byte(a.user.Password)) != 1 && !s.fault("wrong-password-accepted") {
 		return nil, errf(codeNotAuthenticated, "wrong username or password")
 	}
 	return a, nil
@@ -47,7 +47,7 @@ func (s *Server) asAgent(h func(http.ResponseWriter, *http.Request, *agent)) htt
 		}
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
-			if !s.validCSRF(r, a) {
+			if !s.validCSRF(r, a) && !s.fault("csrf-not-checked") {
 				s.writeError(w, errf(codeForbidden, "Missing or invalid Csrf token"))
 				return
 			}

@@ -3,6 +3,7 @@ package refserver
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,8 @@ type message struct {
 	url        string
 	visibility string
 	at         time.Time
+	// badTimestamp: written in a layout no client expects (timestamp-not-rfc3339 fault).
+	badTimestamp bool
 }
 
 // routeTarget is one RequestChat routing candidate: an agent or a queue.
@@ -134,7 +137,11 @@ func (s *Server) addMessage(c *chat, typ string, from *participant, visibility s
 		index = c.lastIndex
 	}
 	c.lastIndex = max(c.lastIndex, index)
-	m := &message{index: index, typ: typ, from: from, visibility: visibility, at: time.Now()}
+	if s.fault("message-index-from-zero") {
+		index = c.lastIndex - 1
+	}
+	m := &message{index: index, typ: typ, from: from, visibility: visibility, at: time.Now(),
+		badTimestamp: s.fault("timestamp-not-rfc3339")}
 	c.messages = append(c.messages, m)
 	return m
 }
@@ -163,9 +170,13 @@ func (m *message) object() object {
 	if m.url != "" {
 		o = append(o, field{"url", m.url})
 	}
+	layout := timestampLayout
+	if m.badTimestamp {
+		layout = "2006/01/02 15:04:05"
+	}
 	return append(o,
 		field{"visibility", m.visibility},
-		field{"timestamp", m.at.Format(timestampLayout)},
+		field{"timestamp", m.at.Format(layout)},
 		field{"timestampSeconds", m.at.UnixMilli()},
 	)
 }
@@ -188,7 +199,8 @@ func (s *Server) customerMessages(c *chat, from int) []*message {
 		if m.index < from {
 			continue
 		}
-		if m.visibility == visibleAll || s.fault("agents-messages-leak-to-customer") {
+		leakedTyping := strings.HasPrefix(m.typ, "Typing") && s.fault("agents-typing-shown-to-customer")
+		if m.visibility == visibleAll || leakedTyping || s.fault("agents-messages-leak-to-customer") {
 			out = append(out, m)
 		}
 	}

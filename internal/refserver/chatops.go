@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -71,15 +72,25 @@ func (s *Server) opAccept(c *chat, l *leg, req *opRequest, ref int) error {
 	if c.custState == customerWaiting {
 		c.custState = customerChatting
 	}
-	joined := s.addMessage(c, "ParticipantJoined", l.part, visibility(l))
+	joinVisibility := visibility(l)
+	if l.kind == legConference && s.fault("invite-joined-agents-only") {
+		joinVisibility = visibleAgents
+	}
+	joined := s.addMessage(c, "ParticipantJoined", l.part, joinVisibility)
 
 	// Seed 003: the new agent learns its state, the participants, then the history.
 	s.notifyChat(c, l, "StatusChange", ref)
-	s.notifyChat(c, l, "ParticipantsUpdated", ref)
-	s.notifyMessages(c, l, s.agentMessages(c, 1), ref)
+	if !s.fault("accept-without-participants-updated") {
+		s.notifyChat(c, l, "ParticipantsUpdated", ref)
+	}
+	history := s.agentMessages(c, 1)
+	if s.fault("accept-history-missing-first-message") {
+		history = withoutFirstCustomerText(history)
+	}
+	s.notifyMessages(c, l, history, ref)
 	// The others see the join; the originator's copies carry its referenceId.
 	s.announceJoin(c, l, joined, l.origin, l.originRef)
-	if l.kind == legTransfer && l.origin != nil && l.origin.state == stateChatting {
+	if l.kind == legTransfer && l.origin != nil && l.origin.state == stateChatting && !s.fault("transfer-keeps-transferrer") {
 		// The transfer is done: the transferring agent leaves the chat.
 		s.leaveConference(c, l.origin, l.originRef)
 	}
@@ -107,7 +118,9 @@ func (s *Server) opReject(c *chat, l *leg, _ *opRequest, ref int) error {
 	s.notifyChat(c, l, "StatusChange", ref)
 	if l.kind == legRouted {
 		c.rejected[l.agent] = true
-		s.route(c)
+		if !s.fault("reject-not-rerouted") {
+			s.route(c)
+		}
 		return nil
 	}
 	if l.origin != nil && l.origin.state == stateChatting {
@@ -147,6 +160,11 @@ func (s *Server) opComplete(c *chat, l *leg, req *opRequest, ref int) error {
 	}
 	if err := s.sayGoodbye(c, l, req, ref); err != nil {
 		return err
+	}
+	if len(c.chatting(l)) == 0 && s.fault("agent-complete-keeps-customer-session") {
+		l.setState(stateCompleted) // the customer is never told the agent went
+		s.notifyChat(c, l, "StatusChange", ref)
+		return nil
 	}
 	s.depart(c, l, ref, stateCompleted)
 	return nil
@@ -222,7 +240,11 @@ func textOp(typ, vis string) chatOp {
 		if req.Text == "" {
 			return errf(codeMissingParam, "missing parameter text")
 		}
-		m := s.addMessage(c, typ, l.part, spokenVisibility(l, vis))
+		v := spokenVisibility(l, vis)
+		if vis == visibleAll && s.fault("consult-messages-visible-to-customer") {
+			v = visibleAll
+		}
+		m := s.addMessage(c, typ, l.part, v)
 		m.text = req.Text
 		s.broadcast(c, []*message{m}, l, ref)
 		return nil
@@ -234,7 +256,11 @@ func typingOp(typ, vis string) chatOp {
 		if err := requireState(req.OperationName, l, stateChatting); err != nil {
 			return err
 		}
-		s.broadcast(c, []*message{s.addMessage(c, typ, l.part, spokenVisibility(l, vis))}, l, ref)
+		sent := typ
+		if s.fault("typing-sent-as-text") {
+			sent = "Text"
+		}
+		s.broadcast(c, []*message{s.addMessage(c, sent, l.part, spokenVisibility(l, vis))}, l, ref)
 		return nil
 	}
 }
@@ -247,7 +273,9 @@ func (s *Server) opSendURL(c *chat, l *leg, req *opRequest, ref int) error {
 		return errf(codeMissingParam, "missing parameter url")
 	}
 	m := s.addMessage(c, "PushUrl", l.part, visibility(l))
-	m.url = req.URL
+	if !s.fault("push-url-without-url") {
+		m.url = req.URL
+	}
 	s.broadcast(c, []*message{m}, l, ref)
 	return nil
 }
@@ -266,6 +294,11 @@ func (s *Server) bringIn(c *chat, l *leg, req *opRequest, ref int, kind string) 
 		return err
 	}
 	target, err := s.resolveTarget(req)
+	var unknown *apiError
+	if errors.As(err, &unknown) && unknown.code == codeNotFound && s.fault("unknown-target-answers-success") {
+		s.notifyError(c, l, ref, unknown.msg) // reported late, as if the target existed
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -319,6 +352,9 @@ func (s *Server) opSetDisposition(c *chat, l *leg, req *opRequest, ref int) erro
 	key := req.DispositionKey
 	if key == "" {
 		key = "DispositionCode"
+		if s.fault("disposition-wrong-key") {
+			key = "Disposition"
+		}
 	}
 	c.userData[key] = req.Disposition
 	s.propertiesUpdated(c, l, ref)
@@ -335,6 +371,9 @@ func (s *Server) opAttachUserData(c *chat, l *leg, req *opRequest, ref int) erro
 	for k, v := range req.UserData {
 		c.userData[k] = v
 	}
+	if s.fault("properties-updated-missing") {
+		return nil
+	}
 	s.propertiesUpdated(c, l, ref)
 	return nil
 }
@@ -347,7 +386,9 @@ func (s *Server) opDeleteUserData(c *chat, l *leg, req *opRequest, ref int) erro
 		return errf(codeMissingParam, "missing parameter keys (a non-empty list)")
 	}
 	for _, k := range req.Keys {
-		delete(c.userData, k)
+		if !s.fault("delete-userdata-ignored") {
+			delete(c.userData, k)
+		}
 	}
 	s.propertiesUpdated(c, l, ref)
 	return nil

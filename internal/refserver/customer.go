@@ -58,7 +58,7 @@ func (s *Server) customerChat(id, secureKey, base string) (*chat, error) {
 	if secureKey == "" {
 		return nil, errf(codeMissingParam, "missing parameter secureKey")
 	}
-	if subtle.ConstantTimeCompare([]byte(secureKey), []byte(c.secureKey)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(secureKey), []byte(c.secureKey)) != 1 && !s.fault("customer-secure-key-not-checked") {
 		return nil, errf(codeForbidden, "wrong secureKey for chat %s", id)
 	}
 	c.base = base

@@ -15,39 +15,152 @@ type Fault struct {
 	Description string
 }
 
+// faultList is the registry of named faults: each a small deviation a real vendor
+// could make, and the catalogue scenario meant to catch it (the fault sweep test
+// checks that it does). Keep each switch a one-line s.fault("name") check at the
+// point of deviation.
 var faultList = []Fault{
-	{"consult-joined-visible-to-customer", "Consult keeps the consultant hidden from the customer",
+	// Visibility: what the customer must never see.
+	{"consult-joined-visible-to-customer", scConsult,
 		"a consultant's ParticipantJoined has visibility All, so the customer sees the consultant"},
-	{"reference-id-missing", "Accept delivers Chatting, the participants and the history so far",
-		"notifications caused by a request do not carry its referenceId"},
-	{"leave-reports-completed", "Leave as the only agent ends the customer's session",
-		"Leave by the only agent reports StatusChange Completed instead of LeftChat"},
-	{"participant-joined-dropped", "Invite makes a conference the customer can see",
-		"the originator of a consult or invite never gets NewMessages[ParticipantJoined]"},
-	{"capability-missing", "Accept delivers Chatting, the participants and the history so far",
-		"the Chatting capabilities leave out Leave"},
-	{"message-index-repeated", "message-indexes-increase",
-		"every Text message reuses the index of the message before it"},
-	{"wrong-status-code-invalid-state", "invalid-state-status-code",
-		"an operation invalid for the chat's state answers statusCode 4 (internal error) instead of 2"},
-	{"error-notification-never-sent", "Invite of an agent who is not ready fails with an Error notification",
-		"an asynchronous failure (target not ready, offer rejected) sends no Error notification"},
-	{"agents-messages-leak-to-customer", "send-to-agents-hidden",
+	{"consult-messages-visible-to-customer", scConsultantMessages,
+		"a consultant's messages have visibility All instead of Agents"},
+	{"agents-messages-leak-to-customer", scAgentsOnly,
 		"the customer transcript includes messages with visibility Agents"},
-	{"interactions-wrong-shape", "The interactions dialect accepts, messages, conferences and ends a chat",
+	{"agents-typing-shown-to-customer", scTypingToAgents,
+		"the customer transcript includes the agents-only typing notices"},
+	{"invite-joined-agents-only", scInvite,
+		"an invited agent's ParticipantJoined has visibility Agents, so the customer never sees the conference"},
+
+	// referenceId.
+	{"reference-id-missing", scAccept,
+		"notifications caused by a request do not carry its referenceId"},
+	{"reference-id-not-in-answer", scAcceptChat,
+		"successful chat operation answers carry no referenceId"},
+
+	// Accept, history and message indexes.
+	{"capability-missing", scAccept,
+		"the Chatting capabilities leave out Leave"},
+	{"accept-without-participants-updated", scAccept,
+		"Accept sends StatusChange Chatting but no ParticipantsUpdated"},
+	{"accept-history-missing-first-message", scAcceptFirstMessage,
+		"the history sent on Accept leaves out the customer's first message"},
+	{"message-index-repeated", scMessageIndexes,
+		"every Text message reuses the index of the message before it"},
+	{"message-index-from-zero", scAcceptHistory,
+		"message indexes start at 0 instead of 1"},
+	{"timestamp-not-rfc3339", scAcceptHistory,
+		"message timestamps are written 2006/01/02 15:04:05, neither RFC 3339 nor epoch milliseconds"},
+	{"typing-sent-as-text", scAgentTyping,
+		"typing notices are sent as messages of type Text"},
+
+	// Chat operations.
+	{"leave-reports-completed", scLeaveAlone,
+		"Leave by the only agent reports StatusChange Completed instead of LeftChat"},
+	{"agent-complete-keeps-customer-session", scCompleteAlone,
+		"Complete by the only agent leaves the customer's session open (no ParticipantLeft, state stays Chatting)"},
+	{"participant-joined-dropped", scInvite,
+		"the originator of a consult or invite never gets NewMessages[ParticipantJoined]"},
+	{"reject-not-rerouted", scRejectReroutes,
+		"a rejected chat is not offered to the next candidate"},
+	{"transfer-keeps-transferrer", scTransfer,
+		"after a transfer is accepted the transferring agent stays in the chat"},
+	{"wrong-status-code-invalid-state", scInvalidState,
+		"an operation invalid for the chat's state answers statusCode 4 (internal error) instead of 2"},
+	{"error-notification-never-sent", scConsultUnavailable,
+		"an asynchronous failure (target not ready, offer rejected) sends no Error notification"},
+	{"push-url-without-url", scSendURL,
+		"SendUrl's PushUrl message carries no url"},
+	{"properties-updated-missing", scUserData,
+		"AttachUserData changes the chat's userData but sends no PropertiesUpdated"},
+	{"delete-userdata-ignored", scUserData,
+		"DeleteUserData answers success but keeps the keys"},
+	{"disposition-wrong-key", scDisposition,
+		"SetDisposition stores the disposition under Disposition instead of DispositionCode"},
+
+	// The interactions dialect.
+	{"interactions-wrong-shape", scInteractions,
 		"interactions answers swap the statusCode and status shapes"},
-	{"bayeux-loses-message-between-connects", "notifications-in-order",
+	{"end-chat-session-completes", scEndChatSession,
+		"EndChatSession moves the agent to Completed instead of LeftChat, so Complete is refused"},
+	{"leave-conference-wrong-agent", scLeaveConference,
+		"LeaveConference takes another agent out of the conference instead of the caller"},
+
+	{"unknown-target-answers-success", scConsultUnknown,
+		"Consult of a user that does not exist answers success and reports an Error notification later, instead of statusCode 6"},
+
+	// Authentication.
+	{"csrf-not-checked", scCSRF,
+		"POST requests without the CSRF token and session cookie are accepted"},
+	{"wrong-password-accepted", scWrongPassword,
+		"Basic credentials with a wrong password are accepted"},
+	{"customer-secure-key-not-checked", scCustomerSecureKey,
+		"customer requests with a wrong secureKey are accepted"},
+
+	// The notification endpoint (Bayeux).
+	{"bayeux-loses-message-between-connects", scBayeuxDelivery,
 		"a connect reply carrying several notifications drops all but the first"},
-	{"bayeux-402-without-handshake-advice", "bayeux-rehandshake",
+	{"bayeux-duplicates-messages", scBayeuxDelivery,
+		"every notification is delivered again by the session's next connect"},
+	{"bayeux-402-without-handshake-advice", scBayeuxRehandshake,
 		"402 Unknown client replies carry no advice, so clients never handshake again"},
+	{"bayeux-connect-id-not-echoed", scBayeuxIDs,
+		"/meta/connect replies do not echo the request's id"},
+	{"bayeux-invalid-reconnect-advice", scBayeuxAdvice,
+		"advice.reconnect is \"reconnect\", a value Bayeux does not define"},
+	{"bayeux-handshake-without-long-polling", scBayeuxHandshake,
+		"the handshake reply advertises only websocket, although the server speaks long-polling"},
+	{"bayeux-subscribe-any-channel", scBayeuxSubscriptions,
+		"subscriptions to channels outside /v2/me/* are accepted"},
 }
 
+// The scenarios of the catalogue that catch the faults, by name.
+const (
+	scAccept              = "Accept delivers Chatting, the participants and the history so far"
+	scAcceptChat          = "accept-chat"
+	scAcceptHistory       = "accept-history-so-far"
+	scAcceptFirstMessage  = "accept-history-includes-the-first-message"
+	scInvalidState        = "invalid-state-status-code"
+	scMessageIndexes      = "message-indexes-increase"
+	scAgentTyping         = "agent-typing-reaches-customer"
+	scTypingToAgents      = "typing-to-agents-hidden"
+	scConsultantMessages  = "consultant-messages-hidden"
+	scConsultUnavailable  = "consult-unavailable-agent"
+	scConsultUnknown      = "consult-unknown-agent"
+	scEndChatSession      = "interactions-end-chat-session-then-complete"
+	scLeaveConference     = "interactions-leave-conference-last-agent-owns"
+	scCustomerSecureKey   = "customer-wrong-secure-key"
+	scRejectReroutes      = "reject-reroutes"
+	scConsult             = "Consult keeps the consultant hidden from the customer"
+	scInvite              = "Invite makes a conference the customer can see"
+	scLeaveAlone          = "Leave as the only agent ends the customer's session"
+	scCompleteAlone       = "complete-alone-ends-customer-session"
+	scAgentsOnly          = "agents-only-messages-hidden-from-customer"
+	scTransfer            = "transfer-completes-the-transferring-agent"
+	scSendURL             = "send-url-pushes-the-url"
+	scUserData            = "user-data-attach-and-delete"
+	scDisposition         = "set-disposition"
+	scInteractions        = "The interactions dialect accepts, messages, conferences and ends a chat"
+	scCSRF                = "csrf-required"
+	scWrongPassword       = "wrong-password-refused"
+	scBayeuxDelivery      = "Bayeux delivers what was queued between two connects, once"
+	scBayeuxRehandshake   = "Bayeux answers an unknown clientId with 402 and handshake advice"
+	scBayeuxIDs           = "Bayeux echoes the message id on every meta reply"
+	scBayeuxAdvice        = "Bayeux advice values are legal on handshake and connect"
+	scBayeuxHandshake     = "Bayeux handshake answers version, long-polling and a clientId"
+	scBayeuxSubscriptions = "Bayeux subscriptions are limited to the agent's own channels"
+)
+
+// tolerationList is the registry of legal variations: a conforming client (and so
+// the whole catalogue) must accept each of them.
 var tolerationList = []Fault{
 	{"extra-fields", "", "every JSON object the server sends carries an unknown extra field"},
 	{"reordered-keys", "", "every JSON object the server sends has its keys in reverse order"},
 	{"chat-path", "", "NewMessages notifications carry chatPath (a path) instead of chatUri"},
 	{"delayed-notifications", "", "notifications are delivered 300ms late, still in order"},
 	{"batched-differently", "", "NewMessages with several messages are split into one notification per message"},
+	{"bayeux-connect-reply-first", "", "a connect reply lists the /meta/connect reply before the notifications it carries"},
+	{"bayeux-ext-fields", "", "every Bayeux reply and event carries an ext object"},
 }
 
 // Faults lists the named faults, sorted by name.
@@ -87,3 +200,14 @@ func (s *Server) fault(name string) bool { return s.faults[name] }
 
 // tolerates reports whether the named variation is switched on.
 func (s *Server) tolerates(name string) bool { return s.tolerations[name] }
+
+// withoutFirstCustomerText drops the customer's first Text message from a history
+// (the accept-history-missing-first-message fault).
+func withoutFirstCustomerText(msgs []*message) []*message {
+	for i, m := range msgs {
+		if m.typ == "Text" && m.from.kind == "Customer" {
+			return append(append([]*message(nil), msgs[:i]...), msgs[i+1:]...)
+		}
+	}
+	return msgs
+}

@@ -68,7 +68,11 @@ func (s *Server) opEndChatSession(c *chat, l *leg, _ *opRequest, ref int) error 
 	}
 	left := s.addMessage(c, "ParticipantLeft", l.part, visibility(l))
 	l.part.present = false
-	l.setState(stateLeftChat)
+	if s.fault("end-chat-session-completes") {
+		l.setState(stateCompleted)
+	} else {
+		l.setState(stateLeftChat)
+	}
 	s.endCustomerSession(c)
 	s.notifyChat(c, l, "StatusChange", ref)
 	for _, o := range c.chatting(nil) {
@@ -93,7 +97,12 @@ func (s *Server) opLeaveConference(c *chat, l *leg, req *opRequest, ref int) err
 	if len(c.chatting(l)) == 0 {
 		return errf(codeInvalidState, "LeaveConference: %s is the only agent in the chat and keeps it", l.agent.user.Username)
 	}
-	s.leaveConference(c, l, ref)
+	leaver := l
+	if s.fault("leave-conference-wrong-agent") {
+		leaver = c.chatting(l)[0]
+		ref = 0 // the notifications go to someone who asked for nothing
+	}
+	s.leaveConference(c, leaver, ref)
 	return nil
 }
 

@@ -1,11 +1,8 @@
 package refserver
 
 import (
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/gwsconform/gwsconform/internal/bayeux"
 )
 
 const (
@@ -178,35 +175,4 @@ func (d *delayedSink) run() {
 func (d *delayedSink) Close() {
 	d.once.Do(func() { close(d.done) })
 	<-d.stopped
-}
-
-// bayeuxFaults builds the Bayeux Rewrite hook for the transport-level faults, or nil.
-func (s *Server) bayeuxFaults() func(clientID string, reply []bayeux.Message) []bayeux.Message {
-	lose := s.fault("bayeux-loses-message-between-connects")
-	noAdvice := s.fault("bayeux-402-without-handshake-advice")
-	if !lose && !noAdvice {
-		return nil
-	}
-	return func(clientID string, reply []bayeux.Message) []bayeux.Message {
-		out := make([]bayeux.Message, 0, len(reply))
-		isConnect, dataSeen := false, 0
-		for _, m := range reply {
-			if m.Channel == "/meta/connect" {
-				isConnect = true
-			}
-		}
-		for _, m := range reply {
-			if noAdvice && strings.HasPrefix(m.Error, "402") {
-				m.Advice = nil
-			}
-			if lose && isConnect && !strings.HasPrefix(m.Channel, "/meta/") {
-				dataSeen++
-				if dataSeen > 1 {
-					continue // the messages queued behind the first are lost
-				}
-			}
-			out = append(out, m)
-		}
-		return out
-	}
 }

@@ -111,9 +111,9 @@ func New(cfg Config) (*Server, error) {
 
 	opts := cfg.Bayeux
 	opts.Authenticate = s.authenticateNotifications
-	opts.AuthorizeSubscribe = authorizeSubscribe
+	opts.AuthorizeSubscribe = s.authorizeSubscribe
 	opts.AuthorizePublish = authorizePublish
-	opts.Rewrite = s.bayeuxFaults()
+	opts.Rewrite = s.bayeuxRewrite()
 	if opts.Logger == nil {
 		opts.Logger = s.log
 	}

@@ -1,0 +1,190 @@
+package refserver_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// The fault sweep proves the catalogue and the reference server keep each other
+// honest: the clean server passes every scenario, each named fault makes the
+// scenario meant to catch it fail (a conformance failure, not a harness error), and
+// each tolerated variation still passes the whole catalogue.
+
+// sweepTimeout bounds one scenario run, so a hung scenario fails the test instead
+// of the whole go test binary.
+const sweepTimeout = 60 * time.Second
+
+func loadCatalogue(t *testing.T) map[string]*scenarios.Scenario {
+	t.Helper()
+	scs, err := scenarios.LoadCatalogue()
+	if err != nil {
+		t.Fatalf("loading the embedded catalogue: %v", err)
+	}
+	byName := make(map[string]*scenarios.Scenario, len(scs))
+	for _, sc := range scs {
+		byName[sc.Name] = sc
+	}
+	return byName
+}
+
+// playOn starts an embedded server with cfg and plays scs one after the other.
+func playOn(cfg refserver.Config, scs []*scenarios.Scenario) ([]runner.Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout*time.Duration(len(scs)))
+	defer cancel()
+	tg, stop, err := target.StartEmbedded(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("starting the embedded server with %+v: %w", cfg, err)
+	}
+	defer stop()
+	r := &runner.Runner{Target: tg}
+	results := make([]runner.Result, 0, len(scs))
+	for _, sc := range scs {
+		sctx, cancelOne := context.WithTimeout(ctx, sweepTimeout)
+		results = append(results, r.Run(sctx, sc))
+		cancelOne()
+	}
+	return results, nil
+}
+
+func describe(res runner.Result) string {
+	return fmt.Sprintf("%s:%d %q: %s: %s %s\n%s", res.Scenario.File, res.Scenario.Line,
+		res.Scenario.Name, res.Outcome, res.Step, res.Reason, res.Detail)
+}
+
+// sortedScenarios is the catalogue in a stable order.
+func sortedScenarios(byName map[string]*scenarios.Scenario) []*scenarios.Scenario {
+	scs := make([]*scenarios.Scenario, 0, len(byName))
+	for _, sc := range byName {
+		scs = append(scs, sc)
+	}
+	for i := 1; i < len(scs); i++ {
+		for j := i; j > 0 && scs[j].Name < scs[j-1].Name; j-- {
+			scs[j], scs[j-1] = scs[j-1], scs[j]
+		}
+	}
+	return scs
+}
+
+func TestFaultRegistry(t *testing.T) {
+	byName := loadCatalogue(t)
+	faults := refserver.Faults()
+	if len(faults) < 30 {
+		t.Errorf("%d faults, want at least 30", len(faults))
+	}
+	seen := map[string]bool{}
+	for _, f := range append(refserver.Faults(), refserver.Tolerations()...) {
+		if seen[f.Name] {
+			t.Errorf("%s is registered twice", f.Name)
+		}
+		seen[f.Name] = true
+		if strings.TrimSpace(f.Description) == "" || strings.Contains(f.Description, "\n") {
+			t.Errorf("%s: want a one-line description, got %q", f.Name, f.Description)
+		}
+	}
+	for _, f := range faults {
+		if byName[f.Scenario] == nil {
+			t.Errorf("fault %s names scenario %q, which is not in the catalogue", f.Name, f.Scenario)
+		}
+	}
+	for _, f := range refserver.Tolerations() {
+		if f.Scenario != "" {
+			t.Errorf("toleration %s names scenario %q; tolerations are checked against the whole catalogue", f.Name, f.Scenario)
+		}
+	}
+}
+
+// sweepJob is one embedded server with a configuration and the scenarios it plays.
+type sweepJob struct {
+	name      string
+	cfg       refserver.Config
+	scenarios []*scenarios.Scenario
+	check     func(t *testing.T, res runner.Result)
+	results   []runner.Result
+	err       error
+	took      time.Duration
+}
+
+// sweepConcurrency is how many embedded servers play at once. Most of a run is
+// waiting (for notifications, or for a deadline when a fault hides one), so it is
+// well above the core count.
+const sweepConcurrency = 8
+
+// chunkSize splits a whole-catalogue run over several servers, so the slow ones
+// (delayed notifications) do not set the pace of the sweep.
+const chunkSize = 12
+
+func TestFaultSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault sweep plays the catalogue many times")
+	}
+	byName := loadCatalogue(t)
+	all := sortedScenarios(byName)
+
+	var jobs []*sweepJob
+	wholeCatalogue := func(name string, cfg refserver.Config, check func(*testing.T, runner.Result)) {
+		for start := 0; start < len(all); start += chunkSize {
+			part := all[start:min(start+chunkSize, len(all))]
+			jobs = append(jobs, &sweepJob{name: fmt.Sprintf("%s/part %d", name, start/chunkSize+1), cfg: cfg, scenarios: part, check: check})
+		}
+	}
+	wholeCatalogue("clean server passes the catalogue", refserver.Config{}, func(t *testing.T, res runner.Result) {
+		if res.Outcome != runner.OutcomePass {
+			t.Errorf("%s", describe(res))
+		}
+	})
+	for _, f := range refserver.Faults() {
+		sc := byName[f.Scenario]
+		if sc == nil {
+			continue // TestFaultRegistry reports it
+		}
+		jobs = append(jobs, &sweepJob{name: "fault " + f.Name, cfg: refserver.Config{Faults: []string{f.Name}},
+			scenarios: []*scenarios.Scenario{sc}, check: func(t *testing.T, res runner.Result) {
+				if res.Outcome != runner.OutcomeFail {
+					t.Errorf("fault %s (%s): want scenario %q to fail, got %s\n%s", f.Name, f.Description, sc.Name, res.Outcome, describe(res))
+				}
+			}})
+	}
+	for _, tol := range refserver.Tolerations() {
+		wholeCatalogue("tolerate "+tol.Name, refserver.Config{Tolerate: []string{tol.Name}}, func(t *testing.T, res runner.Result) {
+			if res.Outcome != runner.OutcomePass {
+				t.Errorf("tolerating %s (%s):\n%s", tol.Name, tol.Description, describe(res))
+			}
+		})
+	}
+
+	// Play every job, sweepConcurrency at a time, then report each as a subtest.
+	sem := make(chan struct{}, sweepConcurrency)
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			job.results, job.err = playOn(job.cfg, job.scenarios)
+			job.took = time.Since(start)
+		}()
+	}
+	wg.Wait()
+	for _, job := range jobs {
+		t.Run(job.name, func(t *testing.T) {
+			if job.err != nil {
+				t.Fatal(job.err)
+			}
+			t.Logf("%d scenario(s) in %s", len(job.results), job.took.Round(time.Millisecond))
+			for _, res := range job.results {
+				job.check(t, res)
+			}
+		})
+	}
+}
