@@ -51,7 +51,7 @@ var brokenFiles = map[string][]string{
 		"F:8: unknown actor \"alcie\" (actors: alice, carol) (did you mean \"alice\"?)",
 	},
 	"unknown-fragment.yaml": {
-		"F:7: unknown fragment \"chat-in-progres\" (fragments: agent-ready, chat-in-progress) (did you mean \"chat-in-progress\"?)",
+		"F:7: unknown fragment \"chat-in-progres\" (fragments: agent-ready, chat-in-progress, conference-joined, consult-joined) (did you mean \"chat-in-progress\"?)",
 	},
 	"unknown-key.yaml": {
 		"F:1: scenario \"typo in a top-level key\" has no actors",

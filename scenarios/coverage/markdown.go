@@ -1,0 +1,123 @@
+package coverage
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Command is how docs/coverage.md is regenerated; the drift test names it.
+const Command = "go run ./cmd/gwsconform coverage --out docs/coverage.md"
+
+// intro explains how to read and extend the document.
+const intro = "A scenario proves a statement by naming its id in `refs` (for example\n" +
+	"`refs: [seed-001/consultant-invisible]`); refs of another shape are free-text citations. A ref shaped\n" +
+	"like `SOURCE/slug` with a known source must name a listed statement. An operation counts as covered\n" +
+	"when a scenario (or a fragment it includes) calls it expecting success; the failure column lists the\n" +
+	"scenarios whose own steps call it expecting a refusal.\n\n" +
+	"To add a documented fact: add an entry `{id: SOURCE/slug, text: ...}` to the statement list, cite it\n" +
+	"from the scenario that proves it, and regenerate this file. `gwsconform coverage` exits 1 and lists\n" +
+	"the gaps when an operation or a statement has no scenario, or a ref names no statement.\n\n"
+
+// Markdown writes the table as the document docs/coverage.md holds. The output
+// depends only on the inputs (everything is sorted), so it can be compared.
+func (t *Table) Markdown(w io.Writer) error {
+	var b strings.Builder
+	opsCovered, stCovered := 0, 0
+	for _, r := range t.Ops {
+		if r.Covered() {
+			opsCovered++
+		}
+	}
+	for _, r := range t.Statements {
+		if len(r.Scenarios) > 0 {
+			stCovered++
+		}
+	}
+	fmt.Fprintf(&b, "# Coverage of the scenario catalogue\n\n")
+	fmt.Fprintf(&b, "Generated from the embedded catalogue, the operation registry and `%s` by\n`%s`; do not edit by hand (a test fails when this file is stale).\n\n", StatementsFile, Command)
+	fmt.Fprintf(&b, "- scenarios: %d\n", t.Scenarios)
+	fmt.Fprintf(&b, "- operations called expecting success: %d of %d\n", opsCovered, len(t.Ops))
+	fmt.Fprintf(&b, "- documented statements proven by at least one scenario: %d of %d\n\n", stCovered, len(t.Statements))
+	b.WriteString(intro)
+
+	if problems := t.Problems(); len(problems) > 0 {
+		b.WriteString("## Gaps\n\n")
+		for _, p := range problems {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Operations\n\n| dialect | operation | request | success | failure |\n|---|---|---|---|---|\n")
+	for _, r := range t.Ops {
+		fmt.Fprintf(&b, "| %s | %s | `%s %s` | %s | %s |\n", r.Op.Dialect, r.Op.Name, r.Op.Method, r.Op.Path,
+			successCell(r), names(r.Failure))
+	}
+
+	b.WriteString("\n## Documented statements\n")
+	for _, src := range t.Sources {
+		fmt.Fprintf(&b, "\n### %s: %s\n\nSource: `%s`\n\n| statement | says | scenarios |\n|---|---|---|\n", src.ID, src.Title, src.File)
+		for _, r := range t.Statements {
+			if r.Statement.Source != src.ID {
+				continue
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Statement.ID, cell(r.Statement.Text), names(r.Scenarios))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func successCell(r OpRow) string {
+	parts := []string{}
+	if len(r.Success) > 0 {
+		parts = append(parts, names(r.Success))
+	}
+	for _, f := range slices.Sorted(maps.Keys(r.Fragments)) {
+		parts = append(parts, fmt.Sprintf("fragment `%s` (%s)", f, plural(r.Fragments[f], "scenario")))
+	}
+	if len(parts) == 0 {
+		return "**none**"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// names lists scenario names as code spans: names may hold commas.
+func names(list []string) string {
+	quoted := make([]string, len(list))
+	for i, n := range list {
+		quoted[i] = "`" + strings.ReplaceAll(n, "`", "'") + "`"
+	}
+	return cell(strings.Join(quoted, ", "))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// cell makes text safe inside a markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// Generate builds the table of the embedded catalogue.
+func Generate() (*Table, error) {
+	st, err := LoadStatements()
+	if err != nil {
+		return nil, err
+	}
+	scs, err := scenarios.LoadCatalogue()
+	if err != nil {
+		return nil, fmt.Errorf("loading the catalogue: %w", err)
+	}
+	return Build(scs, scenarios.Ops(), st), nil
+}
