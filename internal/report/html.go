@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -11,10 +12,11 @@ import (
 // attached to a ticket or opened from a CI artifact as is. Failures and errors
 // expand (<details>) to show the step and the timeline.
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"label": outcomeLabel,
-	"class": outcomeClass,
-	"join":  func(s []string) string { return strings.Join(s, ", ") },
-	"ms":    func(v float64) string { return fmt.Sprintf("%.0f ms", v) },
+	"label":          outcomeLabel,
+	"class":          outcomeClass,
+	"join":           func(s []string) string { return strings.Join(s, ", ") },
+	"attentionFirst": attentionFirst,
+	"ms":             func(v float64) string { return fmt.Sprintf("%.0f ms", v) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -57,7 +59,7 @@ summary { cursor: pointer; }
 <h2>Scenarios</h2>
 <table>
 <tr><th>Outcome</th><th>Scenario</th><th>Location</th><th>Labels</th><th>Time</th></tr>
-{{range .Scenarios}}<tr>
+{{range attentionFirst .Scenarios}}<tr>
 <td class="o {{class .}}">{{label .}}</td>
 <td>{{if or .Detail .Step (and .Reason (ne .Outcome "pass"))}}<details><summary>{{.Name}}{{if .Reason}}: {{.Reason}}{{end}}</summary>
 {{if .Step}}<p><b>Step:</b> {{.Step}}</p>{{end}}{{if .Detail}}<pre>{{.Detail}}</pre>{{end}}</details>{{else}}{{.Name}}{{end}}
@@ -89,6 +91,26 @@ func outcomeClass(s Scenario) string {
 		return "xfail"
 	}
 	return s.Outcome
+}
+
+// attentionFirst orders the rows as a reader triages them: errors, then failures
+// (stale known failures among them), skips and known failures, then passes; the
+// catalogue order is kept within each group.
+func attentionFirst(list []Scenario) []Scenario {
+	rank := func(s Scenario) int {
+		switch outcomeClass(s) {
+		case Error:
+			return 0
+		case Fail:
+			return 1
+		case Pass:
+			return 3
+		}
+		return 2
+	}
+	out := slices.Clone(list)
+	slices.SortStableFunc(out, func(a, b Scenario) int { return rank(a) - rank(b) })
+	return out
 }
 
 // WriteHTML writes the static report page to path.

@@ -113,6 +113,12 @@ func TestWriteDirRoundTrip(t *testing.T) {
 			t.Errorf("report.html lacks %q", want)
 		}
 	}
+	// The failure comes before the pass and the skip, whatever the catalogue order.
+	page := string(html)
+	failAt, passAt, skipAt := strings.Index(page, `class="o fail"`), strings.Index(page, `class="o pass"`), strings.Index(page, `class="o skip"`)
+	if failAt < 0 || passAt < 0 || skipAt < 0 || !(failAt < skipAt && skipAt < passAt) {
+		t.Errorf("report.html rows not ordered fail, skip, pass: offsets %d, %d, %d", failAt, skipAt, passAt)
+	}
 }
 
 func TestJUnitSuiteErrorAndKnownFailures(t *testing.T) {
