@@ -23,6 +23,15 @@ var brokenFiles = map[string][]string{
 		"F:3: timeout: bad duration \"5 seconds\" (write e.g. 5s or 500ms)",
 		"F:8: alice: within: bad duration the number 5 (write e.g. 5s or 500ms)",
 	},
+	"bad-within.yaml": {
+		"F:7: alice: within: bad duration the number 5 (write e.g. 5s or \"{{timeout}}ms + 1s\")",
+		"F:10: alice: within: \"{{timeout}}ms + \" has an empty term (terms are joined by +)",
+		"F:13: alice: within: term \"2 seconds\" of \"2 seconds\" is not a duration (write e.g. 5s or 500ms)",
+		"F:16: alice: within: term \"{{timeout}}sec\" of \"{{timeout}}sec + 1s\": write a variable as {{name}} or {{name}}UNIT, such as {{timeout}}ms",
+		"F:19: alice: within: term \"{{timeout\" of \"{{timeout + 1s\": write a variable as {{name}} or {{name}}UNIT, such as {{timeout}}ms",
+		"F:22: alice: within: \"0s + 0ms\" must be positive",
+		"F:25: alice: within: bad duration a mapping (write e.g. 5s or \"{{timeout}}ms + 1s\") (quote variable references: \"{{name}}\")",
+	},
 	"bad-matcher.yaml": {
 		"F:6: unknown operator $regexp (did you mean $regex?)",
 	},

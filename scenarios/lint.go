@@ -111,6 +111,7 @@ func (l *linter) opStep(st *Step, actor *Actor) {
 	for _, ref := range stepRefs(st) {
 		l.checkRef(st.File, st.Line, ref)
 	}
+	l.deadlineRefs(st, op.Deadline)
 	if op.Expect != nil {
 		l.responseExpect(op.Expect)
 	}
@@ -188,10 +189,26 @@ func (l *linter) httpStep(st *Step) {
 	for _, ref := range stepRefs(st) {
 		l.checkRef(st.File, st.Line, ref)
 	}
+	l.deadlineRefs(st, st.HTTP.Deadline)
 	if st.HTTP.Expect != nil {
 		l.responseExpect(st.HTTP.Expect)
 	}
 	l.define(st.HTTP.Save)
+}
+
+// deadlineRefs checks the variables of a request step's `within`. The limit is
+// computed before the request is sent, so only earlier steps can define them.
+func (l *linter) deadlineRefs(st *Step, d *Deadline) {
+	if d == nil {
+		return
+	}
+	line := d.Line
+	if line == 0 {
+		line = st.Line
+	}
+	for _, ref := range d.Refs() {
+		l.checkRef(st.File, line, ref)
+	}
 }
 
 func (l *linter) responseExpect(e *ResponseExpect) {

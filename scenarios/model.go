@@ -85,7 +85,10 @@ type Step struct {
 	Never     []Expectation // must not be received (see Expectation.FromHere)
 	Barrier   bool          // prove delivery to this actor settled now
 	// Within is the step's `within`: the default deadline for its Await and
-	// Unordered items; zero = the target's notification timeout.
+	// Unordered items (and an op's Then items); zero = the target's
+	// notification timeout. For op and http steps it is set only when `within`
+	// is a plain duration; OpStep.Deadline and HTTPStep.Deadline hold the
+	// expression.
 	Within time.Duration
 }
 
@@ -157,8 +160,14 @@ type OpStep struct {
 	Save map[string]string
 	// Then lists this actor's notifications the step causes, in order.
 	Then []Expectation
-	// Within is the default deadline for Then items; zero = target default.
+	// Within is the default deadline for Then items when the step's `within`
+	// is a plain duration; zero = target default (or Deadline, resolved at run
+	// time, when it uses variables).
 	Within time.Duration
+	// Deadline is the step's `within`: the whole answer must have arrived
+	// within it, else the step fails; nil = no limit but the target's request
+	// timeout.
+	Deadline *Deadline
 
 	line             int        // line of the op key
 	requestedDialect string     // the dialect asked for (step, else actor)
@@ -179,6 +188,10 @@ type HTTPStep struct {
 	CSRF   bool
 	Expect *ResponseExpect // nil = any 2xx status
 	Save   map[string]string
+	// Deadline is the step's `within`: the whole answer must have arrived
+	// within it, else the step fails; nil = no limit but the target's request
+	// timeout.
+	Deadline *Deadline
 
 	bodyNode *yaml.Node
 }

@@ -34,7 +34,7 @@ var stepBodyKeys = []string{"op", "dialect", "chat", "body", "query", "expect", 
 
 var stepKeysByKind = map[string][]string{
 	"op":        {"op", "dialect", "chat", "body", "query", "expect", "save", "then", "within"},
-	"http":      {"http", "expect", "save"},
+	"http":      {"http", "expect", "save", "within"},
 	"await":     {"await", "within", "save"},
 	"unordered": {"unordered", "within"},
 	"never":     {"never"},
@@ -143,16 +143,30 @@ func (c *stepContext) stepBody(d *decoder, n *yaml.Node, actor *Actor, st *Step)
 		}
 		get[f.key] = f.value
 	}
+	var deadline *Deadline
 	if w := get["within"]; w != nil {
-		st.Within, _ = d.duration(w, st.Actor+": within")
+		if kind == "op" || kind == "http" {
+			deadline = d.deadline(w, st.Actor+": within")
+			if deadline != nil && len(deadline.Vars) == 0 {
+				st.Within = deadline.Fixed
+			}
+		} else {
+			st.Within, _ = d.duration(w, st.Actor+": within")
+		}
 	}
 	switch kind {
 	case "op":
 		st.Op = c.opStep(d, get, actor, st)
 		ok = ok && st.Op != nil
+		if st.Op != nil {
+			st.Op.Deadline = deadline
+		}
 	case "http":
 		st.HTTP = c.httpStep(d, get, actor)
 		ok = ok && st.HTTP != nil
+		if st.HTTP != nil {
+			st.HTTP.Deadline = deadline
+		}
 	case "await":
 		st.Await = d.expectations(get["await"], "await", false)
 		if s := get["save"]; s != nil {
@@ -283,6 +297,22 @@ func (c *stepContext) httpStep(d *decoder, get map[string]*yaml.Node, actor *Act
 		return nil
 	}
 	return h
+}
+
+// deadline reads the `within` of a request step: a duration expression such
+// as 5s or "{{timeout}}ms + 1s" (see ParseDeadline).
+func (d *decoder) deadline(n *yaml.Node, what string) *Deadline {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.errf(n, "%s: bad duration %s (write e.g. 5s or \"{{timeout}}ms + 1s\")%s", what, describe(n), quoteHint(n))
+		return nil
+	}
+	dl, err := ParseDeadline(n.Value)
+	if err != nil {
+		d.errf(n, "%s: %v", what, err)
+		return nil
+	}
+	dl.Line = n.Line
+	return dl
 }
 
 var expectKeys = []string{"status", "body", "headers"}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
@@ -20,12 +21,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	usersFile := fs.String("users", "", "YAML or JSON `FILE` listing the agent accounts (default: agent1..agent8, password \"password\")")
 	contactCenter := fs.String("contact-center-id", "", "require this ContactCenterId header on customer requests (default: accept any)")
+	connectTimeout := fs.Duration("connect-timeout", 30*time.Second, "how long the notification endpoint holds a Bayeux connect with nothing to deliver, the advised `D` (e.g. 30s, 1s)")
 	verbose := fs.Bool("v", false, "log requests and notifications to stderr")
 	var faults, tolerate stringsFlag
 	fs.Var(&faults, "fault", "switch on a named fault `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Var(&tolerate, "tolerate", "switch on a tolerated variation `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gwsconform serve [--addr HOST:PORT] [--users FILE] [--fault NAME]... [--tolerate NAME]... [--contact-center-id ID]")
+		fmt.Fprintln(stderr, "usage: gwsconform serve [--addr HOST:PORT] [--users FILE] [--fault NAME]... [--tolerate NAME]... [--contact-center-id ID] [--connect-timeout D]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -38,7 +40,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: fmt.Errorf("serve: unexpected argument %q (flags only)", fs.Arg(0))}
 	}
 
+	if *connectTimeout <= 0 {
+		return &exitError{code: 2, err: fmt.Errorf("serve: --connect-timeout %s: must be positive", *connectTimeout)}
+	}
 	cfg := refserver.Config{ContactCenterID: *contactCenter, Faults: faults, Tolerate: tolerate}
+	cfg.Bayeux.Timeout = *connectTimeout
 	if *usersFile != "" {
 		users, err := refserver.LoadUsers(*usersFile)
 		if err != nil {

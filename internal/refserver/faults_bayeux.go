@@ -13,7 +13,8 @@ import (
 func (s *Server) bayeuxRewrite() func(clientID string, reply []bayeux.Message) []bayeux.Message {
 	names := []string{"bayeux-loses-message-between-connects", "bayeux-402-without-handshake-advice",
 		"bayeux-duplicates-messages", "bayeux-connect-id-not-echoed", "bayeux-invalid-reconnect-advice",
-		"bayeux-handshake-without-long-polling", "bayeux-connect-reply-first", "bayeux-ext-fields"}
+		"bayeux-handshake-without-long-polling", "bayeux-connect-held-too-long", "bayeux-connect-reply-first",
+		"bayeux-ext-fields"}
 	active := false
 	for _, n := range names {
 		active = active || s.fault(n) || s.tolerates(n)
@@ -67,11 +68,21 @@ func (s *Server) rewriteMeta(m bayeux.Message) bayeux.Message {
 		advice.Reconnect = "reconnect"
 		m.Advice = &advice
 	}
+	if s.fault("bayeux-connect-held-too-long") && m.Advice != nil {
+		advice := *m.Advice
+		advice.Timeout /= heldTooLongFactor // the server still holds connects for the real timeout
+		m.Advice = &advice
+	}
 	if s.fault("bayeux-handshake-without-long-polling") && m.Channel == bayeux.ChannelHandshake {
 		m.SupportedConnectionTypes = []string{"websocket"}
 	}
 	return m
 }
+
+// heldTooLongFactor is how much longer than it advises the server holds a connect
+// under the bayeux-connect-held-too-long fault: it advises a tenth of the real
+// timeout (100ms for the embedded server's 1s, 3s for the default 30s).
+const heldTooLongFactor = 10
 
 // redelivery remembers the notifications of each session's last connect reply, so
 // the bayeux-duplicates-messages fault can send them again with the next one.

@@ -30,6 +30,9 @@ type request struct {
 	hasBody bool
 	auth    string // authBasic, authNone or authWrong
 	csrf    bool   // send the CSRF header and the session cookie
+	// timeout is the request's deadline when longer than the target's request
+	// timeout (a request step with a long `within`); zero = the target's.
+	timeout time.Duration
 }
 
 // response is what came back, decoded when it is JSON.
@@ -48,7 +51,7 @@ const maxBody = 4 << 20
 // send makes the request for actor a and decodes the answer. The error is only for
 // a request that got no answer (network, timeout); any answer is a response.
 func (rn *run) send(ctx context.Context, a *actor, req request) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, rn.t.RequestWait())
+	ctx, cancel := context.WithTimeout(ctx, max(rn.t.RequestWait(), req.timeout))
 	defer cancel()
 	target := req.url
 	if len(req.query) > 0 {

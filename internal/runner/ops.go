@@ -58,11 +58,15 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 		req.query.Set("secureKey", a.secureKey)
 	}
 
-	resp, err := rn.send(ctx, a, req)
-	if err != nil {
-		return harnessError(step, "%v", err)
+	limit, p := rn.answerLimit(step, ostep.Deadline)
+	if p != nil {
+		return p
 	}
+	resp, p := rn.sendTimed(ctx, step, a, req, ostep.Deadline, limit)
 	rn.pokeCustomers()
+	if p != nil {
+		return p
+	}
 	if p := rn.checkResponse(step, resp, ostep.Expect, &op); p != nil {
 		return p
 	}
@@ -71,7 +75,11 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	}
 	rn.afterOp(a, op, resp)
 	if len(ostep.Then) > 0 {
-		return rn.expectOrdered(ctx, step, a, ostep.Then, ostep.Within, start)
+		within := ostep.Within
+		if within == 0 {
+			within = limit // a `within` with variables, resolved above
+		}
+		return rn.expectOrdered(ctx, step, a, ostep.Then, within, start)
 	}
 	return nil
 }
@@ -254,11 +262,15 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 		}
 		req.body, req.hasBody = body, true
 	}
-	resp, err := rn.send(ctx, a, req)
-	if err != nil {
-		return harnessError(step, "%v", err)
+	limit, p := rn.answerLimit(step, hs.Deadline)
+	if p != nil {
+		return p
 	}
+	resp, p := rn.sendTimed(ctx, step, a, req, hs.Deadline, limit)
 	rn.pokeCustomers()
+	if p != nil {
+		return p
+	}
 	op, known := opForPath(hs.Method, pathOnly, req.body)
 	var opp *scenarios.Op
 	if known {

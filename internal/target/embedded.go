@@ -3,14 +3,26 @@ package target
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
 
+// EmbeddedConnectTimeout is how long the embedded server holds a Bayeux connect
+// when cfg.Bayeux.Timeout is zero. The reference server's own default is 30s,
+// like CometD's; a scenario proving that a connect is answered by the advised
+// timeout then waits 30s. A short timeout keeps the catalogue fast and changes
+// nothing else: the agents' CometD clients re-poll more often.
+const EmbeddedConnectTimeout = time.Second
+
 // StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
 // for it that declares every feature, with the server's users as accounts and its
-// queues. stop shuts the server down; call it once the run is over.
+// queues. A zero cfg.Bayeux.Timeout becomes EmbeddedConnectTimeout. stop shuts
+// the server down; call it once the run is over.
 func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), error) {
+	if cfg.Bayeux.Timeout == 0 {
+		cfg.Bayeux.Timeout = EmbeddedConnectTimeout
+	}
 	running, err := refserver.Listen(ctx, "127.0.0.1:0", cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the embedded reference server: %w", err)

@@ -2,8 +2,10 @@ package target
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
 
@@ -236,5 +239,51 @@ func TestPreflightReportsAnUnreachableTarget(t *testing.T) {
 	var pe *PreflightError
 	if !errors.As(err, &pe) || pe.Account != "" || !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), addr) {
 		t.Errorf("Preflight = %v", err)
+	}
+}
+
+// advisedTimeout handshakes on the target's notification endpoint and returns the
+// advice.timeout of the reply, in milliseconds.
+func advisedTimeout(t *testing.T, tg *Target) int64 {
+	t.Helper()
+	body := strings.NewReader(`[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"]}]`)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tg.NotificationsURL(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(tg.Accounts[0].Username, tg.Accounts[0].Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reply []struct {
+		Successful bool
+		Advice     struct{ Timeout int64 }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil || len(reply) != 1 || !reply[0].Successful {
+		t.Fatalf("handshake: HTTP %d, %+v, %v", resp.StatusCode, reply, err)
+	}
+	return reply[0].Advice.Timeout
+}
+
+func TestStartEmbeddedHoldsConnectsBriefly(t *testing.T) {
+	tg, stop, err := StartEmbedded(t.Context(), refserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if got, want := advisedTimeout(t, tg), EmbeddedConnectTimeout.Milliseconds(); got != want {
+		t.Errorf("advised connect timeout %dms, want %dms", got, want)
+	}
+
+	tg, stop, err = StartEmbedded(t.Context(), refserver.Config{Bayeux: bayeux.ServerOptions{Timeout: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if got := advisedTimeout(t, tg); got != 2000 {
+		t.Errorf("with Bayeux.Timeout 2s: advised connect timeout %dms, want 2000ms (the caller's choice)", got)
 	}
 }
