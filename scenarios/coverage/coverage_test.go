@@ -109,11 +109,11 @@ statements:
 	for _, r := range table.Ops {
 		rows[r.Op.Name] = r
 	}
-	if got := rows["SendMessage"]; strings.Join(got.Success, ",") != "sends" || strings.Join(got.Failure, ",") != "refused" {
-		t.Errorf("SendMessage: success %v failure %v; want [sends] [refused]", got.Success, got.Failure)
+	if got := rows["SendMessage"]; strings.Join(got.Success, ",") != "raw-success,sends" || strings.Join(got.Failure, ",") != "refused" {
+		t.Errorf("SendMessage: success %v failure %v; want [raw-success sends] [refused]", got.Success, got.Failure)
 	}
-	if got := rows["Accept"].Fragments["accept-it"]; got != 2 {
-		t.Errorf("Accept via fragment accept-it: %d scenarios, want 2", got)
+	if got := rows["Accept"].Fragments["accept-it"]; got != 4 {
+		t.Errorf("Accept via fragment accept-it: %d scenarios, want 4", got)
 	}
 	problems := strings.Join(table.Problems(), "\n")
 	for _, want := range []string{
@@ -132,9 +132,82 @@ statements:
 	if err := table.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| chats | Leave | `POST /api/v2/me/chats/{chat}` | **none** |  |", "fragment `accept-it` (2 scenarios)", "| `seed-001/covered` | a | `refused`, `sends` |"} {
+	for _, want := range []string{"| chats | Leave | `POST /api/v2/me/chats/{chat}` | **none** | `raw-refusals` |", "| chats | Accept | `POST /api/v2/me/chats/{chat}` | fragment `accept-it` (4 scenarios) | **none** |", "| `seed-001/covered` | a | `refused`, `sends` |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+}
+
+// A raw http step is a call of the op whose method and path template match
+// and, for a POST, whose name is the body's operationName; `auth: wrong` and
+// missing-parameter requests therefore count as failure scenarios.
+func TestHTTPStepsCountAsCalls(t *testing.T) {
+	scs, err := scenarios.Load(os.DirFS("testdata"), "catalogue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []scenarios.Op
+	for _, name := range [][2]string{
+		{scenarios.DialectAgent, "GetMe"}, {scenarios.DialectChats, "Leave"},
+		{scenarios.DialectChats, "SendMessage"}, {scenarios.DialectInteractions, "Complete"},
+	} {
+		op, ok := scenarios.LookupOp(name[0], name[1])
+		if !ok {
+			t.Fatalf("no op %s %s in the registry", name[0], name[1])
+		}
+		ops = append(ops, op)
+	}
+	table := Build(scs, ops, &Statements{})
+	want := map[string][2]string{ // op -> success, failure
+		"GetMe":       {"raw-success", "raw-refusals"},
+		"Leave":       {"", "raw-refusals"},
+		"SendMessage": {"raw-success,sends", "refused"},
+		"Complete":    {"", ""},
+	}
+	for _, r := range table.Ops {
+		got := [2]string{strings.Join(r.Success, ","), strings.Join(r.Failure, ",")}
+		if got != want[r.Op.Name] {
+			t.Errorf("%s %s: success/failure %q, want %q", r.Op.Dialect, r.Op.Name, got, want[r.Op.Name])
+		}
+	}
+}
+
+// An operation no scenario calls expecting a refusal is a gap: coverage
+// reports it, so `gwsconform coverage` exits 1 and this package's tests fail.
+func TestProblemsListOperationsWithoutFailureScenario(t *testing.T) {
+	scs, err := scenarios.Load(os.DirFS("testdata"), "catalogue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send, _ := scenarios.LookupOp(scenarios.DialectChats, "SendMessage")
+	accept, _ := scenarios.LookupOp(scenarios.DialectChats, "Accept")
+	problems := strings.Join(Build(scs, []scenarios.Op{send, accept}, &Statements{}).Problems(), "\n")
+	if want := "operation chats Accept: no failure scenario"; !strings.Contains(problems, want) {
+		t.Errorf("problems lack %q:\n%s", want, problems)
+	}
+	if strings.Contains(problems, "chats SendMessage") {
+		t.Errorf("SendMessage has both a success and a failure scenario, yet:\n%s", problems)
+	}
+}
+
+func TestPathMatches(t *testing.T) {
+	for _, c := range []struct {
+		path, template string
+		want           bool
+	}{
+		{"/api/v2/me", "/api/v2/me", true},
+		{"/api/v2/me?subresources=*", "/api/v2/me", true},
+		{"/api/v2/me/", "/api/v2/me", true},
+		{"/api/v2/me/chats/{{chat}}", "/api/v2/me/chats/{chat}", true},
+		{"/api/v2/me/chats/0000000000000000/messages", "/api/v2/me/chats/{chat}/messages", true},
+		{"/api/v2/me/chats//messages", "/api/v2/me/chats/{chat}/messages", false},
+		{"/api/v2/me/chats/x/messages", "/api/v2/chats/{chat}/messages", false},
+		{"/api/v2/me/chats", "/api/v2/me/chats/{chat}", false},
+		{"/api/v2/me/interactions/x", "/api/v2/me/chats/{chat}", false},
+	} {
+		if got := pathMatches(c.path, c.template); got != c.want {
+			t.Errorf("pathMatches(%q, %q) = %v, want %v", c.path, c.template, got, c.want)
 		}
 	}
 }

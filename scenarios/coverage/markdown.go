@@ -16,21 +16,29 @@ const Command = "go run ./cmd/gwsconform coverage --out docs/coverage.md"
 // intro explains how to read and extend the document.
 const intro = "A scenario proves a statement by naming its id in `refs` (for example\n" +
 	"`refs: [seed-001/consultant-invisible]`); refs of another shape are free-text citations. A ref shaped\n" +
-	"like `SOURCE/slug` with a known source must name a listed statement. An operation counts as covered\n" +
-	"when a scenario (or a fragment it includes) calls it expecting success; the failure column lists the\n" +
-	"scenarios whose own steps call it expecting a refusal.\n\n" +
+	"like `SOURCE/slug` with a known source must name a listed statement.\n\n" +
+	"A step calls an operation when it is an `op` step naming it, or a raw `http` step with the operation's\n" +
+	"method and path (a `{chat}` segment matches any id) and, for a POST, the operation's name as the body's\n" +
+	"`operationName`; so requests an op step cannot make (a missing required parameter, `auth: wrong`) count.\n" +
+	"The success column lists the scenarios (and fragments) that call the operation expecting success (no\n" +
+	"`expect`, or a status matcher that accepts 200); the failure column lists the scenarios whose own steps\n" +
+	"call it expecting a refusal. Every operation needs both.\n\n" +
 	"To add a documented fact: add an entry `{id: SOURCE/slug, text: ...}` to the statement list, cite it\n" +
 	"from the scenario that proves it, and regenerate this file. `gwsconform coverage` exits 1 and lists\n" +
-	"the gaps when an operation or a statement has no scenario, or a ref names no statement.\n\n"
+	"the gaps when an operation has no success or no failure scenario, a statement has no scenario, or a\n" +
+	"ref names no statement.\n\n"
 
 // Markdown writes the table as the document docs/coverage.md holds. The output
 // depends only on the inputs (everything is sorted), so it can be compared.
 func (t *Table) Markdown(w io.Writer) error {
 	var b strings.Builder
-	opsCovered, stCovered := 0, 0
+	opsCovered, opsFailing, stCovered := 0, 0, 0
 	for _, r := range t.Ops {
 		if r.Covered() {
 			opsCovered++
+		}
+		if r.FailureCovered() {
+			opsFailing++
 		}
 	}
 	for _, r := range t.Statements {
@@ -42,6 +50,7 @@ func (t *Table) Markdown(w io.Writer) error {
 	fmt.Fprintf(&b, "Generated from the embedded catalogue, the operation registry and `%s` by\n`%s`; do not edit by hand (a test fails when this file is stale).\n\n", StatementsFile, Command)
 	fmt.Fprintf(&b, "- scenarios: %d\n", t.Scenarios)
 	fmt.Fprintf(&b, "- operations called expecting success: %d of %d\n", opsCovered, len(t.Ops))
+	fmt.Fprintf(&b, "- operations called expecting a refusal: %d of %d\n", opsFailing, len(t.Ops))
 	fmt.Fprintf(&b, "- documented statements proven by at least one scenario: %d of %d\n\n", stCovered, len(t.Statements))
 	b.WriteString(intro)
 
@@ -56,7 +65,7 @@ func (t *Table) Markdown(w io.Writer) error {
 	b.WriteString("## Operations\n\n| dialect | operation | request | success | failure |\n|---|---|---|---|---|\n")
 	for _, r := range t.Ops {
 		fmt.Fprintf(&b, "| %s | %s | `%s %s` | %s | %s |\n", r.Op.Dialect, r.Op.Name, r.Op.Method, r.Op.Path,
-			successCell(r), names(r.Failure))
+			successCell(r), failureCell(r))
 	}
 
 	b.WriteString("\n## Documented statements\n")
@@ -85,6 +94,13 @@ func successCell(r OpRow) string {
 		return "**none**"
 	}
 	return strings.Join(parts, "; ")
+}
+
+func failureCell(r OpRow) string {
+	if !r.FailureCovered() {
+		return "**none**"
+	}
+	return names(r.Failure)
 }
 
 // names lists scenario names as code spans: names may hold commas.

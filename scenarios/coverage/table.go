@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -13,15 +14,21 @@ import (
 type OpRow struct {
 	Op scenarios.Op
 	// Success and Failure name the scenarios whose own steps call the op
-	// expecting success (no `expect`, or a 2xx status) or a failure.
+	// (an op step, or a raw http step with the op's method, path and
+	// operationName) expecting success (no `expect`, or a status matcher
+	// that accepts 200) or a failure.
 	Success, Failure []string
-	// Fragments names the fragments that call the op, with how many
-	// scenarios include them.
+	// Fragments names the fragments that call the op expecting success, with
+	// how many scenarios include them.
 	Fragments map[string]int
 }
 
 // Covered reports whether some scenario calls the op expecting success.
 func (r OpRow) Covered() bool { return len(r.Success) > 0 || len(r.Fragments) > 0 }
+
+// FailureCovered reports whether some scenario's own steps call the op
+// expecting a refusal.
+func (r OpRow) FailureCovered() bool { return len(r.Failure) > 0 }
 
 // StatementRow is one statement and the scenarios that cite it in refs.
 type StatementRow struct {
@@ -67,22 +74,22 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *Statements) *Table
 			}
 		}
 		seenFragments := map[[3]string]bool{}
-		for _, step := range sc.Steps {
-			if step.Op == nil {
-				continue
-			}
-			row := byOp[[2]string{step.Op.Op.Dialect, step.Op.Op.Name}]
+		for i := range sc.Steps {
+			step := &sc.Steps[i]
+			row, success := t.callOf(step, byOp)
 			if row == nil {
 				continue
 			}
 			switch {
 			case step.Include != "":
+				// A fragment's call counts once per fragment, as setup: only
+				// a scenario's own steps prove a failure path.
 				key := [3]string{step.Include, row.Op.Dialect, row.Op.Name}
-				if !seenFragments[key] {
+				if success && !seenFragments[key] {
 					seenFragments[key] = true
 					row.Fragments[step.Include]++
 				}
-			case expectsSuccess(step.Op):
+			case success:
 				row.Success = appendOnce(row.Success, sc.Name)
 			default:
 				row.Failure = appendOnce(row.Failure, sc.Name)
@@ -100,13 +107,68 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *Statements) *Table
 	return t
 }
 
-// expectsSuccess: a step without `expect` requires the op's success shape; a
-// step with `expect` expects success unless its status matcher refuses 200.
-func expectsSuccess(op *scenarios.OpStep) bool {
-	if op.Expect == nil || op.Expect.Status == nil {
+// callOf finds the operation a step calls, and whether it expects success.
+// An op step names its op; a raw http step calls the op whose method and path
+// template match (and, for a POST, whose name is the body's operationName), so
+// negative requests an op step cannot express (a missing required parameter,
+// wrong credentials) count too.
+func (t *Table) callOf(step *scenarios.Step, byOp map[[2]string]*OpRow) (*OpRow, bool) {
+	switch {
+	case step.Op != nil:
+		row := byOp[[2]string{step.Op.Op.Dialect, step.Op.Op.Name}]
+		return row, expectsSuccess(step.Op.Expect)
+	case step.HTTP != nil:
+		for i := range t.Ops {
+			if httpCalls(step.HTTP, t.Ops[i].Op) {
+				return &t.Ops[i], expectsSuccess(step.HTTP.Expect)
+			}
+		}
+	}
+	return nil, false
+}
+
+// httpCalls reports whether a raw request is a call of op.
+func httpCalls(h *scenarios.HTTPStep, op scenarios.Op) bool {
+	if h.Method != op.Method || !pathMatches(h.Path, op.Path) {
+		return false
+	}
+	if op.Method != "POST" {
 		return true
 	}
-	return op.Expect.Status.Match(200, match.MapVars{}) == nil
+	body, _ := h.Body.(map[string]any)
+	name, _ := body["operationName"].(string)
+	return name == op.Name
+}
+
+// pathMatches compares a request path with an op's path template segment by
+// segment: a {param} segment of the template matches any non-empty segment
+// (a literal id or a "{{var}}"), the others must be equal. A query string or
+// a trailing slash on the request path is ignored.
+func pathMatches(path, template string) bool {
+	path, _, _ = strings.Cut(path, "?")
+	got := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	want := strings.Split(template, "/")
+	if len(got) != len(want) {
+		return false
+	}
+	for i, seg := range want {
+		isParam := strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
+		if isParam && got[i] != "" || seg == got[i] {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// expectsSuccess: a step without `expect` requires success (an op step its
+// success shape, an http step a 2xx status); a step with `expect` expects
+// success unless its status matcher refuses 200.
+func expectsSuccess(exp *scenarios.ResponseExpect) bool {
+	if exp == nil || exp.Status == nil {
+		return true
+	}
+	return exp.Status.Match(200, match.MapVars{}) == nil
 }
 
 func appendOnce(list []string, v string) []string {
@@ -117,13 +179,17 @@ func appendOnce(list []string, v string) []string {
 }
 
 // Problems lists what makes the catalogue's coverage incomplete: operations
-// no scenario calls successfully, statements no scenario cites, and refs that
-// name no statement. Empty means complete.
+// no scenario calls successfully, operations no scenario calls expecting a
+// refusal, statements no scenario cites, and refs that name no statement.
+// Empty means complete.
 func (t *Table) Problems() []string {
 	var out []string
 	for _, r := range t.Ops {
 		if !r.Covered() {
 			out = append(out, fmt.Sprintf("operation %s %s: no scenario calls it expecting success", r.Op.Dialect, r.Op.Name))
+		}
+		if !r.FailureCovered() {
+			out = append(out, fmt.Sprintf("operation %s %s: no failure scenario (no scenario's own steps call it expecting a refusal)", r.Op.Dialect, r.Op.Name))
 		}
 	}
 	for _, r := range t.Statements {
