@@ -332,3 +332,15 @@ func TestUserDataOperations(t *testing.T) {
 	alice.fails(path, obj{"operationName": "Accept"}, codeInvalidState)
 	alice.fails(path, obj{"operationName": "Reject"}, codeInvalidState)
 }
+
+// Seed 003 lists Accept's nickname without "(Optional)": the customer sees it, so
+// an Accept without one is refused in both dialects, and the offer still stands.
+func TestAcceptRequiresNickname(t *testing.T) {
+	run := startServer(t, Config{})
+	alice := newAgent(t, run.URL, "agent1").start(true)
+	carol := requestChat(t, run.URL, "Carol", "agent1")
+	alice.await(obj{"chat": obj{"id": carol.id, "state": "Invited"}})
+	alice.fails("/api/v2/me/chats/"+carol.id, obj{"operationName": "Accept"}, codeMissingParam)
+	alice.fails("/api/v2/me/interactions/"+carol.id, obj{"operationName": "Accept", "nickname": ""}, codeMissingParam)
+	alice.chatOp(carol.id, "Accept", obj{"nickname": "Alice"})
+}

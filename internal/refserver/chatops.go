@@ -61,9 +61,13 @@ func (s *Server) opAccept(c *chat, l *leg, req *opRequest, ref int) error {
 	if err := requireState("Accept", l, stateInvited); err != nil {
 		return err
 	}
+	// Seed 003 lists nickname without "(Optional)": the customer sees it.
 	nickname := req.Nickname
-	if nickname == "" {
+	if nickname == "" && s.fault("accept-nickname-optional") {
 		nickname = l.agent.user.Username
+	}
+	if nickname == "" {
+		return errf(codeMissingParam, "missing parameter nickname")
 	}
 	consult := l.kind == legConsult && !s.fault("consult-joined-visible-to-customer")
 	l.part = &participant{id: s.newID(), nickname: nickname, kind: "Agent", present: true, hidden: consult}

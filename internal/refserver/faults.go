@@ -45,6 +45,8 @@ var faultList = []Fault{
 		"Accept sends StatusChange Chatting but no ParticipantsUpdated"},
 	{"accept-history-missing-first-message", scAcceptFirstMessage,
 		"the history sent on Accept leaves out the customer's first message"},
+	{"accept-nickname-optional", scAcceptNoNickname,
+		"Accept without a nickname is accepted and shows the username to the customer, instead of statusCode 1"},
 	{"message-index-repeated", scMessageIndexes,
 		"every Text message reuses the index of the message before it"},
 	{"message-index-from-zero", scAcceptHistory,
@@ -112,43 +114,47 @@ var faultList = []Fault{
 		"the handshake reply advertises only websocket, although the server speaks long-polling"},
 	{"bayeux-subscribe-any-channel", scBayeuxSubscriptions,
 		"subscriptions to channels outside /v2/me/* are accepted"},
+	{"bayeux-connect-held-too-long", scBayeuxConnectTimeout,
+		"connects are held ten times longer than the advised timeout (the advice says a tenth of the real hold)"},
 }
 
 // The scenarios of the catalogue that catch the faults, by name.
 const (
-	scAccept              = "Accept delivers Chatting, the participants and the history so far"
-	scAcceptChat          = "accept-chat"
-	scAcceptHistory       = "accept-history-so-far"
-	scAcceptFirstMessage  = "accept-history-includes-the-first-message"
-	scInvalidState        = "invalid-state-status-code"
-	scMessageIndexes      = "message-indexes-increase"
-	scAgentTyping         = "agent-typing-reaches-customer"
-	scTypingToAgents      = "typing-to-agents-hidden"
-	scConsultantMessages  = "consultant-messages-hidden"
-	scConsultUnavailable  = "consult-unavailable-agent"
-	scConsultUnknown      = "consult-unknown-agent"
-	scEndChatSession      = "interactions-end-chat-session-then-complete"
-	scLeaveConference     = "interactions-leave-conference-last-agent-owns"
-	scCustomerSecureKey   = "customer-wrong-secure-key"
-	scRejectReroutes      = "reject-reroutes"
-	scConsult             = "Consult keeps the consultant hidden from the customer"
-	scInvite              = "Invite makes a conference the customer can see"
-	scLeaveAlone          = "Leave as the only agent ends the customer's session"
-	scCompleteAlone       = "complete-alone-ends-customer-session"
-	scAgentsOnly          = "agents-only-messages-hidden-from-customer"
-	scTransfer            = "transfer-completes-the-transferring-agent"
-	scSendURL             = "send-url-pushes-the-url"
-	scUserData            = "user-data-attach-and-delete"
-	scDisposition         = "set-disposition"
-	scInteractions        = "The interactions dialect accepts, messages, conferences and ends a chat"
-	scCSRF                = "csrf-required"
-	scWrongPassword       = "wrong-password-refused"
-	scBayeuxDelivery      = "Bayeux delivers what was queued between two connects, once"
-	scBayeuxRehandshake   = "Bayeux answers an unknown clientId with 402 and handshake advice"
-	scBayeuxIDs           = "Bayeux echoes the message id on every meta reply"
-	scBayeuxAdvice        = "Bayeux advice values are legal on handshake and connect"
-	scBayeuxHandshake     = "Bayeux handshake answers version, long-polling and a clientId"
-	scBayeuxSubscriptions = "Bayeux subscriptions are limited to the agent's own channels"
+	scAccept               = "Accept delivers Chatting, the participants and the history so far"
+	scAcceptChat           = "accept-chat"
+	scAcceptHistory        = "accept-history-so-far"
+	scAcceptFirstMessage   = "accept-history-includes-the-first-message"
+	scAcceptNoNickname     = "chats-accept-without-nickname-refused"
+	scInvalidState         = "invalid-state-status-code"
+	scMessageIndexes       = "message-indexes-increase"
+	scAgentTyping          = "agent-typing-reaches-customer"
+	scTypingToAgents       = "typing-to-agents-hidden"
+	scConsultantMessages   = "consultant-messages-hidden"
+	scConsultUnavailable   = "consult-unavailable-agent"
+	scConsultUnknown       = "consult-unknown-agent"
+	scEndChatSession       = "interactions-end-chat-session-then-complete"
+	scLeaveConference      = "interactions-leave-conference-last-agent-owns"
+	scCustomerSecureKey    = "customer-wrong-secure-key"
+	scRejectReroutes       = "reject-reroutes"
+	scConsult              = "Consult keeps the consultant hidden from the customer"
+	scInvite               = "Invite makes a conference the customer can see"
+	scLeaveAlone           = "Leave as the only agent ends the customer's session"
+	scCompleteAlone        = "complete-alone-ends-customer-session"
+	scAgentsOnly           = "agents-only-messages-hidden-from-customer"
+	scTransfer             = "transfer-completes-the-transferring-agent"
+	scSendURL              = "send-url-pushes-the-url"
+	scUserData             = "user-data-attach-and-delete"
+	scDisposition          = "set-disposition"
+	scInteractions         = "The interactions dialect accepts, messages, conferences and ends a chat"
+	scCSRF                 = "csrf-required"
+	scWrongPassword        = "wrong-password-refused"
+	scBayeuxDelivery       = "Bayeux delivers what was queued between two connects, once"
+	scBayeuxRehandshake    = "Bayeux answers an unknown clientId with 402 and handshake advice"
+	scBayeuxIDs            = "Bayeux echoes the message id on every meta reply"
+	scBayeuxAdvice         = "Bayeux advice values are legal on handshake and connect"
+	scBayeuxHandshake      = "Bayeux handshake answers version, long-polling and a clientId"
+	scBayeuxSubscriptions  = "Bayeux subscriptions are limited to the agent's own channels"
+	scBayeuxConnectTimeout = "Bayeux holds a connect no longer than the advised timeout"
 )
 
 // tolerationList is the registry of legal variations: a conforming client (and so

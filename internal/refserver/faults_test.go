@@ -217,7 +217,7 @@ func TestTolerations(t *testing.T) {
 		alice := newAgent(t, run.URL, "agent1").start(true)
 		carol := requestChat(t, run.URL, "Carol", "agent1")
 		alice.await(obj{"chat": obj{"state": "Invited"}})
-		alice.chatOp(carol.id, "Accept", nil)
+		alice.chatOp(carol.id, "Accept", obj{"nickname": "Alice"})
 		alice.await(obj{"notificationType": "NewMessages", "chatPath": "/api/v2/chats/" + carol.id, "chatUri": absent})
 	})
 	t.Run("batched-differently", func(t *testing.T) {
@@ -225,7 +225,7 @@ func TestTolerations(t *testing.T) {
 		alice := newAgent(t, run.URL, "agent1").start(true)
 		carol := requestChat(t, run.URL, "Carol", "agent1")
 		alice.await(obj{"chat": obj{"state": "Invited"}})
-		alice.chatOp(carol.id, "Accept", nil)
+		alice.chatOp(carol.id, "Accept", obj{"nickname": "Alice"})
 		alice.await(obj{"notificationType": "NewMessages", "messages": []any{obj{"index": 1}}})
 		alice.expect(obj{"notificationType": "NewMessages", "messages": []any{obj{"index": 2}}})
 	})

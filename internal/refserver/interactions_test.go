@@ -44,7 +44,7 @@ func TestInteractionsDialectShapes(t *testing.T) {
 
 	alice.interaction(carol.id, obj{"operationName": "InviteUser", "agentId": bob.id()}, statusOK)
 	bob.await(obj{"chat": obj{"state": "Invited"}})
-	bob.interaction(carol.id, obj{"operationName": "Accept"}, codeOKWant)
+	bob.interaction(carol.id, obj{"operationName": "Accept", "nickname": "Bob"}, codeOKWant)
 	alice.await(obj{"messages": []any{obj{"type": "ParticipantJoined", "visibility": "All"}}})
 
 	// LeaveConference names the caller itself; someone else's id is refused in the status shape.
@@ -72,7 +72,7 @@ func TestInteractionsDialectShapes(t *testing.T) {
 	alice.await(obj{"chat": obj{"id": carol2.id, "state": "Invited"}})
 	alice.interaction(carol2.id, obj{"operationName": "Reject"}, codeOKWant)
 	bob.await(obj{"chat": obj{"id": carol2.id, "state": "Invited"}})
-	bob.interaction(carol2.id, obj{"operationName": "Accept"}, codeOKWant)
+	bob.interaction(carol2.id, obj{"operationName": "Accept", "nickname": "Bob"}, codeOKWant)
 	ans = bob.interaction(carol2.id, obj{"operationName": "SingleStepTransfer", "agentId": alice.id()}, codeOKWant)
 	alice.acceptOffer(carol2.id)
 	bob.await(obj{"notificationType": "StatusChange", "referenceId": ans["referenceId"], "chat": obj{"state": "Completed"}})
@@ -83,6 +83,6 @@ func TestInteractionsWrongShapeFault(t *testing.T) {
 	alice := newAgent(t, run.URL, "agent1").start(true)
 	carol := requestChat(t, run.URL, "Carol", "agent1")
 	alice.await(obj{"chat": obj{"state": "Invited"}})
-	alice.interaction(carol.id, obj{"operationName": "Accept"}, statusOK)
+	alice.interaction(carol.id, obj{"operationName": "Accept", "nickname": "Alice"}, statusOK)
 	alice.interaction(carol.id, obj{"operationName": "EndChatSession"}, codeOKWant)
 }
