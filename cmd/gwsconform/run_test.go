@@ -196,7 +196,7 @@ func TestRunCommand(t *testing.T) {
 
 	t.Run("a named fault of the embedded server: exit 1 in the scenario meant to catch it", func(t *testing.T) {
 		dir := t.TempDir()
-		res := runCLI(t, bin, dir, "run", "--fault", "consult-joined-visible-to-customer", "--focus", "Consult",
+		res := runCLI(t, bin, dir, "run", "--fault", "consult-joined-visible-to-customer", "--focus", "consult-hides-the-consultant",
 			"--notification-timeout", "1s", "--report-dir", "out", "--no-color")
 		if res.code != 1 || !strings.Contains(res.output, "with fault(s) consult-joined-visible-to-customer") {
 			t.Fatalf("exit %d, want 1\n%s", res.code, res.output)
