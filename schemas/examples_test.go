@@ -107,6 +107,9 @@ var validExamples = map[string][]string{
 		`{"messageType":"DeviceStateChangeMessage","devices":[]}`,
 	},
 	"notification/chat-state-change": {
+		// A capability the documentation does not list is tolerated, like an unknown field.
+		`{"messageType":"ChatStateChangeMessage","notificationType":"StatusChange",
+		  "chat":{"id":"c1","uri":"http://h/api/v2/chats/c1","state":"Chatting","capabilities":["Leave","Monitor"],"participants":[]}}`,
 		`{"messageType":"ChatStateChangeMessage","notificationType":"StatusChange",
 		  "chat":{"id":"c1","uri":"http://h/api/v2/chats/c1","state":"Invited","capabilities":["Accept","Reject"],"participants":[]}}`,
 		`{"messageType":"ChatStateChangeMessage","notificationType":"PropertiesUpdated","referenceId":9,
