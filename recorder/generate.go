@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,28 +74,42 @@ type genActor struct {
 	username   string // agents
 	nickname   string // customers
 	routeTo    []string
-	setsState  bool // the recording makes the agent Ready itself
-	chat       string
+	notReady   bool   // an agent the runner's setup did not make Ready
+	auth       string // an agent's own Authorization (redacted) as its setup sent it
+	secureKey  string // a customer's secureKey (redacted) as RequestChat handed it out
+	chat       string // a customer's chat id
 }
 
 type generator struct {
-	rec       *Recording
-	agents    map[string]*genActor // by username
-	customers map[string]*genActor // by chat id
-	actors    []*genActor
-	identity  map[string]string // recorded id / URI / username -> "{{actor.field}}"
-	chatVars  map[string]string // chat id -> variable name
-	defined   map[string]bool
-	completed map[string]bool // actor -> its last op was Complete
-	seenIndex map[string]int  // customer chat -> highest transcript index already expected
-	nextRef   int
-	steps     []any
+	rec            *Recording
+	agents         map[string]*genActor // by username
+	customers      map[string]*genActor // by chat id
+	actors         []*genActor
+	identity       map[string]string // recorded id / URI / username -> "{{actor.field}}"
+	chatVars       map[string]string // chat id -> variable name
+	defined        map[string]bool
+	completed      map[string]bool             // actor -> its last op was Complete
+	seenIndex      map[string]int              // customer chat -> highest transcript index already expected
+	read           map[string][]map[string]any // customer chat -> every transcript message it read
+	chatIDs        map[string]bool             // every chat id the recording shows
+	lastRead       map[string]*Exchange        // customer chat -> its last transcript read
+	plumbing       *plumbing
+	bayeuxVars     map[string]string // raw CometD clientId -> variable name
+	bayeuxTimeouts map[string]bool   // session variables whose handshake advised a timeout
+	causes         map[*BayeuxMessage]int64
+	byCause        map[int64][]*BayeuxMessage // notifications by the Seq of the step that caused them
+	refs           map[int64]*refVar          // referenceId variables by the Seq of their step
+	nextRef        int
+	lastChangeEnd  float64 // when the last step that changes something ended (ms)
+	steps          []any
 }
 
 func newGenerator(rec *Recording) *generator {
 	g := &generator{rec: rec, agents: map[string]*genActor{}, customers: map[string]*genActor{},
 		identity: map[string]string{}, chatVars: map[string]string{}, defined: map[string]bool{},
-		completed: map[string]bool{}, seenIndex: map[string]int{}}
+		completed: map[string]bool{}, seenIndex: map[string]int{}, read: map[string][]map[string]any{}, chatIDs: map[string]bool{},
+		lastRead: map[string]*Exchange{}, plumbing: findPlumbing(rec), bayeuxVars: map[string]string{}, bayeuxTimeouts: map[string]bool{},
+		byCause: map[int64][]*BayeuxMessage{}, refs: map[int64]*refVar{}}
 	names := map[string]bool{}
 	unique := func(base string) string {
 		name := base
@@ -105,19 +119,27 @@ func newGenerator(rec *Recording) *generator {
 		names[name] = true
 		return name
 	}
+	var usernames []string
+	for _, x := range rec.Exchanges {
+		if x.Kind == KindAgent && usable(x) && x.Account != "" && !slices.Contains(usernames, x.Account) {
+			usernames = append(usernames, x.Account)
+		}
+	}
+	// The runner gives agent actors the target's accounts in declaration order: keep
+	// the recorded accounts' order (agent1 before agent2).
+	slices.Sort(usernames)
+	for _, username := range usernames {
+		a := &genActor{name: unique(sanitizeName(username, "agent")), kind: scenarios.KindAgent, username: username,
+			notReady: !g.plumbing.setupReady[username]}
+		g.agents[username] = a
+		g.actors = append(g.actors, a)
+		g.identity[username] = "{{" + a.name + ".username}}"
+	}
 	for _, x := range rec.Exchanges {
 		if !usable(x) {
 			continue
 		}
 		switch x.Kind {
-		case KindAgent:
-			if x.Account == "" || g.agents[x.Account] != nil {
-				break
-			}
-			a := &genActor{name: unique(sanitizeName(x.Account, "agent")), kind: scenarios.KindAgent, username: x.Account}
-			g.agents[x.Account] = a
-			g.actors = append(g.actors, a)
-			g.identity[x.Account] = "{{" + a.name + ".username}}"
 		case KindCustomer:
 			if x.Request.Method != http.MethodPost || x.Request.Path != customerPath || x.Account == "" {
 				break
@@ -127,7 +149,12 @@ func newGenerator(rec *Recording) *generator {
 				UserData map[string]any `json:"userData"`
 			}
 			json.Unmarshal(x.Request.Body.JSON, &body)
-			c := &genActor{name: unique(sanitizeName(body.Nickname, "customer")), kind: scenarios.KindCustomer, nickname: body.Nickname}
+			var answer struct {
+				SecureKey string `json:"secureKey"`
+			}
+			json.Unmarshal(x.Response.Body.JSON, &answer)
+			c := &genActor{name: unique(sanitizeName(body.Nickname, "customer")), kind: scenarios.KindCustomer, nickname: body.Nickname,
+				secureKey: answer.SecureKey, chat: x.Account}
 			if route, ok := body.UserData["RouteTo"].(string); ok {
 				c.routeTo = strings.Split(route, ",")
 			}
@@ -135,13 +162,43 @@ func newGenerator(rec *Recording) *generator {
 			g.actors = append(g.actors, c)
 		}
 	}
-	// Agents' ids and URIs, from their GET /me answers; whether they set their own state.
+	// A customer request on a chat no RequestChat of the recording opened (a negative
+	// test) is made by a customer of its own.
+	for _, x := range rec.Exchanges {
+		if x.Kind == KindCustomer && usable(x) && x.Account != "" && g.customers[x.Account] == nil && !isTranscriptRead(x) {
+			c := &genActor{name: unique("customer"), kind: scenarios.KindCustomer, nickname: "Customer", chat: x.Account}
+			g.customers[x.Account] = c
+			g.actors = append(g.actors, c)
+		}
+	}
+	// Every chat id the recording shows: customers' chats, chat paths, chat objects.
+	for _, x := range rec.Exchanges {
+		if x.Kind == KindCustomer && x.Account != "" {
+			g.chatIDs[x.Account] = true
+		}
+		segs := strings.Split(strings.Trim(x.Request.Path, "/"), "/")
+		if len(segs) >= 5 && segs[2] == "me" && (segs[3] == "chats" || segs[3] == "interactions") {
+			g.chatIDs[segs[4]] = true
+		}
+	}
+	for _, n := range rec.Notifications {
+		var data struct {
+			Chat struct {
+				ID string `json:"id"`
+			} `json:"chat"`
+		}
+		if json.Unmarshal(n.Data, &data) == nil && data.Chat.ID != "" {
+			g.chatIDs[data.Chat.ID] = true
+		}
+	}
+	// Agents' ids and URIs, from their GET /me answers, and the credentials they set up with.
 	for _, x := range rec.Exchanges {
 		a := g.agents[x.Account]
 		if x.Kind != KindAgent || a == nil || !usable(x) {
 			continue
 		}
-		if x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me" {
+		if x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me" && g.plumbing.skip[x.Seq] {
+			a.auth = x.Request.Header.Get("Authorization")
 			var me struct {
 				User struct{ ID, URI string } `json:"user"`
 			}
@@ -152,9 +209,6 @@ func newGenerator(rec *Recording) *generator {
 			if me.User.URI != "" {
 				g.identity[me.User.URI] = "{{" + a.name + ".uri}}"
 			}
-		}
-		if x.Request.Path == "/api/v2/me/channels/chat" {
-			a.setsState = true
 		}
 	}
 	// routeTo entries name agent actors; anything else (a queue) stays a routing hint.
@@ -178,22 +232,72 @@ func usable(x *Exchange) bool {
 }
 
 func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
-	causes := g.rec.Causes()
-	caused := map[int64][]*BayeuxMessage{}
-	for _, n := range g.rec.Notifications {
-		caused[causes[n]] = append(caused[causes[n]], n)
-	}
+	g.causes = g.rec.Causes()
+	// Steps: what the scenario did itself, in order.
+	var steps []*Exchange
 	for _, x := range g.rec.Exchanges {
-		if x.Kind == KindBayeux || !usable(x) {
+		if usable(x) && !g.plumbing.skip[x.Seq] && !isTranscriptRead(x) && !(x.Kind == KindBayeux && g.plumbing.isRunnerBayeux(x)) {
+			steps = append(steps, x)
+		}
+	}
+	// A notification is expected after the last step that started before it arrived
+	// (for most, the step that caused it: its `then`; for a late one, such as a
+	// consult's notifications that come once the consultant accepts, an await after
+	// another actor's step, that still names the causing step's referenceId).
+	placed := map[int64][]*BayeuxMessage{}
+	for _, n := range g.rec.Notifications {
+		// A raw CometD session of a scenario receives copies of what the runner's own
+		// session receives; the agent's stream is the runner's session only.
+		if session, ok := g.plumbing.runnerSession[n.Account]; ok && n.ClientID != session {
 			continue
 		}
-		g.exchange(x, caused[x.Seq])
+		cause := g.causes[n]
+		if cause == 0 || g.plumbing.skip[cause] {
+			continue // setup's or cleanup's
+		}
+		g.byCause[cause] = append(g.byCause[cause], n)
+		// Not after a later step of the receiving agent itself: its own `then` would
+		// move its cursor past this one (notifications batched in one connect reply
+		// all look as late as the reply).
+		at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > n.AtMs }) - 1
+		for at >= 0 && steps[at].Seq != cause && steps[at].Kind != KindCustomer && steps[at].Account == n.Account {
+			at--
+		}
+		if at >= 0 && steps[at].Seq != cause {
+			placed[steps[at].Seq] = append(placed[steps[at].Seq], n)
+			continue
+		}
+		placed[cause] = append(placed[cause], n)
 	}
+	// A transcript read shows what the steps that started before it ended did: its new
+	// messages are awaited after the last of those steps.
+	reads := map[int64][]*Exchange{}
+	for _, x := range g.rec.Exchanges {
+		if usable(x) && isTranscriptRead(x) {
+			if at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > x.EndMs() }); at > 0 {
+				reads[steps[at-1].Seq] = append(reads[steps[at-1].Seq], x)
+			}
+		}
+	}
+	for _, x := range steps {
+		if x.Request.Method != http.MethodGet && x.Kind != KindBayeux {
+			g.lastChangeEnd = max(g.lastChangeEnd, x.EndMs())
+		}
+		g.exchange(x, placed[x.Seq])
+		rs := reads[x.Seq]
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].EndMs() < rs[j].EndMs() })
+		for _, r := range rs {
+			if c := g.customers[r.Account]; c != nil {
+				g.transcript(c, r)
+			}
+		}
+	}
+	g.snapshots()
 	var actors []kv
 	serial := false
 	for _, a := range g.actors {
 		if a.kind == scenarios.KindAgent {
-			if a.setsState {
+			if a.notReady {
 				actors = append(actors, kv{a.name, []kv{{"kind", "agent"}, {"ready", false}}})
 			} else {
 				actors = append(actors, kv{a.name, "agent"})
@@ -227,7 +331,7 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 	var actor *genActor
 	switch x.Kind {
-	case KindAgent:
+	case KindAgent, KindBayeux:
 		actor = g.agents[x.Account]
 	case KindCustomer:
 		actor = g.customers[x.Account]
@@ -235,17 +339,22 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 	if actor == nil {
 		return
 	}
-	op := operationName(x.Request.Body.JSON)
-	path := x.Request.Path
+	var step []kv
+	var ref *refVar
+	notifies := false
 	switch {
-	case x.Kind == KindAgent && path == "/api/v2/me" && (x.Request.Method == http.MethodGet || op == "StartContactCenterSession"):
-		return // the runner's actor setup does these
-	case x.Kind == KindCustomer && x.Request.Method == http.MethodGet && strings.HasSuffix(path, "/messages"):
-		g.transcript(actor, x)
-		return
+	case x.Kind == KindBayeux:
+		if g.plumbing.isRunnerBayeux(x) {
+			return
+		}
+		step = g.bayeuxStep(x)
+	case actor.kind == scenarios.KindCustomer && actor.secureKey == "":
+		step = g.httpStep(actor, x) // no chat of its own: only raw requests can name one
+	default:
+		step, ref, notifies = g.requestStep(actor, x, operationName(x.Request.Body.JSON))
 	}
-	step, ref, notifies := g.requestStep(actor, x, op)
-	// The caller's own notifications go in its `then`; other agents' become awaits.
+	// The caller's own notifications go in its `then`; other agents' (and the caller's,
+	// after a request that has no `then`) become awaits.
 	var then []any
 	others := map[string][]any{}
 	var order []string
@@ -261,7 +370,8 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 		if data == nil {
 			continue
 		}
-		if target == actor && notifies {
+		cause := g.causes[n]
+		if target == actor && notifies && cause == x.Seq {
 			then = append(then, g.notificationMatcher(data, ref.expr(data)))
 			continue
 		}
@@ -271,30 +381,50 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 		if len(others[target.name]) == 0 {
 			order = append(order, target.name)
 		}
-		others[target.name] = append(others[target.name], g.notificationMatcher(data, ""))
+		refExpr := ""
+		if late := g.refs[cause]; cause != x.Seq && late != nil && n.Account == late.account {
+			refExpr = late.expr(data)
+		}
+		others[target.name] = append(others[target.name], g.notificationMatcher(data, refExpr))
 	}
 	if len(then) > 0 {
 		step = append(step, kv{"then", sequence(then...)})
+	}
+	if ref != nil {
+		ref.account = x.Account
+		g.refs[x.Seq] = ref
+		// Late notifications of this step (placed after later steps) name it too.
+		for _, n := range g.byCause[x.Seq] {
+			if n.Account == x.Account && referenceID(n.Data) == ref.value {
+				ref.used = true
+			}
+		}
 	}
 	if ref != nil && ref.used {
 		step = insertSave(step, ref.name, "/referenceId")
 	}
 	g.steps = append(g.steps, []kv{{actor.name, step}})
-	if op == "Complete" {
-		g.completed[actor.name] = true
-	} else {
-		delete(g.completed, actor.name)
+	if x.Kind != KindBayeux {
+		if operationName(x.Request.Body.JSON) == "Complete" && x.Response.Status < 300 {
+			g.completed[actor.name] = true
+		} else {
+			delete(g.completed, actor.name)
+		}
 	}
 	for _, name := range order {
+		if name == actor.name && g.completed[name] {
+			continue
+		}
 		g.steps = append(g.steps, []kv{{name, []kv{{"await", sequence(others[name]...)}}}})
 	}
 }
 
 // refVar names the referenceId of one request, saved only when a notification uses it.
 type refVar struct {
-	name  string
-	value string
-	used  bool
+	name    string
+	value   string
+	account string // the agent that made the request: only its notifications carry it
+	used    bool
 }
 
 func (r *refVar) expr(data map[string]any) string {
@@ -324,264 +454,4 @@ func insertSave(step []kv, name, pointer string) []kv {
 		}
 	}
 	return append(step, kv{"save", []kv{{name, pointer}}})
-}
-
-// requestStep builds an op step (or an http step) for x.
-func (g *generator) requestStep(actor *genActor, x *Exchange, opName string) (step []kv, ref *refVar, notifies bool) {
-	kind, dialect, chatID := actor.kind, "", ""
-	segs := strings.Split(strings.Trim(x.Request.Path, "/"), "/")
-	switch {
-	case len(segs) >= 5 && segs[2] == "me" && (segs[3] == "chats" || segs[3] == "interactions"):
-		chatID = segs[4]
-		if segs[3] == "interactions" {
-			dialect = scenarios.DialectInteractions
-		}
-		if len(segs) == 6 && segs[5] == "messages" && x.Request.Method == http.MethodGet {
-			opName = "GetTranscript"
-		}
-	case x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me/chats":
-		opName = "ListChats"
-	case kind == scenarios.KindCustomer && x.Request.Method == http.MethodGet && len(segs) == 4:
-		opName = "GetChat"
-	}
-	op, known := scenarios.ResolveOp(kind, dialect, opName)
-	if !known || op.Method != x.Request.Method || (kind == scenarios.KindCustomer && opName == "") {
-		return g.httpStep(actor, x), nil, false
-	}
-	step = []kv{{"op", op.Name}}
-	if dialect != "" {
-		step = append(step, kv{"dialect", dialect})
-	}
-	if chatID != "" && strings.Contains(op.Path, "{chat}") && kind == scenarios.KindAgent {
-		step = append(step, kv{"chat", g.chatRef(chatID, false)})
-	}
-	if op.Method == http.MethodPost {
-		if body := g.requestBody(x, op.Name == "RequestChat"); len(body) > 0 {
-			step = append(step, kv{"body", body})
-		}
-	} else if q := g.query(x.Request.Query); len(q) > 0 {
-		step = append(step, kv{"query", q})
-	}
-	if exp := g.expect(x, op); exp != nil {
-		step = append(step, kv{"expect", exp})
-	}
-	if op.Name == "RequestChat" {
-		name := g.newChatVar(x.Account)
-		step = append(step, kv{"save", []kv{{name, "/id"}}})
-	}
-	if id := referenceID(x.Response.Body.JSON); id != "" {
-		g.nextRef++
-		ref = &refVar{name: "ref" + strconv.Itoa(g.nextRef), value: id}
-	}
-	return step, ref, op.Notifies
-}
-
-func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
-	path := x.Request.Path
-	for id, name := range g.chatVars {
-		if g.defined[name] {
-			path = strings.ReplaceAll(path, "/"+id, "/{{"+name+"}}")
-		}
-	}
-	req := []kv{{"method", x.Request.Method}, {"path", path}}
-	if q := g.query(x.Request.Query); len(q) > 0 {
-		req = append(req, kv{"query", q})
-	}
-	if body := g.requestBody(x, false); len(body) > 0 || x.Request.Body.JSON != nil {
-		if op := operationName(x.Request.Body.JSON); op != "" {
-			body = append([]kv{{"operationName", op}}, body...)
-		}
-		req = append(req, kv{"body", body})
-	}
-	step := []kv{{"http", req}}
-	if exp := g.expect(x, scenarios.Op{}); exp != nil {
-		step = append(step, kv{"expect", exp})
-	}
-	return step
-}
-
-// requestBody is the recorded body without what the runner adds itself (operationName,
-// secureKey, RequestChat's routing key), with recorded identities and chat ids replaced.
-func (g *generator) requestBody(x *Exchange, requestChat bool) []kv {
-	doc, err := decodeJSON(x.Request.Body.JSON)
-	if err != nil {
-		return nil
-	}
-	obj, ok := normalizeNumbers(doc).(map[string]any)
-	if !ok {
-		return nil
-	}
-	delete(obj, "operationName")
-	delete(obj, "secureKey")
-	if requestChat {
-		if ud, ok := obj["userData"].(map[string]any); ok {
-			delete(ud, "RouteTo")
-			if len(ud) == 0 {
-				delete(obj, "userData")
-			}
-		}
-	}
-	out := g.substitute(obj).(map[string]any)
-	n := toNode(out)
-	pairs := make([]kv, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		pairs = append(pairs, kv{n.Content[i].Value, n.Content[i+1]})
-	}
-	return pairs
-}
-
-// substitute replaces recorded identities and known chat ids by variable references.
-func (g *generator) substitute(v any) any {
-	switch v := v.(type) {
-	case string:
-		if expr, ok := g.identity[v]; ok {
-			return expr
-		}
-		if name, ok := g.chatVars[v]; ok && g.defined[name] {
-			return "{{" + name + "}}"
-		}
-		return v
-	case map[string]any:
-		for k, c := range v {
-			v[k] = g.substitute(c)
-		}
-	case []any:
-		for i, c := range v {
-			v[i] = g.substitute(c)
-		}
-	}
-	return v
-}
-
-func (g *generator) query(raw string) []kv {
-	values, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil
-	}
-	var pairs []kv
-	for _, k := range sortedKeys(values) {
-		if isSecretField(k) {
-			continue // the runner sends the customer's secureKey
-		}
-		pairs = append(pairs, kv{k, g.substitute(values.Get(k))})
-	}
-	return pairs
-}
-
-// expect is nil when the default (2xx and the op's success shape) says it all.
-func (g *generator) expect(x *Exchange, op scenarios.Op) []kv {
-	status := x.Response.Status
-	doc, _ := decodeJSON(x.Response.Body.JSON)
-	body, _ := normalizeNumbers(doc).(map[string]any)
-	success := status >= 200 && status < 300 && (body == nil || body["statusCode"] == 0 || body["status"] == "ok")
-	if success && op.Name != "" {
-		return nil
-	}
-	var exp []kv
-	if status >= 400 && status < 500 {
-		exp = append(exp, kv{"status", []kv{{"$range", []any{400, 499}}}})
-	} else {
-		exp = append(exp, kv{"status", status})
-	}
-	var b []kv
-	for _, k := range []string{"statusCode", "status"} {
-		if v, ok := body[k]; ok {
-			b = append(b, kv{k, v})
-		}
-	}
-	if len(b) > 0 {
-		exp = append(exp, kv{"body", b})
-	}
-	return exp
-}
-
-// transcript turns the messages a customer read for the first time into an await step.
-func (g *generator) transcript(c *genActor, x *Exchange) {
-	if g.completed[c.name] {
-		return
-	}
-	doc, err := decodeJSON(x.Response.Body.JSON)
-	if err != nil {
-		return
-	}
-	body, _ := normalizeNumbers(doc).(map[string]any)
-	msgs, _ := body["messages"].([]any)
-	var items []any
-	for _, m := range msgs {
-		mm, _ := m.(map[string]any)
-		idx, _ := mm["index"].(int)
-		if idx <= g.seenIndex[x.Account] {
-			continue
-		}
-		g.seenIndex[x.Account] = idx
-		if item := messageMatcher(mm, true); len(item) > 0 {
-			items = append(items, item)
-		}
-	}
-	if len(items) > 0 {
-		g.steps = append(g.steps, []kv{{c.name, []kv{{"await", sequence(items...)}}}})
-	}
-}
-
-// chatRef is the expression for a chat id: "{{var}}" once saved; the first time it is
-// seen where a matcher can save it, {$save: var}; otherwise the recorded id.
-func (g *generator) chatRef(id string, canSave bool) any {
-	name, ok := g.chatVars[id]
-	if !ok {
-		name = g.newChatVar(id)
-		g.defined[name] = false
-	}
-	if g.defined[name] {
-		return "{{" + name + "}}"
-	}
-	if canSave {
-		g.defined[name] = true
-		return []kv{{"$save", name}}
-	}
-	return id
-}
-
-// newChatVar names the chat id (chat, chat2, ...), defined from here on.
-func (g *generator) newChatVar(id string) string {
-	if name, ok := g.chatVars[id]; ok {
-		g.defined[name] = true
-		return name
-	}
-	name := "chat"
-	if n := len(g.chatVars); n > 0 {
-		name = "chat" + strconv.Itoa(n+1)
-	}
-	g.chatVars[id] = name
-	g.defined[name] = true
-	return name
-}
-
-// normalizeNumbers turns json.Number into int (or float64) so YAML and comparisons are plain.
-func normalizeNumbers(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return int(i)
-		}
-		f, _ := v.Float64()
-		return f
-	case map[string]any:
-		for k, c := range v {
-			v[k] = normalizeNumbers(c)
-		}
-	case []any:
-		for i, c := range v {
-			v[i] = normalizeNumbers(c)
-		}
-	}
-	return v
-}
-
-func sortedKeys(values url.Values) []string {
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,110 +1,156 @@
 package recorder
 
-import "strings"
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
 
-// Generated expectations keep what identifies a notification or a transcript message
-// (types, states, texts, who, visibility, the chat id and referenceId as variables) and
-// drop what a fresh run changes or what is incidental (timestamps, indexes, participant
-// ids, URIs, full capability lists). Arrays become $contains, so extra items are fine.
+// Generated expectations keep everything a fresh run on another server reproduces, so
+// a server that changes or leaves out a field, a state, a message, a capability or a
+// visibility fails them: types, states, texts, nicknames, visibility, message indexes,
+// capabilities, userData (exactly), status codes. What a fresh run changes becomes a
+// variable or a type check: chat ids ({{chat}}), referenceIds ({{refN}}), agents' ids,
+// URIs and usernames ({{agent1.id}}), other ids, URIs and secrets ({$type: string}),
+// timestamps ({$timestamp: true}). Arrays of objects become $contains (extra items are
+// tolerated; order is the server's business), except where a list is the point (a
+// Bayeux reply, the customer's final transcript).
+
+// volatileStrings are keys whose string values differ from one run to the next.
+var volatileStrings = map[string]bool{
+	"id": true, "uri": true, "chatUri": true, "chatPath": true, "path": true, "participantId": true,
+	"userId": true, "secureKey": true, "alias": true, "sessionId": true, "clientId": true,
+	"statusMessage": true, "errorMessage": true, "message": true, "token": true,
+}
+
+// isTimestampKey: the key holds a date or time (timestamp, timestampSeconds, startedAt, utcTime).
+func isTimestampKey(key string) bool {
+	lower := strings.ToLower(key)
+	return strings.Contains(lower, "timestamp") || strings.Contains(lower, "time") || strings.HasSuffix(key, "At")
+}
+
+// reduce turns one recorded JSON value (numbers normalized) under key into a matcher.
+func (g *generator) reduce(key string, v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if key == "userData" {
+			return []kv{{"$exact", g.substitute(cloneJSON(v))}}
+		}
+		return g.reduceObject(v)
+	case []any:
+		if len(v) == 0 {
+			return []any{}
+		}
+		items := make([]any, 0, len(v))
+		for _, item := range v {
+			items = append(items, g.reduce(key, item))
+		}
+		return []kv{{"$contains", items}}
+	case string:
+		if isTimestampKey(key) && looksLikeTimestamp(v) {
+			return []kv{{"$timestamp", true}}
+		}
+		if expr, ok := g.identity[v]; ok {
+			return expr
+		}
+		if name, ok := g.chatVars[v]; ok {
+			if key == "id" {
+				return g.chatRef(v, true)
+			}
+			if g.defined[name] {
+				return "{{" + name + "}}"
+			}
+		}
+		if key == "id" && g.isChatID(v) {
+			return g.chatRef(v, true)
+		}
+		if volatileStrings[key] || strings.HasPrefix(v, "REDACTED-") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
+			return []kv{{"$type", "string"}}
+		}
+		return v
+	case int, float64:
+		switch {
+		case key == "referenceId":
+			return []kv{{"$type", "number"}}
+		case isTimestampKey(key):
+			return []kv{{"$type", "number"}} // epoch seconds or milliseconds: the unit is the key's
+		}
+		return v
+	}
+	return v
+}
+
+// reduceObject reduces each member of an object, in key order.
+func (g *generator) reduceObject(obj map[string]any) []kv {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	// Identifying keys first, so the YAML reads like the hand-written catalogue.
+	sort.SliceStable(keys, func(i, j int) bool { return keyRank(keys[i]) < keyRank(keys[j]) })
+	pairs := make([]kv, 0, len(keys))
+	for _, k := range keys {
+		if obj[k] == nil || k == "ext" {
+			continue
+		}
+		pairs = append(pairs, kv{k, g.reduce(k, obj[k])})
+	}
+	return pairs
+}
+
+var leadingKeys = []string{"messageType", "notificationType", "channel", "statusCode", "status", "referenceId", "id", "type", "index", "state", "text"}
+
+func keyRank(k string) int {
+	for i, lead := range leadingKeys {
+		if k == lead {
+			return i
+		}
+	}
+	return len(leadingKeys)
+}
 
 // notificationMatcher reduces one agent notification. ref is the "{{refN}}" expression
-// for the referenceId of the step that caused it ("" = do not match it).
+// for the referenceId of the step that caused it ("" = any number).
 func (g *generator) notificationMatcher(data map[string]any, ref string) []kv {
-	var pairs []kv
-	for _, k := range []string{"messageType", "notificationType"} {
-		if s, ok := data[k].(string); ok {
-			pairs = append(pairs, kv{k, s})
-		}
-	}
-	if ref != "" && data["referenceId"] != nil {
-		pairs = append(pairs, kv{"referenceId", ref})
-	}
-	if chat, ok := data["chat"].(map[string]any); ok {
-		if c := g.chatMatcher(chat); len(c) > 0 {
-			pairs = append(pairs, kv{"chat", c})
-		}
-	}
-	if msgs, ok := data["messages"].([]any); ok && len(msgs) > 0 {
-		var items []any
-		for _, m := range msgs {
-			if mm, ok := m.(map[string]any); ok {
-				items = append(items, messageMatcher(mm, false))
+	pairs := g.reduceObject(data)
+	if ref != "" {
+		for i, p := range pairs {
+			if p.k == "referenceId" {
+				pairs[i].v = ref
 			}
-		}
-		pairs = append(pairs, kv{"messages", []kv{{"$contains", items}}})
-	}
-	if chans, ok := data["channels"].([]any); ok && len(chans) > 0 {
-		var items []any
-		for _, c := range chans {
-			cm, _ := c.(map[string]any)
-			us, _ := cm["userState"].(map[string]any)
-			item := []kv{{"channel", stringOr(cm["channel"])}}
-			if state, ok := us["state"].(string); ok {
-				item = append(item, kv{"userState", []kv{{"state", state}}})
-			}
-			items = append(items, item)
-		}
-		pairs = append(pairs, kv{"channels", []kv{{"$contains", items}}})
-	}
-	if _, ok := data["errorMessage"]; ok {
-		pairs = append(pairs, kv{"errorMessage", []kv{{"$type", "string"}}})
-	}
-	return pairs
-}
-
-func (g *generator) chatMatcher(chat map[string]any) []kv {
-	var pairs []kv
-	if id, ok := chat["id"].(string); ok {
-		pairs = append(pairs, kv{"id", g.chatRef(id, true)})
-	}
-	if state, ok := chat["state"].(string); ok {
-		pairs = append(pairs, kv{"state", state})
-	}
-	if parts, ok := chat["participants"].([]any); ok && len(parts) > 0 {
-		var items []any
-		for _, p := range parts {
-			pm, _ := p.(map[string]any)
-			var item []kv
-			for _, k := range []string{"type", "nickname"} {
-				if s, ok := pm[k].(string); ok {
-					item = append(item, kv{k, s})
-				}
-			}
-			if len(item) > 0 {
-				items = append(items, item)
-			}
-		}
-		if len(items) > 0 {
-			pairs = append(pairs, kv{"participants", []kv{{"$contains", items}}})
 		}
 	}
 	return pairs
 }
 
-// messageMatcher reduces a transcript message; a customer's copy never states visibility
-// Agents (it cannot see those), and the linter rejects expecting it.
-func messageMatcher(m map[string]any, forCustomer bool) []kv {
-	var pairs []kv
-	for _, k := range []string{"type", "text", "url"} {
-		if s, ok := m[k].(string); ok {
-			pairs = append(pairs, kv{k, s})
-		}
+// isChatID: id was seen as a chat's id (a chat object or a chat path) in the recording.
+func (g *generator) isChatID(id string) bool {
+	_, ok := g.chatIDs[id]
+	return ok
+}
+
+var timestampLike = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}`)
+
+func looksLikeTimestamp(s string) bool {
+	if _, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return true
 	}
-	if from, ok := m["from"].(map[string]any); ok {
-		var f []kv
-		for _, k := range []string{"type", "nickname"} {
-			if s, ok := from[k].(string); ok {
-				f = append(f, kv{k, s})
-			}
-		}
-		if len(f) > 0 {
-			pairs = append(pairs, kv{"from", f})
-		}
+	return timestampLike.MatchString(s)
+}
+
+func cloneJSON(v any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
 	}
-	if vis, ok := m["visibility"].(string); ok && !(forCustomer && vis != "All") {
-		pairs = append(pairs, kv{"visibility", vis})
+	var out any
+	if dec, err := decodeJSON(data); err == nil {
+		out = normalizeNumbers(dec)
 	}
-	return pairs
+	return out
 }
 
 func stringOr(v any) string {

@@ -58,8 +58,7 @@ type Recorder struct {
 	bayeux    *jsonlWriter
 
 	seq      atomic.Int64
-	queue    chan queued   // finished exchanges, to the writer goroutine
-	written  chan struct{} // closed when the writer has drained queue
+	writeMu  sync.Mutex // numbers and appends one exchange at a time, so the file is in seq order
 	inflight sync.WaitGroup
 	mu       sync.Mutex // guards closed, writeErr and Add on inflight against Close's Wait
 	closed   bool
@@ -107,11 +106,6 @@ func New(opts Options) (*Recorder, error) {
 		rec.exchanges.close()
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	// Redacting, encoding and writing happen on one goroutine, after the client has its
-	// answer, so they add nothing to the exchange's latency; the queue bounds memory.
-	rec.queue = make(chan queued, 64)
-	rec.written = make(chan struct{})
-	go rec.writeLoop()
 	rec.rest = rec.newReverseProxy(0)
 	// A held connect's reply must reach the client the moment the target writes it.
 	rec.longPoll = rec.newReverseProxy(-1)
@@ -131,12 +125,22 @@ func (rec *Recorder) newReverseProxy(flush time.Duration) *httputil.ReverseProxy
 			}
 		},
 		Transport:      rec.opts.Transport,
+		BufferPool:     copyBuffers,
 		FlushInterval:  flush,
 		ModifyResponse: rec.captureResponse,
 		ErrorHandler:   rec.proxyError,
 		ErrorLog:       slog.NewLogLogger(rec.logger.Handler(), slog.LevelWarn),
 	}
 }
+
+// copyBuffers recycles the 32 KiB buffers ReverseProxy copies bodies with (it allocates
+// one per exchange otherwise), which keeps the garbage collector out of the way.
+var copyBuffers = &bufferPool{pool: sync.Pool{New: func() any { return make([]byte, 32<<10) }}}
+
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte  { return p.pool.Get().([]byte) }
+func (p *bufferPool) Put(b []byte) { p.pool.Put(b) }
 
 // Redactor is the recording's secret table (for hooks and tests).
 func (rec *Recorder) Redactor() *Redactor { return rec.redactor }
@@ -212,58 +216,32 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &finished{method: r.Method, host: r.Host, path: r.URL.Path, query: r.URL.RawQuery, user: basicUser(r),
 		reqHeader: reqHeader, reqBody: reqBody, st: st, start: start}
-	queuedOK := false
+	recorded := false
 	defer func() {
 		// ReverseProxy panics with http.ErrAbortHandler when the client goes away mid-body;
 		// record what was seen, then let the server handle the abort.
-		if queuedOK || st.status == 0 {
+		if recorded || st.status == 0 {
 			return
 		}
 		f.end, f.aborted = time.Now(), true
-		rec.queue <- queued{f: f}
+		rec.write(rec.exchange(f))
 	}()
 	proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 	f.end = time.Now()
-	// Queue it before the client has the answer (so a client that saw the answer and calls
-	// Sync finds it); the writer goroutine does the work.
-	rec.queue <- queued{f: f}
-	queuedOK = true
-	// The answer may still sit in the server's buffer until the handler returns: send it now.
+	// The client gets the whole answer first (so recording adds nothing to its latency),
+	// then the exchange is appended to the file before the handler returns: once the
+	// client's connection is free for its next request, the line is readable, and a
+	// crash or kill loses at most the exchanges still in flight.
 	http.NewResponseController(w).Flush()
+	recorded = true
+	rec.write(rec.exchange(f))
 }
 
-// queued is an exchange to write, or (f nil) a marker that closes synced once every
-// exchange queued before it is on disk.
-type queued struct {
-	f      *finished
-	synced chan struct{}
-}
-
-func (rec *Recorder) writeLoop() {
-	defer close(rec.written)
-	for q := range rec.queue {
-		if q.f == nil {
-			close(q.synced)
-			continue
-		}
-		rec.write(rec.exchange(q.f))
-	}
-}
-
-// Sync returns once every exchange finished before the call is written to disk.
+// Sync returns once every exchange finished before the call is on disk. Each exchange is
+// written before its handler returns, so this only waits for writes under way.
 func (rec *Recorder) Sync() {
-	rec.mu.Lock()
-	if rec.closed {
-		rec.mu.Unlock()
-		<-rec.written
-		return
-	}
-	rec.inflight.Add(1) // keeps Close from closing the queue under us
-	rec.mu.Unlock()
-	done := make(chan struct{})
-	rec.queue <- queued{synced: done}
-	rec.inflight.Done()
-	<-done
+	rec.writeMu.Lock()
+	rec.writeMu.Unlock()
 }
 
 func (rec *Recorder) isBayeux(path string) bool {
@@ -271,9 +249,8 @@ func (rec *Recorder) isBayeux(path string) bool {
 	return path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/")
 }
 
-// exchange assembles the record of one finished exchange, before redaction.
-// finished is what ServeHTTP hands to the writer goroutine: cheap to collect, turned
-// into an Exchange off the request path.
+// finished is what ServeHTTP collects while the exchange is under way: cheap to collect,
+// turned into an Exchange once the client has its answer.
 type finished struct {
 	method, host, path, query, user string
 	reqHeader                       http.Header
@@ -361,9 +338,12 @@ func customerAccount(path string, respJSON []byte) string {
 	return ""
 }
 
-// write redacts x, numbers it and appends it (and its Bayeux messages) to the recording.
+// write redacts x, numbers it and appends it (and its Bayeux messages) to the recording,
+// one write(2) per line, so the lines are in the OS's hands when it returns.
 func (rec *Recorder) write(x *Exchange) {
 	rec.redactor.Redact(x)
+	rec.writeMu.Lock()
+	defer rec.writeMu.Unlock()
 	x.Seq = rec.seq.Add(1)
 	err := rec.exchanges.writeFiltered(x, rec.redactor.Sweep)
 	if err == nil && x.Kind == KindBayeux {
@@ -395,8 +375,6 @@ func (rec *Recorder) Close() error {
 	rec.closed = true
 	rec.mu.Unlock()
 	rec.inflight.Wait()
-	close(rec.queue)
-	<-rec.written
 	errs := []error{rec.writeErr, rec.exchanges.close(), rec.bayeux.close()}
 	errs = append(errs, writeMeta(rec.opts.Dir, Meta{Target: rec.opts.Target.String(), Started: rec.started.UTC(), Stopped: time.Now().UTC()}))
 	if _, err := ExportHAR(rec.opts.Dir, filepath.Join(rec.opts.Dir, HARFile)); err != nil {

@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"encoding/json"
+	"net/http"
 	"sort"
 )
 
@@ -62,7 +63,8 @@ func Load(dir string) (*Recording, error) {
 //   - a notification with a referenceId belongs to the request of the same account whose
 //     answer carried that referenceId;
 //   - otherwise to the last request (of any account: a customer's message notifies the
-//     agent) that started before the notification arrived.
+//     agent) that started before the notification arrived. GETs are left out: reading
+//     changes nothing (a customer's transcript polls run alongside every step).
 func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 	type ref struct {
 		account string
@@ -74,7 +76,9 @@ func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 		if x.Kind == KindBayeux {
 			continue
 		}
-		rest = append(rest, x)
+		if x.Request.Method != http.MethodGet {
+			rest = append(rest, x)
+		}
 		if id := referenceID(x.Response.Body.JSON); id != "" && x.Kind == KindAgent {
 			byRef[ref{x.Account, id}] = x.Seq
 		}
@@ -89,10 +93,19 @@ func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 		}
 		// Requests are sorted by start: find the last one that started before n arrived.
 		i := sort.Search(len(rest), func(i int) bool { return rest[i].StartMs > n.AtMs })
+		causes[n] = 0
 		if i > 0 {
 			causes[n] = rest[i-1].Seq
-		} else {
-			causes[n] = 0
+		}
+		// An agent's state change is caused by the agent's own state request (agents
+		// set up concurrently, so another agent's request may have started in between).
+		if isChannelStateNotification(n.Data) {
+			for j := i - 1; j >= 0; j-- {
+				if rest[j].Kind == KindAgent && rest[j].Account == n.Account && rest[j].Request.Path == channelPath {
+					causes[n] = rest[j].Seq
+					break
+				}
+			}
 		}
 	}
 	return causes
@@ -121,4 +134,12 @@ func operationName(raw []byte) string {
 		return ""
 	}
 	return v.OperationName
+}
+
+// isChannelStateNotification: an agent state notification (ChannelStateChangeMessageV2).
+func isChannelStateNotification(raw []byte) bool {
+	var v struct {
+		MessageType string `json:"messageType"`
+	}
+	return len(raw) > 0 && raw[0] == '{' && json.Unmarshal(raw, &v) == nil && v.MessageType == "ChannelStateChangeMessageV2"
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -26,25 +29,41 @@ type ReplayOptions struct {
 	Logger *slog.Logger
 }
 
-// A Replay serves a recording as a mock target (an http.Handler). Each account's requests
-// are matched in recorded order on method, path shape (ids become *) and operationName;
-// redacted and volatile values are not compared. The recorded answer is sent back with
-// the recorded host replaced by the replay's, and then the notifications that request
-// caused are delivered, in recorded order, over a real Bayeux endpoint to the account that
-// received them. GETs may be repeated or skipped (clients poll); anything else out of
-// order gets 409 naming the request expected next.
+// A Replay serves a recording as a mock target (an http.Handler).
+//
+// Requests that change something (every method but GET) are matched per account in
+// recorded order, on method, path shape (ids become *) and operationName; redacted and
+// volatile values are not compared. Anything out of order gets 409 naming the request
+// expected next. Their recorded answer is sent back with the recorded host replaced by
+// the replay's, and then the notifications that request caused are delivered, in
+// recorded order, over a real Bayeux endpoint to the account that received them.
+//
+// GETs only read, and clients poll them as often as they like, so they are matched
+// loosely: a GET is answered with the recording's answer for the same resource (account,
+// method, path shape, query keys) at the current point of the recorded sequence, that is
+// the last such GET recorded before the first change not served yet (or, before any, the
+// first one recorded), as often as asked. A customer transcript read (GET
+// /api/v2/chats/{id}/messages?index=N) is answered with every message the recording had
+// seen in that chat by that point, from index N on, and the state of that point.
 type Replay struct {
 	opts   ReplayOptions
 	logger *slog.Logger
 	notes  *bayeux.Server
 	host   string // the Host the recording was made through
 
-	mu       sync.Mutex
-	queues   map[string]*replayQueue // by account
-	byChat   []*replayQueue          // customer queues, in RequestChat order
-	caused   map[int64][]*BayeuxMessage
-	orphans  []*BayeuxMessage // notifications recorded before any request
-	accounts []string
+	mu           sync.Mutex
+	queues       map[string]*replayQueue // by account: its changes (non-GET requests)
+	byChat       []*replayQueue          // customer queues, in RequestChat order
+	reads        map[string][]*Exchange  // by account and resource (readKey): its GETs, in order
+	changes      []*Exchange             // every change of every account, in recorded order
+	served       map[int64]bool          // changes served so far, by Seq
+	secureKeys   map[string]string       // customer queue key -> the secureKey its RequestChat answer holds
+	recordedAuth map[string]string       // agent -> its first recorded Authorization
+	ownAuth      map[string]string       // agent -> its first live Authorization
+	frontier     int                     // changes[:frontier] are all served
+	caused       map[int64][]*BayeuxMessage
+	orphans      []*BayeuxMessage // notifications recorded before any request
+	accounts     []string
 }
 
 type replayQueue struct {
@@ -72,15 +91,45 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 	for _, w := range rec.Warnings {
 		logger.Warn(w)
 	}
-	rp := &Replay{opts: opts, logger: logger, queues: map[string]*replayQueue{}, caused: map[int64][]*BayeuxMessage{}}
+	rp := &Replay{opts: opts, logger: logger, queues: map[string]*replayQueue{}, caused: map[int64][]*BayeuxMessage{},
+		reads: map[string][]*Exchange{}, served: map[int64]bool{}, secureKeys: map[string]string{},
+		recordedAuth: map[string]string{}, ownAuth: map[string]string{}}
+	firstSession := map[string]string{} // account -> clientId of its first CometD session
+	refused := map[string]string{}      // channel -> the error the recorded server refused it with
 	for _, x := range rec.Exchanges {
 		if x.Kind == KindBayeux {
+			if _, ok := firstSession[x.Account]; !ok && isHandshake(x) {
+				firstSession[x.Account] = handshakeClientID(x)
+			}
+			for _, m := range parseBayeuxBody(x.Response.Body.JSON) {
+				if m.Channel == "/meta/subscribe" && m.Successful != nil && !*m.Successful && strings.HasPrefix(m.Error, "403:") {
+					refused[subscriptionOf(x, idString(m.ID))] = m.Error
+				}
+			}
 			continue
 		}
 		if rp.host == "" {
 			rp.host = x.Request.Host
 		}
 		key := queueKey(x.Kind, x.Account)
+		if x.Kind == KindCustomer && x.Request.Method == http.MethodPost && x.Request.Path == customerPath {
+			var answer struct {
+				SecureKey string `json:"secureKey"`
+			}
+			json.Unmarshal(x.Response.Body.JSON, &answer)
+			rp.secureKeys[key] = answer.SecureKey
+		}
+		if x.Request.Method == http.MethodGet {
+			if !usable(x) {
+				continue // a poll cut short: the client never saw an answer
+			}
+			rk := readKey(key, x.Request.Method, x.Request.Path, x.Request.Query, rp.credentials(key, x.Request.Header.Get("Authorization"), x.Request.Query))
+			rp.reads[rk] = append(rp.reads[rk], x)
+			continue
+		}
+		if usable(x) { // one the client never saw answered marks no point of the sequence
+			rp.changes = append(rp.changes, x)
+		}
 		q := rp.queues[key]
 		if q == nil {
 			q = &replayQueue{account: key}
@@ -94,6 +143,11 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 	}
 	causes := rec.Causes()
 	for _, n := range rec.Notifications {
+		// Deliver partitions by account, and reaches every session of it: deliver
+		// what the account's first session received, once.
+		if session, ok := firstSession[n.Account]; ok && n.ClientID != session {
+			continue
+		}
 		if seq := causes[n]; seq != 0 {
 			rp.caused[seq] = append(rp.caused[seq], n)
 		} else {
@@ -109,6 +163,15 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 		return user, nil
 	}
 	bopts.Logger = logger
+	if len(refused) > 0 && bopts.AuthorizeSubscribe == nil {
+		// Refuse what the recorded server refused, so a client sees the same answers.
+		bopts.AuthorizeSubscribe = func(_, channel string) error {
+			if msg, ok := refused[channel]; ok {
+				return errors.New(bayeuxErrorText(msg))
+			}
+			return nil
+		}
+	}
 	rp.notes = bayeux.NewServer(bopts)
 	return rp, nil
 }
@@ -123,7 +186,8 @@ func queueKey(kind, account string) string {
 // Close releases held Bayeux connects.
 func (rp *Replay) Close() { rp.notes.Close() }
 
-// Remaining reports, per account, how many recorded requests have not been served.
+// Remaining reports, per account, how many recorded changes (non-GET requests) have not
+// been served; GETs are answered as often as asked, so they never remain.
 func (rp *Replay) Remaining() map[string]int {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
@@ -146,25 +210,30 @@ func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	want := requestKey(r.Method, r.URL.Path, operationName(body))
-	x, status, problem := rp.match(r, want)
+	x, override, status, problem := rp.match(r, want)
 	if x == nil {
 		rp.logger.Warn("replay: unmatched request", "request", want, "problem", problem)
 		replayError(w, status, 2, problem)
 		return
 	}
-	rp.answer(w, r.Host, x)
-	rp.deliver(r.Host, x.Seq)
+	rp.answer(w, r.Host, x, override)
+	if r.Method != http.MethodGet {
+		rp.deliver(r.Host, x.Seq)
+	}
 }
 
-// match finds the recorded exchange for r and advances its account's cursor.
-func (rp *Replay) match(r *http.Request, want string) (*Exchange, int, string) {
+// match finds the recorded exchange for r: a GET by read, anything else as the next
+// change of its account (advancing the account's cursor). body, when not nil, replaces
+// the recorded answer's body (a transcript assembled for this point).
+func (rp *Replay) match(r *http.Request, want string) (x *Exchange, body []byte, status int, problem string) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	var q *replayQueue
-	account := ""
+	key := ""
 	if r.URL.Path == customerPath || strings.HasPrefix(r.URL.Path, customerPath+"/") {
-		account = customerAccount(r.URL.Path, nil)
-		if account == "" { // RequestChat: the next chat recorded and not started yet
+		account := customerAccount(r.URL.Path, nil)
+		key = queueKey(KindCustomer, account)
+		if account == "" && r.Method != http.MethodGet { // RequestChat: the next chat recorded and not started yet
 			for _, c := range rp.byChat {
 				if c.next == 0 {
 					q = c
@@ -172,45 +241,110 @@ func (rp *Replay) match(r *http.Request, want string) (*Exchange, int, string) {
 				}
 			}
 			if q == nil {
-				return nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no more customer chats were recorded", want)
+				return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no more customer chats were recorded", want)
 			}
-		} else {
-			q = rp.queues[queueKey(KindCustomer, account)]
 		}
 	} else {
-		account, _, _ = r.BasicAuth()
-		q = rp.queues[account]
+		key, _, _ = r.BasicAuth()
+	}
+	if r.Method == http.MethodGet {
+		return rp.read(key, r, want)
 	}
 	if q == nil {
-		return nil, http.StatusNotFound, fmt.Sprintf("replay: %s: nothing was recorded for %q (recorded: %s)", want, account, strings.Join(rp.accounts, ", "))
+		q = rp.queues[key]
 	}
-	// The next match, skipping only GETs (a client may poll less than it did when recorded).
-	for i := q.next; i < len(q.items); i++ {
-		x := q.items[i]
-		if exchangeKey(x) == want {
-			q.next = i + 1
-			return x, 0, ""
-		}
-		if x.Request.Method != http.MethodGet {
-			break
-		}
-	}
-	// A repeated GET (a client polling more often) gets the latest matching answer again.
-	if r.Method == http.MethodGet {
-		for i := q.next - 1; i >= 0; i-- {
-			if exchangeKey(q.items[i]) == want {
-				return q.items[i], 0, ""
-			}
-		}
+	if q == nil {
+		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: nothing was recorded for %q (recorded: %s)", want, key, strings.Join(rp.accounts, ", "))
 	}
 	if q.next >= len(q.items) {
-		return nil, http.StatusNotFound, fmt.Sprintf("replay: %s: all %d requests recorded for %s were already served", want, len(q.items), q.account)
+		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: all %d requests recorded for %s were already served", want, len(q.items), q.account)
 	}
 	next := q.items[q.next]
-	return nil, http.StatusConflict, fmt.Sprintf("replay: %s: %s expected next %s (exchanges.jsonl seq %d)", want, q.account, exchangeKey(next), next.Seq)
+	if exchangeKey(next) != want {
+		return nil, nil, http.StatusConflict, fmt.Sprintf("replay: %s: %s expected next %s (exchanges.jsonl seq %d)", want, q.account, exchangeKey(next), next.Seq)
+	}
+	q.next++
+	rp.served[next.Seq] = true
+	for rp.frontier < len(rp.changes) && rp.served[rp.changes[rp.frontier].Seq] {
+		rp.frontier++
+	}
+	return next, nil, 0, ""
 }
 
-func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange) {
+// read answers a GET with the recorded answer for the same resource at the current
+// point: the last one recorded before the first change not served yet (or the first).
+func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []byte, int, string) {
+	xs := rp.reads[readKey(key, r.Method, r.URL.Path, r.URL.RawQuery, rp.credentials(key, r.Header.Get("Authorization"), r.URL.RawQuery))]
+	if len(xs) == 0 {
+		if rp.queues[key] == nil {
+			return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: nothing was recorded for %q (recorded: %s)", want, key, strings.Join(rp.accounts, ", "))
+		}
+		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no such read was recorded for %q", want, key)
+	}
+	upTo := 0
+	if rp.frontier < len(rp.changes) {
+		before := rp.changes[rp.frontier].StartMs
+		for upTo+1 < len(xs) && xs[upTo+1].StartMs < before {
+			upTo++
+		}
+	} else {
+		upTo = len(xs) - 1
+	}
+	if !isTranscriptRead(xs[upTo]) || xs[upTo].Response.Status != http.StatusOK {
+		return xs[upTo], nil, 0, ""
+	}
+	from, _ := strconv.Atoi(r.URL.Query().Get("index"))
+	return xs[upTo], transcriptAt(xs[:upTo+1], from), 0, ""
+}
+
+// transcriptAt is the last of reads with its messages replaced by every message the
+// reads saw, from index from on, in index order.
+func transcriptAt(reads []*Exchange, from int) []byte {
+	last := reads[len(reads)-1]
+	var answer map[string]json.RawMessage
+	if json.Unmarshal(last.Response.Body.JSON, &answer) != nil {
+		return nil
+	}
+	seen := map[int]json.RawMessage{}
+	var order []int
+	for _, x := range reads {
+		var body struct {
+			Messages []json.RawMessage `json:"messages"`
+		}
+		json.Unmarshal(x.Response.Body.JSON, &body)
+		for _, m := range body.Messages {
+			var idx struct {
+				Index *int `json:"index"`
+			}
+			if json.Unmarshal(m, &idx) != nil || idx.Index == nil {
+				continue
+			}
+			if _, dup := seen[*idx.Index]; !dup {
+				order = append(order, *idx.Index)
+			}
+			seen[*idx.Index] = m
+		}
+	}
+	sort.Ints(order)
+	messages := []json.RawMessage{}
+	for _, i := range order {
+		if i >= from {
+			messages = append(messages, seen[i])
+		}
+	}
+	answer["messages"], _ = json.Marshal(messages)
+	out, err := json.Marshal(answer)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange, body []byte) {
+	if x.Response.Status == 0 {
+		replayError(w, http.StatusBadGateway, 4, fmt.Sprintf("replay: the recorded request (exchanges.jsonl seq %d) got no answer: %s", x.Seq, x.Error))
+		return
+	}
 	for name, vals := range x.Response.Header {
 		switch name {
 		case "Content-Length", "Date", "Transfer-Encoding", "Content-Encoding", "Connection":
@@ -220,7 +354,9 @@ func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange) {
 			w.Header().Add(name, v)
 		}
 	}
-	body := x.Response.Body.Bytes()
+	if body == nil {
+		body = x.Response.Body.Bytes()
+	}
 	if rp.host != "" && host != "" {
 		body = bytes.ReplaceAll(body, []byte(rp.host), []byte(host))
 	}
@@ -284,4 +420,79 @@ func replayError(w http.ResponseWriter, status, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"statusCode": code, "statusMessage": msg})
+}
+
+// subscriptionOf is the channel the subscribe message with id asked for in x's request.
+func subscriptionOf(x *Exchange, id string) string {
+	var msgs []struct {
+		Channel      string          `json:"channel"`
+		ID           json.RawMessage `json:"id"`
+		Subscription string          `json:"subscription"`
+	}
+	if json.Unmarshal(x.Request.Body.JSON, &msgs) != nil {
+		return ""
+	}
+	for _, m := range msgs {
+		if m.Channel == "/meta/subscribe" && idString(m.ID) == id {
+			return m.Subscription
+		}
+	}
+	return ""
+}
+
+// bayeuxErrorText is the message part of a Bayeux error "code:args:message".
+func bayeuxErrorText(s string) string {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) == 3 {
+		return parts[2]
+	}
+	return s
+}
+
+// credentials classes how a read authenticated, since a wrong password or secureKey gets
+// another answer: an agent's first Authorization (recorded, or seen live) is "own"; a
+// customer's secureKey is "own" when it is the one its RequestChat answer handed out
+// (the replay hands out the recorded placeholder, so recorded and live keys compare).
+func (rp *Replay) credentials(key, authorization, rawQuery string) string {
+	if strings.HasPrefix(key, "customer ") {
+		values, _ := url.ParseQuery(rawQuery)
+		switch sent := values.Get("secureKey"); {
+		case sent == "":
+			return "none"
+		case sent == rp.secureKeys[key]:
+			return "own"
+		}
+		return "other"
+	}
+	if authorization == "" {
+		return "none"
+	}
+	// Recorded and live values never meet: recorded ones are placeholders.
+	own := rp.ownAuth[key]
+	if strings.Contains(authorization, "REDACTED-") {
+		own = rp.recordedAuth[key]
+	}
+	switch {
+	case own == "":
+		if strings.Contains(authorization, "REDACTED-") {
+			rp.recordedAuth[key] = authorization
+		} else {
+			rp.ownAuth[key] = authorization
+		}
+		return "own"
+	case own == authorization:
+		return "own"
+	}
+	return "other"
+}
+
+// readKey names a resource a GET reads: account, path shape, query keys, credentials.
+func readKey(account, method, path, rawQuery, credentials string) string {
+	values, _ := url.ParseQuery(rawQuery)
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return account + " " + requestKey(method, path, "") + "?" + strings.Join(keys, "&") + " " + credentials
 }
