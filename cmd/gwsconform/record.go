@@ -8,12 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gwsconform/gwsconform/recorder"
 )
@@ -79,36 +77,17 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	fmt.Fprintf(stderr, "recording %s into %s (Ctrl-C to stop)\n", targetURL, *out)
 
-	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 30 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	progress := time.NewTicker(time.Second)
-	defer progress.Stop()
 	shown := int64(-1)
-	var serveErr error
-wait:
-	for {
-		select {
-		case <-ctx.Done():
-			break wait
-		case serveErr = <-served:
-			break wait
-		case <-progress.C:
-			if n := rec.Count(); n != shown {
-				fmt.Fprintf(stderr, "recorded %d exchanges\n", n)
-				shown = n
-			}
+	progress := func() {
+		if n := rec.Count(); n != shown {
+			fmt.Fprintf(stderr, "recorded %d exchanges\n", n)
+			shown = n
 		}
 	}
-	// Stop taking requests, give quick ones a moment, then cut held long-polls.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	if srv.Shutdown(shutdownCtx) != nil {
-		srv.Close()
-	}
-	cancel()
+	serveErr := serveUntil(ctx, ln, rec, progress, nil)
 	closeErr := rec.Close()
 	fmt.Fprintf(stderr, "recorded %d exchanges into %s\n", rec.Count(), *out)
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+	if serveErr != nil {
 		return fmt.Errorf("record: %w", serveErr)
 	}
 	if closeErr != nil {

@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"sort"
-	"time"
 
 	"github.com/gwsconform/gwsconform/recorder"
 )
@@ -51,20 +49,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("replay: --listen %s: %w", *listen, err)
 	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 30 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-served:
-	}
-	rp.Close() // release held connects so Shutdown does not wait for them
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	if srv.Shutdown(shutdownCtx) != nil {
-		srv.Close()
-	}
-	cancel()
+	serveErr := serveUntil(ctx, ln, rp, nil, func() { rp.Close() })
 	remaining := rp.Remaining()
 	accounts := make([]string, 0, len(remaining))
 	for a := range remaining {
@@ -76,7 +61,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stderr, "replay: %s: %d recorded requests were not replayed\n", a, n)
 		}
 	}
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+	if serveErr != nil {
 		return fmt.Errorf("replay: %w", serveErr)
 	}
 	return nil
