@@ -116,16 +116,20 @@ func (l *linter) opStep(st *Step, actor *Actor) {
 		l.responseExpect(op.Expect)
 	}
 	l.define(op.Save)
+	// A successful Complete ends the actor's chat; any other operation, or a
+	// Complete the step expects to be refused, starts a new context first, so
+	// its own `then` is judged in it.
+	if op.Op.Name != "" && (op.Op.Name != "Complete" || !op.Expect.ExpectsSuccess()) {
+		delete(l.completed, st.Actor)
+	}
 	if len(op.Then) > 0 {
 		if op.Op.Name != "" && !op.Op.Notifies {
 			l.errf(op.Then[0].File, op.Then[0].Line, "%s: then can never match: %s causes no %s for the caller", st.Actor, op.Name, streamNoun(actor.Kind))
 		}
 		l.expectations(st, actor, op.Then, "then")
 	}
-	if op.Op.Name == "Complete" {
+	if op.Op.Name == "Complete" && op.Expect.ExpectsSuccess() {
 		l.completed[st.Actor] = st
-	} else if op.Op.Name != "" {
-		delete(l.completed, st.Actor) // a new action starts a new context
 	}
 }
 

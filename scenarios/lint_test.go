@@ -103,6 +103,18 @@ steps:
 			`s.yaml:10: alice: await can never be met: alice completed the chat at s.yaml:9 (step 5)`,
 			`s.yaml:14: carol: unordered can never be met: carol completed the chat at s.yaml:13 (step 9)`,
 		}},
+		{"refused-complete-keeps-the-chat", `
+name: refused-complete-keeps-the-chat
+refs: [test]
+actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
+steps:
+  - carol: {op: RequestChat, body: {nickname: C}, save: {chat: /id}}
+  - alice: {await: {notificationType: StatusChange, chat: {state: Invited}}}
+  - alice: {op: Complete, chat: "{{chat}}", expect: {status: {$range: [400, 499]}}}
+  - alice: {op: Accept, chat: "{{chat}}", body: {nickname: A}, then: [{notificationType: StatusChange}]}
+  - alice: {op: Complete, chat: "{{chat}}"}
+  - alice: {op: Accept, chat: "{{chat}}", body: {nickname: A}, then: [{notificationType: StatusChange}]}
+`, nil},
 		{"enums", `
 name: enums
 refs: [test]

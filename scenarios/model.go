@@ -11,8 +11,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gwsconform/gwsconform/internal/match"
 	"gopkg.in/yaml.v3"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // Actor kinds.
@@ -209,6 +210,16 @@ type ResponseExpect struct {
 	Headers map[string]match.Matcher
 
 	bodyNode *yaml.Node
+}
+
+// ExpectsSuccess reports whether a step with this expectation wants the operation
+// to succeed: no expect (the op's success shape, or a 2xx), or a status matcher that
+// accepts 200. A step that expects a refusal leaves the chat as it was.
+func (e *ResponseExpect) ExpectsSuccess() bool {
+	if e == nil || e.Status == nil {
+		return true
+	}
+	return e.Status.Match(200, match.MapVars{}) == nil
 }
 
 // Expectation is one notification (agent) or transcript message (customer)

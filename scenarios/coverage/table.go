@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -116,11 +115,11 @@ func (t *Table) callOf(step *scenarios.Step, byOp map[[2]string]*OpRow) (*OpRow,
 	switch {
 	case step.Op != nil:
 		row := byOp[[2]string{step.Op.Op.Dialect, step.Op.Op.Name}]
-		return row, expectsSuccess(step.Op.Expect)
+		return row, step.Op.Expect.ExpectsSuccess()
 	case step.HTTP != nil:
 		for i := range t.Ops {
 			if httpCalls(step.HTTP, t.Ops[i].Op) {
-				return &t.Ops[i], expectsSuccess(step.HTTP.Expect)
+				return &t.Ops[i], step.HTTP.Expect.ExpectsSuccess()
 			}
 		}
 	}
@@ -159,16 +158,6 @@ func pathMatches(path, template string) bool {
 		return false
 	}
 	return true
-}
-
-// expectsSuccess: a step without `expect` requires success (an op step its
-// success shape, an http step a 2xx status); a step with `expect` expects
-// success unless its status matcher refuses 200.
-func expectsSuccess(exp *scenarios.ResponseExpect) bool {
-	if exp == nil || exp.Status == nil {
-		return true
-	}
-	return exp.Status.Match(200, match.MapVars{}) == nil
 }
 
 func appendOnce(list []string, v string) []string {
