@@ -16,8 +16,9 @@ type wireMessage struct {
 }
 
 // splitBayeux turns a Bayeux exchange into its messages: those the client sent (at the
-// exchange's start) and those it received (at its end). Server messages without a
-// clientId (events) take the client's, so every message names its session.
+// exchange's start) and those it received (when the target's answer reached the proxy,
+// see Exchange.AnsweredMs). Server messages without a clientId (events) take the
+// client's, so every message names its session.
 func splitBayeux(x *Exchange) []*BayeuxMessage {
 	sent := parseBayeuxBody(x.Request.Body.JSON)
 	received := parseBayeuxBody(x.Response.Body.JSON)
@@ -51,7 +52,7 @@ func splitBayeux(x *Exchange) []*BayeuxMessage {
 		}
 	}
 	add(sent, ToServer, x.StartMs)
-	add(received, ToClient, x.EndMs())
+	add(received, ToClient, x.AnsweredMs())
 	return out
 }
 

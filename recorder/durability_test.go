@@ -10,11 +10,18 @@ import (
 	"time"
 )
 
-// Every exchange is on disk before its handler returns: once the client has its answer
-// and its connection is free again (the server marks it idle only after the handler
-// returned), another reader of exchanges.jsonl finds the exchange's line. Nothing is
-// killed; the guarantee this proves is what makes a kill lose at most the exchanges in
-// flight.
+// Each exchange goes to one writer goroutine through an unbuffered handoff, so a handler
+// returns once the writer has taken its exchange, which the writer does only after the
+// previous one is written. Two checks after every answer, each by a separate reader of
+// exchanges.jsonl (as a crash-recovery tool would open it):
+//   - once the server marks the connection idle (after the handler returned), every
+//     exchange but this one, at most, is complete on disk: at most one finished exchange
+//     is ever waiting to be written;
+//   - once the recorder's Sync returns (its own signal that this answered exchange is
+//     written), this exchange is the last line, complete.
+//
+// Nothing is killed; these are what make a kill lose at most the exchange being written
+// and those still in flight.
 func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -51,11 +58,22 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("exchange %d: the connection never became idle", i)
 		}
-		// A separate reader, as a crash-recovery tool would open the file: the last
-		// line must be this exchange, complete.
+		if xs := readAllExchanges(t, rec.Dir()); len(xs) < i-1 {
+			t.Fatalf("exchange %d's handler returned with %d exchanges on disk, want at least %d", i, len(xs), i-1)
+		}
+		synced := make(chan struct{})
+		go func() {
+			rec.Sync()
+			close(synced)
+		}()
+		select {
+		case <-synced:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("exchange %d: Sync did not return", i)
+		}
 		xs := readAllExchanges(t, rec.Dir())
 		if len(xs) != i {
-			t.Fatalf("after exchange %d answered, the file holds %d exchanges", i, len(xs))
+			t.Fatalf("after exchange %d answered and synced, the file holds %d exchanges", i, len(xs))
 		}
 		last := xs[len(xs)-1]
 		var body struct{ Path string }

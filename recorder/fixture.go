@@ -65,18 +65,35 @@ type header struct {
 
 // Exchange is one HTTP request and its response, as seen by the proxy, after redaction.
 type Exchange struct {
-	Seq        int64    `json:"seq"`        // 1, 2, ... in completion order
-	StartMs    float64  `json:"startMs"`    // request arrival, ms since the recording started
-	DurationMs float64  `json:"durationMs"` // until the response body was fully sent
-	Kind       string   `json:"kind"`       // agent | customer | bayeux
-	Account    string   `json:"account"`    // agent username (never a password), or the customer's chat id
-	Request    Request  `json:"request"`
-	Response   Response `json:"response"`
-	Error      string   `json:"error,omitempty"` // why the proxy answered itself (e.g. target unreachable)
+	Seq        int64   `json:"seq"`        // 1, 2, ... in completion order
+	StartMs    float64 `json:"startMs"`    // request arrival, ms since the recording started
+	DurationMs float64 `json:"durationMs"` // until the response body was fully sent
+	// AnswerMs is when the target's answer (its status and headers) reached the proxy, ms
+	// since the start: before the client could see any of it, and after the target had
+	// done what the request asked. Zero when the target never answered (and in older
+	// recordings): see AnsweredMs.
+	AnswerMs float64  `json:"answerMs,omitempty"`
+	Kind     string   `json:"kind"`    // agent | customer | bayeux
+	Account  string   `json:"account"` // agent username (never a password), or the customer's chat id
+	Request  Request  `json:"request"`
+	Response Response `json:"response"`
+	Error    string   `json:"error,omitempty"` // why the proxy answered itself (e.g. target unreachable)
 }
 
 // EndMs is when the client had the whole response, ms since the recording started.
 func (x *Exchange) EndMs() float64 { return x.StartMs + x.DurationMs }
+
+// AnsweredMs is when the target's answer reached the proxy (AnswerMs), or EndMs when
+// that was not recorded. It is the instant that orders the exchange against others
+// causally: whatever the answer shows was done by the target before it, and whatever the
+// client did in reaction to the answer started after it. EndMs cannot serve: the client
+// may read the answer and send its next request before the proxy's handler notes the end.
+func (x *Exchange) AnsweredMs() float64 {
+	if x.AnswerMs > 0 {
+		return x.AnswerMs
+	}
+	return x.EndMs()
+}
 
 // Request is the recorded request. Host is the client's Host header (the proxy's address as
 // the client saw it), which the target used to build URIs.

@@ -90,6 +90,7 @@ type generator struct {
 	defined        map[string]bool
 	completed      map[string]bool             // actor -> its last op was Complete
 	seenIndex      map[string]int              // customer chat -> highest transcript index already expected
+	customerLeft   map[string]bool             // customer chat -> its own ParticipantLeft was read
 	read           map[string][]map[string]any // customer chat -> every transcript message it read
 	chatIDs        map[string]bool             // every chat id the recording shows
 	lastRead       map[string]*Exchange        // customer chat -> its last transcript read
@@ -107,7 +108,7 @@ type generator struct {
 func newGenerator(rec *Recording) *generator {
 	g := &generator{rec: rec, agents: map[string]*genActor{}, customers: map[string]*genActor{},
 		identity: map[string]string{}, chatVars: map[string]string{}, defined: map[string]bool{},
-		completed: map[string]bool{}, seenIndex: map[string]int{}, read: map[string][]map[string]any{}, chatIDs: map[string]bool{},
+		completed: map[string]bool{}, seenIndex: map[string]int{}, customerLeft: map[string]bool{}, read: map[string][]map[string]any{}, chatIDs: map[string]bool{},
 		lastRead: map[string]*Exchange{}, plumbing: findPlumbing(rec), bayeuxVars: map[string]string{}, bayeuxTimeouts: map[string]bool{},
 		byCause: map[int64][]*BayeuxMessage{}, refs: map[int64]*refVar{}}
 	names := map[string]bool{}
@@ -269,12 +270,12 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 		}
 		placed[cause] = append(placed[cause], n)
 	}
-	// A transcript read shows what the steps that started before it ended did: its new
-	// messages are awaited after the last of those steps.
+	// A transcript read shows what the steps that started before its answer came did: its
+	// new messages are awaited after the last of those steps.
 	reads := map[int64][]*Exchange{}
 	for _, x := range g.rec.Exchanges {
 		if usable(x) && isTranscriptRead(x) {
-			if at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > x.EndMs() }); at > 0 {
+			if at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > x.AnsweredMs() }); at > 0 {
 				reads[steps[at-1].Seq] = append(reads[steps[at-1].Seq], x)
 			}
 		}

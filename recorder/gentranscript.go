@@ -17,12 +17,23 @@ func (g *generator) transcript(c *genActor, x *Exchange) {
 	body, _ := normalizeNumbers(doc).(map[string]any)
 	msgs, _ := body["messages"].([]any)
 	g.lastRead[x.Account] = x
+	ended := transcriptState(x) == "Idle"
 	var items []any
 	for _, m := range msgs {
 		mm, _ := m.(map[string]any)
 		idx, _ := mm["index"].(int)
 		if idx <= g.seenIndex[x.Account] {
 			continue
+		}
+		if ended && g.customerLeft[x.Account] {
+			// The runner stops reading at the first read that finds the chat ended,
+			// which it makes right after the customer's own leave: what this read
+			// shows after that leave (an agent leaving later) depends on how late the
+			// recorded read came, and a fresh run does not see it.
+			break
+		}
+		if from, _ := mm["from"].(map[string]any); mm["type"] == "ParticipantLeft" && from["type"] == "Customer" {
+			g.customerLeft[x.Account] = true
 		}
 		g.seenIndex[x.Account] = idx
 		g.read[x.Account] = append(g.read[x.Account], mm)

@@ -57,8 +57,18 @@ type Recorder struct {
 	exchanges *jsonlWriter
 	bayeux    *jsonlWriter
 
-	seq      atomic.Int64
-	writeMu  sync.Mutex // numbers and appends one exchange at a time, so the file is in seq order
+	// handoff carries each finished exchange to the one writer goroutine. It is
+	// unbuffered: a handler returns as soon as the writer takes its exchange, and the
+	// writer takes the next only when the previous one is written, so no queue builds
+	// up: besides exchanges whose handler has not returned yet (in flight, including
+	// those waiting to hand over), at most one is not yet on disk, the one being written.
+	handoff    chan *finished
+	writerDone chan struct{}
+	seq        atomic.Int64 // exchanges written (the last Seq used)
+
+	unwrittenMu sync.Mutex
+	unwritten   map[*exchangeState]struct{} // answered (the client may have it) but not written yet
+
 	inflight sync.WaitGroup
 	mu       sync.Mutex // guards closed, writeErr and Add on inflight against Close's Wait
 	closed   bool
@@ -95,7 +105,8 @@ func New(opts Options) (*Recorder, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now()}
+	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now(),
+		handoff: make(chan *finished), writerDone: make(chan struct{}), unwritten: map[*exchangeState]struct{}{}}
 	if err := writeMeta(opts.Dir, Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
@@ -109,6 +120,7 @@ func New(opts Options) (*Recorder, error) {
 	rec.rest = rec.newReverseProxy(0)
 	// A held connect's reply must reach the client the moment the target writes it.
 	rec.longPoll = rec.newReverseProxy(-1)
+	go rec.writeLoop()
 	return rec, nil
 }
 
@@ -153,6 +165,8 @@ func (rec *Recorder) Dir() string { return rec.opts.Dir }
 
 // exchangeState carries what the proxy hooks learn about one exchange back to ServeHTTP.
 type exchangeState struct {
+	answered time.Time     // when the target's answer reached the proxy
+	written  chan struct{} // closed once the exchange is written; nil until answered
 	status   int
 	header   http.Header
 	body     *capture
@@ -164,6 +178,8 @@ type stateKey struct{}
 
 func (rec *Recorder) captureResponse(resp *http.Response) error {
 	st := resp.Request.Context().Value(stateKey{}).(*exchangeState)
+	st.answered = time.Now()
+	rec.answered(st)
 	st.status = resp.StatusCode
 	st.header = resp.Header.Clone()
 	st.body = newCapture(resp.Body, rec.opts.MaxBody)
@@ -182,6 +198,7 @@ func (rec *Recorder) proxyError(w http.ResponseWriter, r *http.Request, err erro
 		"statusCode":    4,
 		"statusMessage": fmt.Sprintf("gwsconform record: target %s unreachable: %v", rec.opts.Target, err),
 	})
+	rec.answered(st)
 	st.status = http.StatusBadGateway
 	st.header = http.Header{"Content-Type": {"application/json"}}
 	st.ownBody = body
@@ -224,24 +241,64 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.end, f.aborted = time.Now(), true
-		rec.write(rec.exchange(f))
+		rec.handOff(f)
 	}()
 	proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 	f.end = time.Now()
 	// The client gets the whole answer first (so recording adds nothing to its latency),
-	// then the exchange is appended to the file before the handler returns: once the
-	// client's connection is free for its next request, the line is readable, and a
-	// crash or kill loses at most the exchanges still in flight.
+	// then the exchange goes to the writer; the handler returns as soon as the writer
+	// takes it, which is at once unless the writer is still writing the previous one.
 	http.NewResponseController(w).Flush()
 	recorded = true
-	rec.write(rec.exchange(f))
+	rec.handOff(f)
 }
 
-// Sync returns once every exchange finished before the call is on disk. Each exchange is
-// written before its handler returns, so this only waits for writes under way.
+// handOff gives f to the writer, waiting while the writer is busy with the exchange
+// before (the handoff channel is unbuffered).
+func (rec *Recorder) handOff(f *finished) {
+	rec.handoff <- f
+}
+
+// answered notes that the target's answer (or the proxy's own) is about to reach the
+// client, so that Sync waits for this exchange from now on.
+func (rec *Recorder) answered(st *exchangeState) {
+	rec.unwrittenMu.Lock()
+	defer rec.unwrittenMu.Unlock()
+	if st.written == nil {
+		st.written = make(chan struct{})
+		rec.unwritten[st] = struct{}{}
+	}
+}
+
+// writeLoop is the writer goroutine: it turns each finished exchange into its record
+// (redaction, encoding) and appends it, one at a time, in the order handed off.
+func (rec *Recorder) writeLoop() {
+	defer close(rec.writerDone)
+	for f := range rec.handoff {
+		rec.write(rec.exchange(f))
+		rec.unwrittenMu.Lock()
+		if f.st.written != nil {
+			close(f.st.written)
+			delete(rec.unwritten, f.st)
+		}
+		rec.unwrittenMu.Unlock()
+	}
+}
+
+// Sync returns once every exchange answered before the call (every answer a client may
+// have seen) is written to the recording, each line handed to the operating system with
+// its own write(2). It waits at most for the exchange the writer is busy with and the
+// handlers about to hand theirs off: the handoff holds no queue.
 func (rec *Recorder) Sync() {
-	rec.writeMu.Lock()
-	rec.writeMu.Unlock()
+	rec.unwrittenMu.Lock()
+	var waits []chan struct{}
+	for st := range rec.unwritten {
+		waits = append(waits, st.written)
+	}
+	rec.unwrittenMu.Unlock()
+	for _, w := range waits {
+		<-w
+	}
 }
 
 func (rec *Recorder) isBayeux(path string) bool {
@@ -274,6 +331,9 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 			Body:   reqBody.body(reqHeader.Get("Content-Type"), reqHeader.Get("Content-Encoding")),
 		},
 		Response: Response{Status: st.status, Header: st.header},
+	}
+	if !st.answered.IsZero() {
+		x.AnswerMs = ms(st.answered.Sub(rec.started))
 	}
 	if x.Response.Header == nil {
 		x.Response.Header = http.Header{}
@@ -339,12 +399,11 @@ func customerAccount(path string, respJSON []byte) string {
 }
 
 // write redacts x, numbers it and appends it (and its Bayeux messages) to the recording,
-// one write(2) per line, so the lines are in the OS's hands when it returns.
+// one write(2) per line, so the lines are in the OS's hands when it returns. Only the
+// writer goroutine calls it.
 func (rec *Recorder) write(x *Exchange) {
 	rec.redactor.Redact(x)
-	rec.writeMu.Lock()
-	defer rec.writeMu.Unlock()
-	x.Seq = rec.seq.Add(1)
+	x.Seq = rec.seq.Load() + 1
 	err := rec.exchanges.writeFiltered(x, rec.redactor.Sweep)
 	if err == nil && x.Kind == KindBayeux {
 		for _, m := range splitBayeux(x) {
@@ -353,6 +412,7 @@ func (rec *Recorder) write(x *Exchange) {
 			}
 		}
 	}
+	rec.seq.Store(x.Seq)
 	if err != nil {
 		rec.logger.Error("recording write failed", "error", err)
 		rec.mu.Lock()
@@ -374,7 +434,9 @@ func (rec *Recorder) Close() error {
 	}
 	rec.closed = true
 	rec.mu.Unlock()
-	rec.inflight.Wait()
+	rec.inflight.Wait() // every handler has handed its exchange off
+	close(rec.handoff)
+	<-rec.writerDone
 	errs := []error{rec.writeErr, rec.exchanges.close(), rec.bayeux.close()}
 	errs = append(errs, writeMeta(rec.opts.Dir, Meta{Target: rec.opts.Target.String(), Started: rec.started.UTC(), Stopped: time.Now().UTC()}))
 	if _, err := ExportHAR(rec.opts.Dir, filepath.Join(rec.opts.Dir, HARFile)); err != nil {

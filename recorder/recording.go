@@ -65,6 +65,12 @@ func Load(dir string) (*Recording, error) {
 //   - otherwise to the last request (of any account: a customer's message notifies the
 //     agent) that started before the notification arrived. GETs are left out: reading
 //     changes nothing (a customer's transcript polls run alongside every step).
+//
+// "Arrived" is AtMs, the instant the connect reply carrying it reached the proxy
+// (Exchange.AnsweredMs): the cause started before it, and the client's reaction (an
+// agent's Accept of an Invited offer) after it, however loaded the machine. The reply's
+// end would not do: the client may react before the proxy notes the end, and the offer
+// would then be taken for an effect of the Accept.
 func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 	type ref struct {
 		account string

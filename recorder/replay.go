@@ -48,7 +48,7 @@ type ReplayOptions struct {
 type Replay struct {
 	opts   ReplayOptions
 	logger *slog.Logger
-	notes  *bayeux.Server
+	notes  *notifier
 	host   string // the Host the recording was made through
 
 	mu           sync.Mutex
@@ -172,7 +172,7 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 			return nil
 		}
 	}
-	rp.notes = bayeux.NewServer(bopts)
+	rp.notes = newNotifier(bopts, rp.host)
 	return rp, nil
 }
 
@@ -184,7 +184,7 @@ func queueKey(kind, account string) string {
 }
 
 // Close releases held Bayeux connects.
-func (rp *Replay) Close() { rp.notes.Close() }
+func (rp *Replay) Close() { rp.notes.server.Close() }
 
 // Remaining reports, per account, how many recorded changes (non-GET requests) have not
 // been served; GETs are answered as often as asked, so they never remain.
@@ -197,6 +197,10 @@ func (rp *Replay) Remaining() map[string]int {
 	}
 	return out
 }
+
+// Undelivered reports, per account, how many notifications are still waiting for one of
+// the account's CometD sessions to subscribe to their channel.
+func (rp *Replay) Undelivered() map[string]int { return rp.notes.undelivered() }
 
 func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := rp.opts.NotificationsPath
@@ -217,9 +221,6 @@ func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.answer(w, r.Host, x, override)
-	if r.Method != http.MethodGet {
-		rp.deliver(r.Host, x.Seq)
-	}
 }
 
 // match finds the recorded exchange for r: a GET by read, anything else as the next
@@ -268,11 +269,18 @@ func (rp *Replay) match(r *http.Request, want string) (x *Exchange, body []byte,
 	for rp.frontier < len(rp.changes) && rp.served[rp.changes[rp.frontier].Seq] {
 		rp.frontier++
 	}
+	// Its notifications are queued now, under the lock and before the answer goes out:
+	// a client reacting to the answer cannot overtake them, and concurrent changes of
+	// two accounts queue theirs in the order the changes were served.
+	rp.deliver(r.Host, next.Seq)
 	return next, nil, 0, ""
 }
 
 // read answers a GET with the recorded answer for the same resource at the current
-// point: the last one recorded before the first change not served yet (or the first).
+// point: the last one whose answer came before the first change not served yet started
+// (or the first one recorded). A read's answer time, not its start, is what counts: a
+// read that started before a change but was answered after it may show the change's
+// effect (a customer's TypingStarted), which the client must not see before it sends it.
 func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []byte, int, string) {
 	xs := rp.reads[readKey(key, r.Method, r.URL.Path, r.URL.RawQuery, rp.credentials(key, r.Header.Get("Authorization"), r.URL.RawQuery))]
 	if len(xs) == 0 {
@@ -281,20 +289,27 @@ func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []b
 		}
 		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no such read was recorded for %q", want, key)
 	}
-	upTo := 0
+	seen := xs // every read, once every change is served
 	if rp.frontier < len(rp.changes) {
 		before := rp.changes[rp.frontier].StartMs
-		for upTo+1 < len(xs) && xs[upTo+1].StartMs < before {
-			upTo++
+		seen = nil
+		for _, x := range xs {
+			if x.AnsweredMs() < before {
+				seen = append(seen, x)
+			}
 		}
-	} else {
-		upTo = len(xs) - 1
+		if len(seen) == 0 {
+			seen = xs[:1]
+		}
+		// Answered in this order: the last one is the state at this point.
+		sort.SliceStable(seen, func(i, j int) bool { return seen[i].AnsweredMs() < seen[j].AnsweredMs() })
 	}
-	if !isTranscriptRead(xs[upTo]) || xs[upTo].Response.Status != http.StatusOK {
-		return xs[upTo], nil, 0, ""
+	last := seen[len(seen)-1]
+	if !isTranscriptRead(last) || last.Response.Status != http.StatusOK {
+		return last, nil, 0, ""
 	}
 	from, _ := strconv.Atoi(r.URL.Query().Get("index"))
-	return xs[upTo], transcriptAt(xs[:upTo+1], from), 0, ""
+	return last, transcriptAt(seen, from), 0, ""
 }
 
 // transcriptAt is the last of reads with its messages replaced by every message the
@@ -364,21 +379,14 @@ func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange, body [
 	w.Write(body)
 }
 
-// deliver sends the notifications exchange seq caused (and, the first time, those
-// recorded before any request).
+// deliver queues the notifications exchange seq caused (and, the first time, those
+// recorded before any request) for their accounts; each reaches the account as soon as
+// one of its sessions is subscribed to the channel (see notifier). The caller holds rp.mu.
 func (rp *Replay) deliver(host string, seq int64) {
-	rp.mu.Lock()
 	notes := append(rp.orphans, rp.caused[seq]...)
 	rp.orphans = nil
 	delete(rp.caused, seq)
-	rp.mu.Unlock()
-	for _, n := range notes {
-		data := []byte(n.Data)
-		if rp.host != "" && host != "" {
-			data = bytes.ReplaceAll(data, []byte(rp.host), []byte(host))
-		}
-		rp.notes.Deliver(n.Account, n.Channel, json.RawMessage(data))
-	}
+	rp.notes.deliver(notes, host)
 }
 
 // requestKey is what replay compares: method, path with ids replaced by *, operationName.
