@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 
 	"github.com/gwsconform/gwsconform/recorder"
 )
@@ -50,19 +51,21 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	serveErr := serveUntil(ctx, ln, rp, nil, func() { rp.Close() })
-	remaining := rp.Remaining()
-	accounts := make([]string, 0, len(remaining))
-	for a := range remaining {
-		accounts = append(accounts, a)
-	}
-	sort.Strings(accounts)
-	for _, a := range accounts {
-		if n := remaining[a]; n > 0 {
-			fmt.Fprintf(stderr, "replay: %s: %d recorded requests were not replayed\n", a, n)
-		}
-	}
+	// What the client did not get to is worth a line each: it tells the user how far
+	// the replayed session went.
+	reportLeft(stderr, rp.Remaining(), "recorded requests were not replayed")
+	reportLeft(stderr, rp.Undelivered(), "recorded notifications were not delivered")
 	if serveErr != nil {
 		return fmt.Errorf("replay: %w", serveErr)
 	}
 	return nil
+}
+
+// reportLeft prints one line per account with something left, in account order.
+func reportLeft(w io.Writer, left map[string]int, what string) {
+	for _, account := range slices.Sorted(maps.Keys(left)) {
+		if n := left[account]; n > 0 {
+			fmt.Fprintf(w, "replay: %s: %d %s\n", account, n, what)
+		}
+	}
 }
