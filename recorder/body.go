@@ -15,17 +15,24 @@ import (
 const DefaultMaxBody = 1 << 20
 
 // capture passes a body through untouched while keeping its first max bytes and counting
-// the rest, so memory per exchange is bounded whatever the body size.
+// the rest, so memory per exchange is bounded whatever the body size. The kept bytes are
+// the only copy the recording makes: the Body refers to them.
 type capture struct {
 	src  io.ReadCloser
 	max  int64
-	buf  bytes.Buffer
+	data []byte
 	size int64
 	mu   sync.Mutex // Read (proxy goroutine) and snapshot (after ServeHTTP) may overlap on abort
 }
 
-func newCapture(src io.ReadCloser, max int64) *capture {
-	return &capture{src: src, max: max}
+// newCapture wraps src; sizeHint (a Content-Length, or -1) sizes the buffer up front so
+// that a body is captured with one allocation.
+func newCapture(src io.ReadCloser, max, sizeHint int64) *capture {
+	c := &capture{src: src, max: max}
+	if sizeHint > 0 {
+		c.data = make([]byte, 0, min(sizeHint, max))
+	}
+	return c
 }
 
 func (c *capture) Read(p []byte) (int, error) {
@@ -33,8 +40,8 @@ func (c *capture) Read(p []byte) (int, error) {
 	if n > 0 {
 		c.mu.Lock()
 		c.size += int64(n)
-		if room := c.max - int64(c.buf.Len()); room > 0 {
-			c.buf.Write(p[:min(int64(n), room)])
+		if room := c.max - int64(len(c.data)); room > 0 {
+			c.data = append(c.data, p[:min(int64(n), room)]...)
 		}
 		c.mu.Unlock()
 	}
@@ -49,7 +56,9 @@ func (c *capture) body(contentType, contentEncoding string) Body {
 		return Body{}
 	}
 	c.mu.Lock()
-	data := bytes.Clone(c.buf.Bytes())
+	// Capped at its length: a Read still running after an abort only ever appends past
+	// it (or into a new array), so these bytes stay as they are without a copy.
+	data := c.data[:len(c.data):len(c.data)]
 	size := c.size
 	c.mu.Unlock()
 	truncated := size > int64(len(data))
@@ -69,8 +78,9 @@ func gunzip(data []byte, max int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(zr, max))
 }
 
-// makeBody classifies captured bytes: JSON (compacted) when they parse, text when UTF-8,
-// base64 otherwise. A truncated capture is never JSON.
+// makeBody classifies captured bytes: JSON (compact) when they parse, text when UTF-8,
+// base64 otherwise. A truncated capture is never JSON. JSON that is already compact (the
+// usual case) is kept as it is, without a copy.
 func makeBody(data []byte, size int64, truncated bool, contentType string) Body {
 	b := Body{Size: size, Truncated: truncated}
 	if len(data) == 0 {
@@ -78,10 +88,18 @@ func makeBody(data []byte, size int64, truncated bool, contentType string) Body 
 	}
 	trimmed := bytes.TrimSpace(data)
 	if !truncated && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[' || strings.Contains(contentType, "json")) {
-		var compact bytes.Buffer
-		if json.Compact(&compact, trimmed) == nil {
-			b.JSON = compact.Bytes()
-			return b
+		if !spaceOutsideStrings(trimmed) {
+			if json.Valid(trimmed) {
+				b.JSON = trimmed
+				return b
+			}
+		} else {
+			var compact bytes.Buffer
+			compact.Grow(len(trimmed))
+			if json.Compact(&compact, trimmed) == nil {
+				b.JSON = compact.Bytes()
+				return b
+			}
 		}
 	}
 	if utf8.Valid(data) {
@@ -90,6 +108,31 @@ func makeBody(data []byte, size int64, truncated bool, contentType string) Body 
 		b.Base64 = base64.StdEncoding.EncodeToString(data)
 	}
 	return b
+}
+
+// spaceOutsideStrings reports whether JSON text has whitespace between tokens, which
+// json.Compact would remove. (For text that is not JSON the answer does not matter: it
+// fails validation either way.)
+func spaceOutsideStrings(text []byte) bool {
+	inString, escaped := false, false
+	for _, c := range text {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return true
+		}
+	}
+	return false
 }
 
 func decodeJSON(raw []byte) (any, error) {

@@ -64,6 +64,7 @@ type Recorder struct {
 	// those waiting to hand over), at most one is not yet on disk, the one being written.
 	handoff    chan *finished
 	writerDone chan struct{}
+	encoder    lineEncoder  // owned by the writer goroutine
 	seq        atomic.Int64 // exchanges written (the last Seq used)
 
 	unwrittenMu sync.Mutex
@@ -106,7 +107,9 @@ func New(opts Options) (*Recorder, error) {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
 	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now(),
-		handoff: make(chan *finished), writerDone: make(chan struct{}), unwritten: map[*exchangeState]struct{}{}}
+		handoff: make(chan *finished), writerDone: make(chan struct{}), unwritten: map[*exchangeState]struct{}{},
+		// A hook may leave a body that is not compact JSON: then the encoder checks each.
+		encoder: lineEncoder{trustBodies: len(opts.Redact.Hooks) == 0}}
 	if err := writeMeta(opts.Dir, Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
@@ -182,7 +185,7 @@ func (rec *Recorder) captureResponse(resp *http.Response) error {
 	rec.answered(st)
 	st.status = resp.StatusCode
 	st.header = resp.Header.Clone()
-	st.body = newCapture(resp.Body, rec.opts.MaxBody)
+	st.body = newCapture(resp.Body, rec.opts.MaxBody, resp.ContentLength)
 	resp.Body = st.body
 	return nil
 }
@@ -223,7 +226,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &exchangeState{}
 	var reqBody *capture
 	if r.Body != nil && r.Body != http.NoBody {
-		reqBody = newCapture(r.Body, rec.opts.MaxBody)
+		reqBody = newCapture(r.Body, rec.opts.MaxBody, r.ContentLength)
 		r.Body = reqBody
 	}
 	reqHeader := r.Header.Clone()
@@ -400,14 +403,20 @@ func customerAccount(path string, respJSON []byte) string {
 
 // write redacts x, numbers it and appends it (and its Bayeux messages) to the recording,
 // one write(2) per line, so the lines are in the OS's hands when it returns. Only the
-// writer goroutine calls it.
+// writer goroutine calls it (it owns rec.encoder).
 func (rec *Recorder) write(x *Exchange) {
 	rec.redactor.Redact(x)
 	x.Seq = rec.seq.Load() + 1
-	err := rec.exchanges.writeFiltered(x, rec.redactor.Sweep)
+	line, err := rec.encoder.exchange(x)
+	if err == nil {
+		err = rec.exchanges.writeLine(rec.redactor.Sweep(line))
+	}
 	if err == nil && x.Kind == KindBayeux {
 		for _, m := range splitBayeux(x) {
-			if err = rec.bayeux.writeFiltered(m, rec.redactor.Sweep); err != nil {
+			if line, err = rec.encoder.bayeuxMessage(m); err == nil {
+				err = rec.bayeux.writeLine(rec.redactor.Sweep(line))
+			}
+			if err != nil {
 				break
 			}
 		}

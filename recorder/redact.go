@@ -45,7 +45,11 @@ const minSweepLen = 6
 type Redactor struct {
 	headers  []string // canonical names
 	pointers [][]string
-	hooks    []func(x *Exchange, r *Redactor)
+	// pointerKeys holds, for each pointer, an object key every match must pass through,
+	// quoted as it appears in raw JSON ("\"ssn\""); "" when a byte scan cannot tell
+	// (only "*" and index segments, or a key JSON may spell in more than one way).
+	pointerKeys []string
+	hooks       []func(x *Exchange, r *Redactor)
 
 	mu           sync.Mutex
 	placeholders map[string]string
@@ -68,6 +72,7 @@ func NewRedactor(rules RedactRules) (*Redactor, error) {
 			return nil, fmt.Errorf("redact JSON pointer %q: %w", p, err)
 		}
 		r.pointers = append(r.pointers, segs)
+		r.pointerKeys = append(r.pointerKeys, scannableKey(segs))
 	}
 	return r, nil
 }
@@ -245,18 +250,50 @@ func containsFold(s []byte, sub string) bool {
 	return false
 }
 
-// redactJSON rewrites a JSON body; it is left byte for byte when nothing matched.
-func (r *Redactor) redactJSON(raw []byte, bayeux bool) []byte {
-	if len(raw) == 0 {
-		return raw
+// scannableKey picks the last segment of a pointer that can only be an object key and
+// has one spelling in JSON text (printable ASCII without ", \ or /, which a writer may
+// escape), quoted; "" when there is none.
+func scannableKey(segs []string) string {
+	for i := len(segs) - 1; i >= 0; i-- {
+		seg := segs[i]
+		if _, err := strconv.Atoi(seg); seg == "*" || err == nil {
+			continue // matches an array index (or anything)
+		}
+		for j := 0; j < len(seg); j++ {
+			if c := seg[j]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '/' {
+				return ""
+			}
+		}
+		return strconv.Quote(seg)
 	}
-	mayHaveField := false
+	return ""
+}
+
+// mayNeedRedaction is the fast decision taken on every JSON body: false only when a byte
+// scan proves no rule can match, so the body is kept as it is without being decoded.
+// A rule's key can hide from a plain scan only behind a \u escape, or (for the fields
+// compared with Unicode case folding) behind U+017F or U+212A, which fold to s and k:
+// any of those sends the body down the full decode-redact-encode path.
+func (r *Redactor) mayNeedRedaction(raw []byte) bool {
+	if bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte("\u017f")) || bytes.Contains(raw, []byte("\u212a")) {
+		return true
+	}
 	for _, f := range defaultSecretFields {
 		if containsFold(raw, f) {
-			mayHaveField = true
+			return true
 		}
 	}
-	if !mayHaveField && len(r.pointers) == 0 {
+	for _, key := range r.pointerKeys {
+		if key == "" || bytes.Contains(raw, []byte(key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactJSON rewrites a JSON body; it is left byte for byte when nothing matched.
+func (r *Redactor) redactJSON(raw []byte, bayeux bool) []byte {
+	if len(raw) == 0 || !r.mayNeedRedaction(raw) {
 		return raw
 	}
 	doc, err := decodeJSON(raw)

@@ -2,7 +2,12 @@ package recorder
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -55,4 +60,65 @@ func TestRedactionRulesAndStablePlaceholders(t *testing.T) {
 	if _, err := NewRedactor(RedactRules{JSONPointers: []string{"no-slash"}}); err == nil {
 		t.Errorf("a pointer without a leading / was accepted")
 	}
+}
+
+// Most JSON bodies are written as captured after a byte scan finds nothing any rule could
+// match. A secret must never slip past that scan: each body below holds one behind a key
+// the scan has to recognise (plain, in another case, \u-escaped, Unicode-folded, named by a
+// pointer, under an array index), and the upstream echoes it back, so it is in the
+// request and the response. None reaches the file; the body without one is kept byte for
+// byte.
+func TestFastPathDecisionStillRedacts(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.Copy(w, r.Body)
+	}))
+	defer upstream.Close()
+	rec, proxy := startRecorder(t, upstream.URL, Options{Redact: RedactRules{JSONPointers: []string{"/userData/ssn", "/tokens/1", "/*/deep"}}})
+	bodies := map[string]string{
+		"fold-Secret-1":    `{"PASSWORD":"fold-Secret-1"}`,
+		"escaped-Secret-2": `{"pass\u0077ord":"escaped-Secret-2"}`,
+		"kelvin-Secret-3":  `{"secure` + "\u212a" + `ey":"kelvin-Secret-3"}`,
+		"long-s-Secret-4":  `{"` + "\u017f" + `ecurekey":"long-s-Secret-4"}`,
+		"pointer-Secret-5": `{"userData":{"ssn":"pointer-Secret-5"},"text":"hi"}`,
+		"index-Secret-6":   `{"tokens":["public","index-Secret-6"]}`,
+		"wild-Secret-7":    `{"a":{"deep":"wild-Secret-7"}}`,
+		"escaped-Secret-8": `{"userData":{"s\u0073n":"escaped-Secret-8"}}`,
+		"spaced-Secret-9":  "{ \"userData\" : { \"ssn\" : \"spaced-Secret-9\" } }",
+	}
+	// Holds the pointer keys' names and "<&>" (written escaped), but not as keys.
+	clean := `{"operationName":"SendMessage","text":"ssn, deep and tokens are not keys & <b>here</b>"}`
+	for _, body := range bodies {
+		do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/1", body: body})
+	}
+	do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/1", body: clean})
+	stopRecorder(t, rec)
+	data, err := os.ReadFile(filepath.Join(rec.Dir(), ExchangesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for secret := range bodies {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("%q reached the recording:\n%s", secret, data)
+		}
+	}
+	xs := readAllExchanges(t, rec.Dir())
+	last := xs[len(xs)-1]
+	if !sameJSON(last.Request.Body.JSON, clean) || !sameJSON(last.Response.Body.JSON, clean) {
+		t.Errorf("a body without secrets was changed: %s / %s", last.Request.Body.JSON, last.Response.Body.JSON)
+	}
+	// ... and it took the fast path: the very bytes are kept, not a re-encoding.
+	r := rec.Redactor()
+	raw := []byte(clean)
+	if r.mayNeedRedaction(raw) {
+		t.Errorf("%s: the scan asked for a decode though no rule can match", raw)
+	}
+	if got := r.redactJSON(raw, false); &got[0] != &raw[0] {
+		t.Errorf("%s: redaction copied a body it had nothing to do on", raw)
+	}
+}
+
+func sameJSON(a []byte, b string) bool {
+	var va, vb any
+	return json.Unmarshal(a, &va) == nil && json.Unmarshal([]byte(b), &vb) == nil && reflect.DeepEqual(va, vb)
 }

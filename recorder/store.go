@@ -15,7 +15,6 @@ type jsonlWriter struct {
 	mu   sync.Mutex
 	f    *os.File
 	path string
-	buf  []byte
 }
 
 func createJSONL(path, format string) (*jsonlWriter, error) {
@@ -31,29 +30,26 @@ func createJSONL(path, format string) (*jsonlWriter, error) {
 	return w, nil
 }
 
-func (w *jsonlWriter) write(v any) error { return w.writeFiltered(v, nil) }
-
-// writeFiltered encodes v, passes the line through filter (redaction's last sweep) and
-// appends it.
-func (w *jsonlWriter) writeFiltered(v any, filter func([]byte) []byte) error {
+// write encodes v with encoding/json and appends it (file headers, tests).
+func (w *jsonlWriter) write(v any) error {
 	line, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("%s: encode: %w", w.path, err)
 	}
-	if filter != nil {
-		line = filter(line)
-	}
+	return w.writeLine(line)
+}
+
+// writeLine appends line and a newline with one write(2). line's spare capacity may be
+// used for the newline: it must not be shared with another goroutine.
+func (w *jsonlWriter) writeLine(line []byte) error {
+	line = append(line, '\n')
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
 		return fmt.Errorf("%s: already closed", w.path)
 	}
-	w.buf = append(append(w.buf[:0], line...), '\n')
-	if _, err := w.f.Write(w.buf); err != nil {
+	if _, err := w.f.Write(line); err != nil {
 		return fmt.Errorf("%s: %w", w.path, err)
-	}
-	if cap(w.buf) > 64<<10 { // do not keep a large body's buffer alive for the whole session
-		w.buf = nil
 	}
 	return nil
 }
