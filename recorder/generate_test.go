@@ -53,3 +53,17 @@ func TestGeneratedScenarioLoadsAndLints(t *testing.T) {
 		}
 	}
 }
+
+// A recording of nothing but an agent's session setup holds no step of its own: the
+// generator says so instead of writing an empty scenario the linter would refuse.
+func TestGenerateRefusesARecordingOfSetupOnly(t *testing.T) {
+	ref := startRefServer(t)
+	rec, proxy := startRecorder(t, ref.URL, Options{})
+	agent := newAgent(t, proxy, "agent1", testPassword)
+	agent.close()
+	stopRecorder(t, rec)
+	out, err := Generate(rec.Dir(), GenerateOptions{Name: "setup only"})
+	if err == nil || !strings.Contains(err.Error(), "nothing to turn into steps") {
+		t.Fatalf("Generate = %v\n%s", err, out)
+	}
+}
