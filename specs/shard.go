@@ -10,7 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/report"
@@ -29,23 +29,57 @@ const (
 	EnvShardResults = "GWSCONFORM_SHARD_RESULTS" // where the child writes its results.json
 )
 
-// ShardScenarios returns the scenarios child sh plays: the non-serial ones sorted by
-// name, every Total-th starting at Index-1. The split depends only on the scenario
-// names, so every child computes the same partition without talking to the others.
+// ShardScenarios returns the scenarios child sh plays, sorted by name. The
+// non-serial scenarios are dealt, in name order, each to the share with the least
+// weight so far, the slow ones first. A scenario labelled "slow" waits on the target
+// (a connect held for its whole timeout: 1 s on the embedded server, 30 s on many
+// real ones) and is taken to outlast any number of ordinary ones, so it gets a share
+// to itself while there are shares to spare, and the others work through the
+// CPU-bound scenarios while it waits.
+// The split depends only on names and labels, so every child computes the same
+// partition without talking to the others.
 func ShardScenarios(all []*scenarios.Scenario, sh Shard) []*scenarios.Scenario {
-	var parallel []*scenarios.Scenario
+	var slow, ordinary []*scenarios.Scenario
 	for _, sc := range all {
-		if !sc.Serial {
-			parallel = append(parallel, sc)
+		switch {
+		case sc.Serial:
+		case slices.Contains(sc.Labels, slowLabel):
+			slow = append(slow, sc)
+		default:
+			ordinary = append(ordinary, sc)
 		}
 	}
-	sort.SliceStable(parallel, func(i, j int) bool { return parallel[i].Name < parallel[j].Name })
+	byName := func(a, b *scenarios.Scenario) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortStableFunc(slow, byName)
+	slices.SortStableFunc(ordinary, byName)
+	load := make([]int, sh.Total)
 	var share []*scenarios.Scenario
-	for i := sh.Index - 1; i < len(parallel); i += sh.Total {
-		share = append(share, parallel[i])
+	deal := func(list []*scenarios.Scenario, weight int) {
+		for _, sc := range list {
+			lightest := 0
+			for k := range load {
+				if load[k] < load[lightest] {
+					lightest = k
+				}
+			}
+			load[lightest] += weight
+			if lightest == sh.Index-1 {
+				share = append(share, sc)
+			}
+		}
 	}
+	deal(slow, slowWeight)
+	deal(ordinary, 1)
+	slices.SortStableFunc(share, byName)
 	return share
 }
+
+// slowLabel marks a scenario that spends its time waiting on the target; slowWeight
+// is what it counts for when the shares are balanced: more than a whole catalogue.
+const (
+	slowLabel  = "slow"
+	slowWeight = 1 << 20
+)
 
 // SerialScenarios returns the scenarios marked serial: a sharded run plays them in
 // the parent after every child finished, with all the accounts.

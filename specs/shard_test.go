@@ -40,6 +40,36 @@ func TestShardScenariosPartitionsTheNonSerialOnes(t *testing.T) {
 	}
 }
 
+// A scenario that waits (labelled slow) gets a share to itself while there is one to
+// spare, so its waiting overlaps the others' work; with more slow ones than shares,
+// they are spread before the ordinary ones are dealt.
+func TestShardScenariosBalanceSlowOnes(t *testing.T) {
+	all := []*scenarios.Scenario{{Name: "a-wait", Labels: []string{"bayeux", "slow"}}}
+	for i := range 30 {
+		all = append(all, &scenarios.Scenario{Name: fmt.Sprintf("s%02d", i)})
+	}
+	first, second := ShardScenarios(all, Shard{Index: 1, Total: 2}), ShardScenarios(all, Shard{Index: 2, Total: 2})
+	if len(first)+len(second) != len(all) || first[0].Name != "a-wait" {
+		t.Fatalf("shares %d + %d of %d; first share starts with %s", len(first), len(second), len(all), first[0].Name)
+	}
+	if len(first) != 1 || len(second) != 30 {
+		t.Errorf("shares of %d and %d scenarios, want the slow one alone and the 30 others", len(first), len(second))
+	}
+	all = append(all, &scenarios.Scenario{Name: "b-wait", Labels: []string{"slow"}}, &scenarios.Scenario{Name: "c-wait", Labels: []string{"slow"}})
+	first, second = ShardScenarios(all, Shard{Index: 1, Total: 2}), ShardScenarios(all, Shard{Index: 2, Total: 2})
+	if strings.Join(names(first), " ") != "a-wait c-wait" || names(second)[0] != "b-wait" || len(second) != 31 {
+		t.Errorf("three slow ones over two shares: %v | %v", names(first), names(second))
+	}
+}
+
+func names(list []*scenarios.Scenario) []string {
+	var out []string
+	for _, sc := range list {
+		out = append(out, sc.Name)
+	}
+	return out
+}
+
 func TestParseShard(t *testing.T) {
 	if sh, err := ParseShard("2/3"); err != nil || sh != (Shard{2, 3}) || sh.String() != "2/3" {
 		t.Errorf("ParseShard(2/3) = %v, %v", sh, err)
