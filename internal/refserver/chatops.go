@@ -133,13 +133,19 @@ func (s *Server) opReject(c *chat, l *leg, _ *opRequest, ref int) error {
 	return nil
 }
 
+// completeAfterCallWork ends a leg in LeftChat (after-call work, seed 004): Leave
+// and Complete both move it to Completed and tell its agent.
+func (s *Server) completeAfterCallWork(c *chat, l *leg, ref int) {
+	l.setState(stateCompleted)
+	s.notifyChat(c, l, "StatusChange", ref)
+}
+
 func (s *Server) opLeave(c *chat, l *leg, req *opRequest, ref int) error {
 	if err := requireState("Leave", l, stateChatting, stateLeftChat); err != nil {
 		return err
 	}
 	if l.state == stateLeftChat {
-		l.setState(stateCompleted)
-		s.notifyChat(c, l, "StatusChange", ref)
+		s.completeAfterCallWork(c, l, ref)
 		return nil
 	}
 	if err := s.sayGoodbye(c, l, req, ref); err != nil {
@@ -158,8 +164,7 @@ func (s *Server) opComplete(c *chat, l *leg, req *opRequest, ref int) error {
 		return err
 	}
 	if l.state == stateLeftChat {
-		l.setState(stateCompleted)
-		s.notifyChat(c, l, "StatusChange", ref)
+		s.completeAfterCallWork(c, l, ref)
 		return nil
 	}
 	if err := s.sayGoodbye(c, l, req, ref); err != nil {
