@@ -88,18 +88,16 @@ func makeBody(data []byte, size int64, truncated bool, contentType string) Body 
 	}
 	trimmed := bytes.TrimSpace(data)
 	if !truncated && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[' || strings.Contains(contentType, "json")) {
-		if !spaceOutsideStrings(trimmed) {
-			if json.Valid(trimmed) {
-				b.JSON = trimmed
-				return b
-			}
-		} else {
-			var compact bytes.Buffer
-			compact.Grow(len(trimmed))
-			if json.Compact(&compact, trimmed) == nil {
-				b.JSON = compact.Bytes()
-				return b
-			}
+		switch valid, compact := scanJSON(trimmed); {
+		case valid && compact:
+			b.JSON = trimmed
+			return b
+		case valid:
+			var buf bytes.Buffer
+			buf.Grow(len(trimmed))
+			json.Compact(&buf, trimmed) // cannot fail: trimmed is valid
+			b.JSON = buf.Bytes()
+			return b
 		}
 	}
 	if utf8.Valid(data) {
@@ -108,31 +106,6 @@ func makeBody(data []byte, size int64, truncated bool, contentType string) Body 
 		b.Base64 = base64.StdEncoding.EncodeToString(data)
 	}
 	return b
-}
-
-// spaceOutsideStrings reports whether JSON text has whitespace between tokens, which
-// json.Compact would remove. (For text that is not JSON the answer does not matter: it
-// fails validation either way.)
-func spaceOutsideStrings(text []byte) bool {
-	inString, escaped := false, false
-	for _, c := range text {
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			switch c {
-			case '\\':
-				escaped = true
-			case '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			return true
-		}
-	}
-	return false
 }
 
 func decodeJSON(raw []byte) (any, error) {
