@@ -53,13 +53,14 @@ type Redactor struct {
 
 	mu           sync.Mutex
 	placeholders map[string]string
-	swept        []string // secrets replaced anywhere in a line
+	headerMemo   map[headerValue]string // secret header value -> its redacted form
+	swept        []string               // secrets replaced anywhere in a line
 	replacer     *strings.Replacer
 }
 
 // NewRedactor checks the extra rules and returns a Redactor with an empty secret table.
 func NewRedactor(rules RedactRules) (*Redactor, error) {
-	r := &Redactor{placeholders: map[string]string{}, hooks: rules.Hooks}
+	r := &Redactor{placeholders: map[string]string{}, headerMemo: map[headerValue]string{}, hooks: rules.Hooks}
 	for _, h := range append(append([]string{}, defaultSecretHeaders...), rules.Headers...) {
 		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, " :\t") {
 			return nil, fmt.Errorf("redact header %q: not a header name", h)
@@ -149,22 +150,51 @@ func (r *Redactor) Redact(x *Exchange) {
 
 func (r *Redactor) redactHeader(h http.Header) {
 	for _, name := range r.headers {
-		vals := h[name]
-		for i, v := range vals {
-			if name == "Authorization" || name == "Proxy-Authorization" {
-				vals[i] = r.redactCredentials(v)
-				continue
-			}
-			vals[i] = r.Placeholder(v)
+		for i, v := range h[name] {
+			h[name][i] = r.redactHeaderValue(name, v)
 		}
 	}
-	for i, v := range h["Cookie"] {
-		h["Cookie"][i] = r.redactCookieHeader(v)
-	}
-	for i, v := range h["Set-Cookie"] {
-		h["Set-Cookie"][i] = r.redactSetCookie(v)
+	for _, name := range []string{"Cookie", "Set-Cookie"} {
+		for i, v := range h[name] {
+			h[name][i] = r.redactHeaderValue(name, v)
+		}
 	}
 }
+
+// maxHeaderMemo bounds the memo of redacted header values; it starts afresh when full.
+const maxHeaderMemo = 4096
+
+// redactHeaderValue redacts one value of a secret header. The same few values (an
+// agent's credentials, a session cookie, a CSRF token) come back on every exchange, so
+// the answer is remembered: a placeholder, once given, never changes.
+func (r *Redactor) redactHeaderValue(name, v string) string {
+	key := headerValue{name, v}
+	r.mu.Lock()
+	redacted, ok := r.headerMemo[key]
+	r.mu.Unlock()
+	if ok {
+		return redacted
+	}
+	switch name {
+	case "Authorization", "Proxy-Authorization":
+		redacted = r.redactCredentials(v)
+	case "Cookie":
+		redacted = r.redactCookieHeader(v)
+	case "Set-Cookie":
+		redacted = r.redactSetCookie(v)
+	default:
+		redacted = r.Placeholder(v)
+	}
+	r.mu.Lock()
+	if len(r.headerMemo) >= maxHeaderMemo {
+		clear(r.headerMemo)
+	}
+	r.headerMemo[key] = redacted
+	r.mu.Unlock()
+	return redacted
+}
+
+type headerValue struct{ name, value string }
 
 // redactCredentials keeps the scheme word ("Basic REDACTED-1"); for Basic it also learns
 // the password, so a JSON field or query parameter carrying it gets the same placeholder.
@@ -239,17 +269,6 @@ func isSecretField(name string) bool {
 	return false
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case; sub is lower case.
-func containsFold(s []byte, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		if (s[i]|0x20) == sub[0] && bytes.EqualFold(s[i:i+n], []byte(sub)) {
-			return true
-		}
-	}
-	return false
-}
-
 // scannableKey picks the last segment of a pointer that can only be an object key and
 // has one spelling in JSON text (printable ASCII without ", \ or /, which a writer may
 // escape), quoted; "" when there is none.
@@ -273,14 +292,35 @@ func scannableKey(segs []string) string {
 // scan proves no rule can match, so the body is kept as it is without being decoded.
 // A rule's key can hide from a plain scan only behind a \u escape, or (for the fields
 // compared with Unicode case folding) behind U+017F or U+212A, which fold to s and k:
-// any of those sends the body down the full decode-redact-encode path.
+// any of those sends the body down the full decode-redact-encode path. One pass looks
+// for all of them, as it runs on every body recorded.
 func (r *Redactor) mayNeedRedaction(raw []byte) bool {
-	if bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte("\u017f")) || bytes.Contains(raw, []byte("\u212a")) {
-		return true
-	}
-	for _, f := range defaultSecretFields {
-		if containsFold(raw, f) {
-			return true
+	for i := 0; i < len(raw); i++ {
+		for i < len(raw) && !mayStartSecretKey[raw[i]] {
+			i++
+		}
+		if i == len(raw) {
+			break
+		}
+		switch c := raw[i]; {
+		case c == '\\':
+			if i+1 < len(raw) && raw[i+1] == 'u' {
+				return true
+			}
+		case c == 0xC5: // U+017F is C5 BF
+			if i+1 < len(raw) && raw[i+1] == 0xBF {
+				return true
+			}
+		case c == 0xE2: // U+212A is E2 84 AA
+			if i+2 < len(raw) && raw[i+1] == 0x84 && raw[i+2] == 0xAA {
+				return true
+			}
+		case secretFieldStart[c]:
+			for _, f := range defaultSecretFields {
+				if hasPrefixFoldASCII(raw[i:], f) {
+					return true
+				}
+			}
 		}
 	}
 	for _, key := range r.pointerKeys {
@@ -290,6 +330,32 @@ func (r *Redactor) mayNeedRedaction(raw []byte) bool {
 	}
 	return false
 }
+
+// hasPrefixFoldASCII reports whether b starts with the lower-case ASCII letters of word in
+// either case. (Setting bit 0x20 also folds a few non-letters onto letters: a false match
+// only costs the body a full decode.)
+func hasPrefixFoldASCII(b []byte, word string) bool {
+	if len(b) < len(word) {
+		return false
+	}
+	for j := 0; j < len(word); j++ {
+		if b[j]|0x20 != word[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// secretFieldStart marks the bytes a secret field name can start with, in either case;
+// mayStartSecretKey adds the bytes mayNeedRedaction looks at for the other reasons.
+var secretFieldStart, mayStartSecretKey = func() (fieldStart, watched [256]bool) {
+	for _, f := range defaultSecretFields {
+		fieldStart[f[0]], fieldStart[f[0]&^0x20] = true, true
+	}
+	watched = fieldStart
+	watched['\\'], watched[0xC5], watched[0xE2] = true, true, true
+	return fieldStart, watched
+}()
 
 // redactJSON rewrites a JSON body; it is left byte for byte when nothing matched.
 func (r *Redactor) redactJSON(raw []byte, bayeux bool) []byte {

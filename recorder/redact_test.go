@@ -85,6 +85,8 @@ func TestFastPathDecisionStillRedacts(t *testing.T) {
 		"wild-Secret-7":    `{"a":{"deep":"wild-Secret-7"}}`,
 		"escaped-Secret-8": `{"userData":{"s\u0073n":"escaped-Secret-8"}}`,
 		"spaced-Secret-9":  "{ \"userData\" : { \"ssn\" : \"spaced-Secret-9\" } }",
+		"mixed-Secret-10":  `{"a":[{"SeCuReKeY":"mixed-Secret-10"}]}`,
+		"end-Secret-11":    `["x",{"b":1,"Password":"end-Secret-11"}]`,
 	}
 	// Holds the pointer keys' names and "<&>" (written escaped), but not as keys.
 	clean := `{"operationName":"SendMessage","text":"ssn, deep and tokens are not keys & <b>here</b>"}`
