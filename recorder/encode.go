@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,7 +23,7 @@ import (
 // trustBodies is false and each body is compacted and checked, as json.Marshal does.
 type lineEncoder struct {
 	buf         []byte
-	keys        []string // scratch for sorting header names
+	fields      []headerField // scratch for sorting a header's names
 	trustBodies bool
 }
 
@@ -140,25 +141,24 @@ func (e *lineEncoder) appendHeader(b []byte, h http.Header) []byte {
 	if h == nil {
 		return append(b, "null"...)
 	}
-	keys := e.keys[:0]
-	for k := range h {
-		keys = append(keys, k)
+	fields := e.fields[:0]
+	for name, values := range h {
+		fields = append(fields, headerField{name, values})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(fields, func(a, b headerField) int { return strings.Compare(a.name, b.name) })
 	b = append(b, '{')
-	for i, k := range keys {
+	for i, f := range fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, f.name)
 		b = append(b, ':')
-		vals := h[k]
-		if vals == nil {
+		if f.values == nil {
 			b = append(b, "null"...)
 			continue
 		}
 		b = append(b, '[')
-		for j, v := range vals {
+		for j, v := range f.values {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -166,9 +166,14 @@ func (e *lineEncoder) appendHeader(b []byte, h http.Header) []byte {
 		}
 		b = append(b, ']')
 	}
-	clear(keys) // do not keep this exchange's strings alive
-	e.keys = keys[:0]
+	clear(fields) // do not keep this exchange's strings alive
+	e.fields = fields[:0]
 	return append(b, '}')
+}
+
+type headerField struct {
+	name   string
+	values []string
 }
 
 func (e *lineEncoder) appendBody(b []byte, body *Body) ([]byte, error) {
@@ -257,6 +262,23 @@ var plainASCII = func() (set [utf8.RuneSelf]bool) {
 	return set
 }()
 
+// plainASCII8 reports whether the first eight bytes of s are all plainASCII, testing
+// them as one word: no byte below 0x20 or from 0x80, and none equal to ", \, <, > or &.
+// (Strings are mostly plain, and this is the recorder's hottest loop.)
+func plainASCII8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	hasZero := func(y uint64) uint64 { return (y - ones) & ^y & highs }
+	special := ((x - 0x20*ones) | x) & highs // a byte below 0x20, or one from 0x80
+	special |= hasZero(x ^ '"'*ones)
+	special |= hasZero(x ^ '\\'*ones)
+	special |= hasZero(x ^ '<'*ones)
+	special |= hasZero(x ^ '>'*ones)
+	special |= hasZero(x ^ '&'*ones)
+	return special == 0
+}
+
 // appendString writes s as a JSON string exactly as encoding/json does by default:
 // ", \ and control characters escaped (\b \f \n \r \t by name, others as \u00XX), <, >
 // and & as \u003c \u003e \u0026, U+2028/U+2029 escaped, and each byte of invalid UTF-8
@@ -265,6 +287,12 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && plainASCII8(s[i:]) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plainASCII[c] {
@@ -320,6 +348,11 @@ func appendFloat(b []byte, f float64) []byte {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return append(b, '0')
 	}
+	// The recorder's times are whole microseconds in milliseconds: for those the shortest
+	// decimal is the exact one, written here without the general algorithm.
+	if us := math.Round(f * 1000); f != 0 && math.Abs(us) < 1e12 && us/1000 == f {
+		return appendMillis(b, int64(us))
+	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -331,6 +364,24 @@ func appendFloat(b []byte, f float64) []byte {
 			b[n-2] = b[n-1]
 			b = b[:n-1]
 		}
+	}
+	return b
+}
+
+// appendMillis writes us/1000 as a decimal without trailing zeros: 1532.4 for 1532400.
+func appendMillis(b []byte, us int64) []byte {
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return b
+	}
+	b = append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+	for b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
 	}
 	return b
 }

@@ -3,10 +3,13 @@ package recorder
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // encodeCase is one exchange as the recorder builds it: bodies go through makeBody (as
@@ -171,10 +174,54 @@ func TestLineEncoderChecksUntrustedBodies(t *testing.T) {
 }
 
 func TestFloatsAsEncodingJSON(t *testing.T) {
-	for _, f := range []float64{0, 1, -1, 0.1, 1532.4, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, 123456789.125, -5e-324, 1.7976931348623157e308} {
+	floats := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 0.001, 0.0015, 1532.4, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21,
+		123456789.125, 999999999.999, 1e9, 1e12, -5e-324, 1.7976931348623157e308}
+	// Whole microseconds in milliseconds, as the recorder writes its times.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		floats = append(floats, float64(rng.Int64N(1e13)-1e12)/1000, float64(rng.Int64N(1e6))/1000)
+	}
+	for _, f := range floats {
 		want, _ := json.Marshal(f)
 		if got := appendFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("%v: got %s, want %s", f, got, want)
+			t.Fatalf("%v: got %s, want %s", f, got, want)
+		}
+	}
+}
+
+// The word-at-a-time test must agree with the byte table on every byte in every position.
+func TestPlainASCII8AgreesWithTable(t *testing.T) {
+	word := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			w := append([]byte(nil), word...)
+			w[pos] = byte(c)
+			want := true
+			for _, d := range w {
+				want = want && d < utf8.RuneSelf && plainASCII[d]
+			}
+			if got := plainASCII8(string(w)); got != want {
+				t.Fatalf("%q: plainASCII8 = %v, want %v", w, got, want)
+			}
+		}
+	}
+	// Mixed words, drawn mostly from the bytes around the boundaries, where borrows between
+	// bytes could confuse a word-wide test.
+	edges := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '%', '&', '\'', ';', '<', '=', '>', '?', '[', '\\', ']', 0x7f, 0x80, 0x81, 0xff, 'a'}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1_000_000 {
+		w := make([]byte, 8)
+		want := true
+		for i := range w {
+			if rng.IntN(4) == 0 {
+				w[i] = byte(rng.IntN(256))
+			} else {
+				w[i] = edges[rng.IntN(len(edges))]
+			}
+			want = want && w[i] < utf8.RuneSelf && plainASCII[w[i]]
+		}
+		if got := plainASCII8(string(w)); got != want {
+			t.Fatalf("%q: plainASCII8 = %v, want %v", w, got, want)
 		}
 	}
 }

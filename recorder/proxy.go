@@ -331,7 +331,7 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 			Path:   f.path,
 			Query:  f.query,
 			Header: reqHeader,
-			Body:   reqBody.body(reqHeader.Get("Content-Type"), reqHeader.Get("Content-Encoding")),
+			Body:   reqBody.body(firstValue(reqHeader, "Content-Type"), firstValue(reqHeader, "Content-Encoding")),
 		},
 		Response: Response{Status: st.status, Header: st.header},
 	}
@@ -345,7 +345,7 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 	case st.ownBody != nil:
 		x.Response.Body = makeBody(st.ownBody, int64(len(st.ownBody)), false, "application/json")
 	case st.body != nil:
-		x.Response.Body = st.body.body(st.header.Get("Content-Type"), st.header.Get("Content-Encoding"))
+		x.Response.Body = st.body.body(firstValue(st.header, "Content-Type"), firstValue(st.header, "Content-Encoding"))
 	}
 	switch {
 	case st.proxyErr != nil && st.status == 0:
@@ -368,6 +368,14 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 		x.Account = f.user
 	}
 	return x
+}
+
+// firstValue is h.Get for a canonical name, without canonicalising it again.
+func firstValue(h http.Header, canonicalName string) string {
+	if vs := h[canonicalName]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
