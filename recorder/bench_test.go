@@ -1,13 +1,16 @@
 package recorder
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -16,44 +19,97 @@ import (
 	"time"
 )
 
-// benchExchanges is how many exchanges each proxy carries in BenchmarkRecordingProxy.
+// benchExchanges is how many exchanges each proxy carries in one run of a proxy benchmark.
 const benchExchanges = 100_000
 
-// BenchmarkRecordingProxy sends the same 100,000 agent requests through a bare
-// httputil.ReverseProxy and through the recording proxy to one upstream, interleaved in
-// rounds so drift on a shared machine hits both alike, and reports median latency,
-// throughput and the recorder's heap and RSS before and after.
+// benchRound is how many exchanges one proxy carries before the other takes over: the
+// two alternate in rounds this short so that drift on a shared machine hits both alike.
+const benchRound = 1_000
+
+// BenchmarkRecordingProxy is the recorder's performance budget: the same 100,000 agent
+// requests go through a bare httputil.ReverseProxy and through the recording proxy to one
+// upstream, in alternating rounds, and it reports the median latency each adds (and the
+// 10th and 90th percentiles), throughput, and the heap and RSS of the process serving
+// the proxies before and after.
+//
+// The two proxies run in a child process, as a recorder does in use; this process is the
+// load: the upstream and one sequential client. BenchmarkRecordingProxyInProcess runs
+// the same comparison inside one process.
 func BenchmarkRecordingProxy(b *testing.B) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	upstream := httptest.NewServer(benchUpstream())
+	defer upstream.Close()
+	child := startBenchProxies(b, upstream.URL)
+	defer child.stop(b)
+	for b.Loop() {
+		compareProxies(b, child.bareURL, child.recordingURL, child.mem)
+	}
+}
+
+// BenchmarkRecordingProxyInProcess is BenchmarkRecordingProxy with client, upstream and
+// both proxies in this one process, sharing one Go scheduler: the worst case for the
+// recorder, where its writer's CPU time competes directly with the request it follows.
+// Its heap figures include the benchmark's own latency samples (16 bytes per exchange).
+func BenchmarkRecordingProxyInProcess(b *testing.B) {
+	upstream := httptest.NewServer(benchUpstream())
+	defer upstream.Close()
+	bare, recording, rec, err := newBenchProxies(upstream.URL, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		bare.Close()
+		recording.Close()
+		rec.Close()
+	}()
+	mem := func() (heapMB, rssMB float64, count int64) {
+		heapMB, rssMB = memNow()
+		return heapMB, rssMB, rec.Count()
+	}
+	for b.Loop() {
+		compareProxies(b, bare.URL, recording.URL, mem)
+	}
+}
+
+// benchUpstream answers every request as a GWS server answers a SendMessage.
+func benchUpstream() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Set-Cookie", "JSESSIONID=0123456789ABCDEF; Path=/; HttpOnly")
 		w.Write([]byte(`{"statusCode":0,"referenceId":17,"chat":{"id":"0001AaBbCcDd","state":"Chatting","capabilities":["Complete","Leave","SendMessage"]}}`))
-	}))
-	defer upstream.Close()
-	target, _ := url.Parse(upstream.URL)
-
-	transport := func() *http.Transport {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		return t
-	}
-	bare := httptest.NewServer(&httputil.ReverseProxy{
-		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host },
-		Transport: transport(),
 	})
-	defer bare.Close()
-	rec, err := New(Options{Target: target, Dir: b.TempDir(), Transport: transport()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	recording := httptest.NewServer(rec)
-	defer func() {
-		recording.Close()
-		rec.Close()
-	}()
+}
 
-	client := &http.Client{Transport: transport()}
+func benchTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// newBenchProxies starts a bare httputil.ReverseProxy and a Recorder (writing to dir),
+// both forwarding to upstream.
+func newBenchProxies(upstream, dir string) (bare, recording *httptest.Server, rec *Recorder, err error) {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bare = httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host },
+		Transport: benchTransport(),
+	})
+	rec, err = New(Options{Target: target, Dir: dir, Transport: benchTransport()})
+	if err != nil {
+		bare.Close()
+		return nil, nil, nil, err
+	}
+	return bare, httptest.NewServer(rec), rec, nil
+}
+
+// compareProxies sends benchExchanges requests through each proxy, alternating in rounds,
+// and reports the comparison. mem reads the proxies' process: heap after a GC, RSS (0 off
+// Linux) and the exchanges recorded so far.
+func compareProxies(b *testing.B, bareURL, recordingURL string, mem func() (heapMB, rssMB float64, count int64)) {
+	client := &http.Client{Transport: benchTransport()}
 	body := []byte(`{"operationName":"SendMessage","text":"Hello, how can I help you today?"}`)
 	send := func(base string) time.Duration {
 		req, _ := http.NewRequest("POST", base+"/api/v2/me/chats/0001AaBbCcDd", bytes.NewReader(body))
@@ -70,54 +126,57 @@ func BenchmarkRecordingProxy(b *testing.B) {
 		return time.Since(start)
 	}
 
-	for b.Loop() {
-		const rounds = 10
-		var bareLat, recLat []time.Duration
-		var bareTime, recTime time.Duration
-		heapBefore, rssBefore := memNow()
-		for round := 0; round < rounds; round++ {
-			for _, side := range []string{"bare", "recording"} {
-				start := time.Now()
-				for i := 0; i < benchExchanges/rounds; i++ {
-					if side == "bare" {
-						bareLat = append(bareLat, send(bare.URL))
-					} else {
-						recLat = append(recLat, send(recording.URL))
-					}
-				}
-				if side == "bare" {
-					bareTime += time.Since(start)
-				} else {
-					recTime += time.Since(start)
-				}
+	sides := []struct {
+		url     string
+		latency []time.Duration
+		total   time.Duration
+	}{{url: bareURL}, {url: recordingURL}}
+	heapBefore, rssBefore, countBefore := mem()
+	for range benchExchanges / benchRound {
+		for i := range sides {
+			side := &sides[i]
+			start := time.Now()
+			for range benchRound {
+				side.latency = append(side.latency, send(side.url))
 			}
-		}
-		heapAfter, rssAfter := memNow()
-		bareMedian, recMedian := median(bareLat), median(recLat)
-		b.ReportMetric(float64(bareMedian.Microseconds()), "bare-median-µs")
-		b.ReportMetric(float64(recMedian.Microseconds()), "rec-median-µs")
-		b.ReportMetric(100*float64(recMedian-bareMedian)/float64(bareMedian), "added-latency-%")
-		b.ReportMetric(float64(benchExchanges)/bareTime.Seconds(), "bare-req/s")
-		b.ReportMetric(float64(benchExchanges)/recTime.Seconds(), "rec-req/s")
-		b.ReportMetric(100*bareTime.Seconds()/recTime.Seconds(), "throughput-%")
-		b.ReportMetric(heapBefore, "heap-before-MB")
-		b.ReportMetric(heapAfter, "heap-after-MB")
-		b.ReportMetric(rssBefore, "rss-before-MB")
-		b.ReportMetric(rssAfter, "rss-after-MB")
-		if rec.Count() < benchExchanges {
-			b.Fatalf("recorded %d exchanges, want at least %d", rec.Count(), benchExchanges)
+			side.total += time.Since(start)
 		}
 	}
+	heapAfter, rssAfter, countAfter := mem()
+	if recorded := countAfter - countBefore; recorded < benchExchanges {
+		b.Fatalf("recorded %d exchanges, want at least %d", recorded, benchExchanges)
+	}
+
+	bare, recording := sides[0], sides[1]
+	for _, q := range []int{10, 50, 90} {
+		bareQ, recQ := quantile(bare.latency, q), quantile(recording.latency, q)
+		added := 100 * float64(recQ-bareQ) / float64(bareQ)
+		if q == 50 {
+			b.ReportMetric(microseconds(bareQ), "bare-median-µs")
+			b.ReportMetric(microseconds(recQ), "rec-median-µs")
+			b.ReportMetric(added, "added-latency-%")
+			continue
+		}
+		b.ReportMetric(added, fmt.Sprintf("added-p%d-%%", q))
+	}
+	b.ReportMetric(float64(benchExchanges)/bare.total.Seconds(), "bare-req/s")
+	b.ReportMetric(float64(benchExchanges)/recording.total.Seconds(), "rec-req/s")
+	b.ReportMetric(100*bare.total.Seconds()/recording.total.Seconds(), "throughput-%")
+	b.ReportMetric(heapBefore, "heap-before-MB")
+	b.ReportMetric(heapAfter, "heap-after-MB")
+	b.ReportMetric(rssBefore, "rss-before-MB")
+	b.ReportMetric(rssAfter, "rss-after-MB")
 }
 
-func median(ds []time.Duration) time.Duration {
+func quantile(ds []time.Duration, percent int) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return s[len(s)/2]
+	return s[len(s)*percent/100]
 }
 
+func microseconds(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
 // memNow returns the live heap after a GC and the process RSS, in MB (RSS 0 off Linux).
-// The latency slices (16 bytes per exchange) are part of the heap growth.
 func memNow() (heapMB, rssMB float64) {
 	runtime.GC()
 	var ms runtime.MemStats
@@ -134,4 +193,135 @@ func memNow() (heapMB, rssMB float64) {
 		}
 	}
 	return heapMB, rssMB
+}
+
+// The child process of BenchmarkRecordingProxy is this test binary again, told by these
+// variables to serve the two proxies instead of running tests (see TestMain).
+const (
+	benchUpstreamEnv = "GWSCONFORM_BENCH_PROXIES_UPSTREAM"
+	benchDirEnv      = "GWSCONFORM_BENCH_PROXIES_DIR"
+)
+
+func TestMain(m *testing.M) {
+	if upstream := os.Getenv(benchUpstreamEnv); upstream != "" {
+		os.Exit(serveBenchProxies(upstream, os.Getenv(benchDirEnv), os.Stdin, os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+// serveBenchProxies is the child process: it writes "URL URL" (bare, recording), then
+// answers each "mem" line read from in with "heapMB rssMB count", and stops at the end
+// of in.
+func serveBenchProxies(upstream, dir string, in io.Reader, out io.Writer) int {
+	bare, recording, rec, err := newBenchProxies(upstream, dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench proxies:", err)
+		return 2
+	}
+	defer func() {
+		bare.Close()
+		recording.Close()
+		rec.Close()
+	}()
+	fmt.Fprintln(out, bare.URL, recording.URL)
+	lines := bufio.NewScanner(in)
+	for lines.Scan() {
+		if lines.Text() != "mem" {
+			fmt.Fprintf(os.Stderr, "bench proxies: unknown command %q\n", lines.Text())
+			return 2
+		}
+		heapMB, rssMB := memNow()
+		fmt.Fprintln(out, heapMB, rssMB, rec.Count())
+	}
+	return 0
+}
+
+// benchProxiesChild is the parent's handle on the child process.
+type benchProxiesChild struct {
+	cmd                   *exec.Cmd
+	in                    io.WriteCloser
+	out                   *bufio.Reader
+	bareURL, recordingURL string
+	b                     *testing.B
+}
+
+func startBenchProxies(b *testing.B, upstream string) *benchProxiesChild {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), benchUpstreamEnv+"="+upstream, benchDirEnv+"="+b.TempDir())
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("starting the proxies' process: %v", err)
+	}
+	c := &benchProxiesChild{cmd: cmd, in: in, out: bufio.NewReader(out), b: b}
+	line, err := c.out.ReadString('\n')
+	if _, scanErr := fmt.Sscan(line, &c.bareURL, &c.recordingURL); err != nil || scanErr != nil {
+		cmd.Process.Kill()
+		b.Fatalf("the proxies' process did not say where it listens (read %q: %v)", line, err)
+	}
+	return c
+}
+
+func (c *benchProxiesChild) mem() (heapMB, rssMB float64, count int64) {
+	if _, err := io.WriteString(c.in, "mem\n"); err != nil {
+		c.b.Fatalf("asking the proxies' process for its memory: %v", err)
+	}
+	line, err := c.out.ReadString('\n')
+	if _, scanErr := fmt.Sscan(line, &heapMB, &rssMB, &count); err != nil || scanErr != nil {
+		c.b.Fatalf("the proxies' process answered %q to mem: %v", line, err)
+	}
+	return heapMB, rssMB, count
+}
+
+// stop closes the child's input, which makes it close the recorder and exit.
+func (c *benchProxiesChild) stop(b *testing.B) {
+	c.in.Close()
+	if err := c.cmd.Wait(); err != nil {
+		b.Errorf("the proxies' process: %v", err)
+	}
+}
+
+// BenchmarkWriteExchange is the recorder's own work for one REST exchange once the client
+// has its answer (building the record, redaction, encoding, the write): the CPU time the
+// recorder adds per exchange, which BenchmarkRecordingProxyInProcess shows as latency.
+func BenchmarkWriteExchange(b *testing.B) {
+	target, _ := url.Parse("http://127.0.0.1:1")
+	rec, err := New(Options{Target: target, Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rec.Close()
+	reqBody := []byte(`{"operationName":"SendMessage","text":"Hello, how can I help you today?"}`)
+	respBody := []byte(`{"statusCode":0,"referenceId":17,"chat":{"id":"0001AaBbCcDd","state":"Chatting","capabilities":["Complete","Leave","SendMessage"]}}`)
+	reqHeader := http.Header{
+		"Accept-Encoding": {"gzip"},
+		"Authorization":   {"Basic YWdlbnQxOnBhc3N3b3Jk"},
+		"Content-Length":  {strconv.Itoa(len(reqBody))},
+		"Content-Type":    {"application/json"},
+		"User-Agent":      {"Go-http-client/1.1"},
+		"X-Csrf-Token":    {"3F2504E0-4F89-11D3-9A0C-0305E82C3301"},
+	}
+	respHeader := http.Header{
+		"Content-Length": {strconv.Itoa(len(respBody))},
+		"Content-Type":   {"application/json"},
+		"Date":           {"Sat, 21 Nov 2026 22:00:00 GMT"},
+		"Set-Cookie":     {"JSESSIONID=0123456789ABCDEF; Path=/; HttpOnly"},
+	}
+	start := time.Now()
+	for b.Loop() {
+		// The handler clones both headers as the exchange goes through; so does this.
+		f := &finished{method: "POST", host: "127.0.0.1:8080", path: "/api/v2/me/chats/0001AaBbCcDd", user: "agent1",
+			reqHeader: reqHeader.Clone(), reqBody: &capture{data: reqBody, size: int64(len(reqBody)), max: DefaultMaxBody},
+			st: &exchangeState{answered: start, status: 200, header: respHeader.Clone(),
+				body: &capture{data: respBody, size: int64(len(respBody)), max: DefaultMaxBody}},
+			start: start, end: start.Add(50 * time.Microsecond)}
+		rec.write(rec.exchange(f))
+	}
 }
