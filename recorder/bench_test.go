@@ -38,8 +38,8 @@ const benchRound = 1_000
 func BenchmarkRecordingProxy(b *testing.B) {
 	upstream := httptest.NewServer(benchUpstream())
 	defer upstream.Close()
-	child := startBenchProxies(b, upstream.URL)
-	defer child.stop(b)
+	child := startProxiesProcess(b, upstream.URL)
+	defer child.stop()
 	for b.Loop() {
 		compareProxies(b, child.bareURL, child.recordingURL, child.mem)
 	}
@@ -195,8 +195,9 @@ func memNow() (heapMB, rssMB float64) {
 	return heapMB, rssMB
 }
 
-// The child process of BenchmarkRecordingProxy is this test binary again, told by these
-// variables to serve the two proxies instead of running tests (see TestMain).
+// The child process of BenchmarkRecordingProxy (and of the kill test) is this test binary
+// again, told by these variables to serve the two proxies instead of running tests (see
+// TestMain).
 const (
 	benchUpstreamEnv = "GWSCONFORM_BENCH_PROXIES_UPSTREAM"
 	benchDirEnv      = "GWSCONFORM_BENCH_PROXIES_DIR"
@@ -236,55 +237,58 @@ func serveBenchProxies(upstream, dir string, in io.Reader, out io.Writer) int {
 	return 0
 }
 
-// benchProxiesChild is the parent's handle on the child process.
-type benchProxiesChild struct {
+// proxiesProcess is the parent's handle on the child process.
+type proxiesProcess struct {
 	cmd                   *exec.Cmd
 	in                    io.WriteCloser
 	out                   *bufio.Reader
 	bareURL, recordingURL string
-	b                     *testing.B
+	dir                   string // the recording's
+	tb                    testing.TB
 }
 
-func startBenchProxies(b *testing.B, upstream string) *benchProxiesChild {
+func startProxiesProcess(tb testing.TB, upstream string) *proxiesProcess {
+	dir := tb.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), benchUpstreamEnv+"="+upstream, benchDirEnv+"="+b.TempDir())
+	cmd.Env = append(os.Environ(), benchUpstreamEnv+"="+upstream, benchDirEnv+"="+dir)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
-		b.Fatalf("starting the proxies' process: %v", err)
+		tb.Fatalf("starting the proxies' process: %v", err)
 	}
-	c := &benchProxiesChild{cmd: cmd, in: in, out: bufio.NewReader(out), b: b}
+	c := &proxiesProcess{cmd: cmd, in: in, out: bufio.NewReader(out), dir: dir, tb: tb}
 	line, err := c.out.ReadString('\n')
 	if _, scanErr := fmt.Sscan(line, &c.bareURL, &c.recordingURL); err != nil || scanErr != nil {
 		cmd.Process.Kill()
-		b.Fatalf("the proxies' process did not say where it listens (read %q: %v)", line, err)
+		cmd.Wait()
+		tb.Fatalf("the proxies' process did not say where it listens (read %q: %v)", line, err)
 	}
 	return c
 }
 
-func (c *benchProxiesChild) mem() (heapMB, rssMB float64, count int64) {
+func (c *proxiesProcess) mem() (heapMB, rssMB float64, count int64) {
 	if _, err := io.WriteString(c.in, "mem\n"); err != nil {
-		c.b.Fatalf("asking the proxies' process for its memory: %v", err)
+		c.tb.Fatalf("asking the proxies' process for its memory: %v", err)
 	}
 	line, err := c.out.ReadString('\n')
 	if _, scanErr := fmt.Sscan(line, &heapMB, &rssMB, &count); err != nil || scanErr != nil {
-		c.b.Fatalf("the proxies' process answered %q to mem: %v", line, err)
+		c.tb.Fatalf("the proxies' process answered %q to mem: %v", line, err)
 	}
 	return heapMB, rssMB, count
 }
 
 // stop closes the child's input, which makes it close the recorder and exit.
-func (c *benchProxiesChild) stop(b *testing.B) {
+func (c *proxiesProcess) stop() {
 	c.in.Close()
 	if err := c.cmd.Wait(); err != nil {
-		b.Errorf("the proxies' process: %v", err)
+		c.tb.Errorf("the proxies' process: %v", err)
 	}
 }
 

@@ -3,9 +3,12 @@ package recorder
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,5 +84,68 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 		if last.Request.Path != path || body.Path != path || last.Seq != int64(i) {
 			t.Fatalf("after exchange %d answered, the last line is seq %d %s (answer %s)", i, last.Seq, last.Request.Path, last.Response.Body.JSON)
 		}
+	}
+}
+
+// A recorder killed outright (SIGKILL, no chance to flush) loses at most the exchange it
+// was writing: the recorder runs in a child process; one sequential client, which the
+// child answers while recording, is stopped by the kill at a random point after 100
+// answers. Every exchange the client had an answer for is in exchanges.jsonl but at most
+// one, the file reads back (a line cut short is reported, not an error), and it holds
+// nothing the client did not send.
+func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"statusCode":0,"path":%q}`, r.URL.Path)
+	}))
+	defer upstream.Close()
+	child := startProxiesProcess(t, upstream.URL)
+	defer child.cmd.Process.Kill()
+
+	killAfter := 100 + rand.IntN(100)
+	var answered []string
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
+	for i := 1; ; i++ {
+		path := fmt.Sprintf("/api/v2/me/chats/k%d", i)
+		req, _ := http.NewRequest(http.MethodPost, child.recordingURL+path, strings.NewReader(`{"operationName":"SendMessage","text":"hi"}`))
+		req.SetBasicAuth("agent1", "pw")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("exchange %d, before the kill: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		answered = append(answered, path)
+		if i == killAfter {
+			break
+		}
+	}
+	if err := child.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.cmd.Wait()
+
+	recorded := map[string]bool{}
+	warnings, err := ReadExchanges(child.dir, func(x *Exchange) error {
+		recorded[x.Request.Path] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("the recording of a killed recorder does not read back: %v", err)
+	}
+	var missing []string
+	for _, path := range answered {
+		if !recorded[path] {
+			missing = append(missing, path)
+		}
+	}
+	if len(missing) > 1 {
+		t.Errorf("killed after %d answers, %d of them are not in the recording: %v (warnings %v)", len(answered), len(missing), missing, warnings)
+	}
+	if len(missing) == 1 && missing[0] != answered[len(answered)-1] {
+		t.Errorf("the exchange lost is %s, not the last one answered (%s)", missing[0], answered[len(answered)-1])
+	}
+	if len(recorded) > len(answered) {
+		t.Errorf("the recording holds %d exchanges, the client sent %d", len(recorded), len(answered))
 	}
 }
