@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ const minSweepLen = 6
 // secret always gets the same placeholder within one recording, so a replayed client hands
 // back the placeholder it was given and the replay still matches.
 type Redactor struct {
-	headers  []string // canonical names
+	headers  []string // canonical names of the headers whose values are secret
 	pointers [][]string
 	// pointerKeys holds, for each pointer, an object key every match must pass through,
 	// quoted as it appears in raw JSON ("\"ssn\""); "" when a byte scan cannot tell
@@ -61,11 +62,13 @@ type Redactor struct {
 // NewRedactor checks the extra rules and returns a Redactor with an empty secret table.
 func NewRedactor(rules RedactRules) (*Redactor, error) {
 	r := &Redactor{placeholders: map[string]string{}, headerMemo: map[headerValue]string{}, hooks: rules.Hooks}
-	for _, h := range append(append([]string{}, defaultSecretHeaders...), rules.Headers...) {
+	for _, h := range slices.Concat(defaultSecretHeaders, []string{"Cookie", "Set-Cookie"}, rules.Headers) {
 		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, " :\t") {
 			return nil, fmt.Errorf("redact header %q: not a header name", h)
 		}
-		r.headers = append(r.headers, http.CanonicalHeaderKey(h))
+		if name := http.CanonicalHeaderKey(h); !slices.Contains(r.headers, name) {
+			r.headers = append(r.headers, name)
+		}
 	}
 	for _, p := range rules.JSONPointers {
 		segs, err := parsePointer(p)
@@ -150,11 +153,6 @@ func (r *Redactor) Redact(x *Exchange) {
 
 func (r *Redactor) redactHeader(h http.Header) {
 	for _, name := range r.headers {
-		for i, v := range h[name] {
-			h[name][i] = r.redactHeaderValue(name, v)
-		}
-	}
-	for _, name := range []string{"Cookie", "Set-Cookie"} {
 		for i, v := range h[name] {
 			h[name][i] = r.redactHeaderValue(name, v)
 		}
