@@ -159,8 +159,9 @@ func (r *Redactor) redactHeader(h http.Header) {
 	}
 }
 
-// maxHeaderMemo bounds the memo of redacted header values; it starts afresh when full.
-const maxHeaderMemo = 4096
+// maxHeaderMemo bounds the memo of redacted header values (a recording has a few per
+// account; values that change on every exchange only churn it); it starts afresh when full.
+const maxHeaderMemo = 256
 
 // redactHeaderValue redacts one value of a secret header. The same few values (an
 // agent's credentials, a session cookie, a CSRF token) come back on every exchange, so
