@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -123,4 +124,34 @@ func TestFastPathDecisionStillRedacts(t *testing.T) {
 func sameJSON(a []byte, b string) bool {
 	var va, vb any
 	return json.Unmarshal(a, &va) == nil && json.Unmarshal([]byte(b), &vb) == nil && reflect.DeepEqual(va, vb)
+}
+
+// Header values are remembered in a bounded memo; past the bound (here, more distinct
+// tokens than it holds) a value still gets the placeholder it had, and no two values
+// share one.
+func TestHeaderPlaceholdersStableBeyondTheMemo(t *testing.T) {
+	r, err := NewRedactor(RedactRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := map[string]string{}
+	seen := map[string]string{}
+	for pass := range 2 {
+		for i := range maxHeaderMemo + 50 {
+			token := fmt.Sprintf("csrf-token-%04d", i)
+			h := http.Header{"X-Csrf-Token": {token}}
+			r.redactHeader(h)
+			got := h["X-Csrf-Token"][0]
+			if pass == 0 {
+				if other, dup := seen[got]; dup {
+					t.Fatalf("%s and %s both became %s", other, token, got)
+				}
+				seen[got], first[token] = token, got
+				continue
+			}
+			if got != first[token] {
+				t.Fatalf("%s became %s, then %s", token, first[token], got)
+			}
+		}
+	}
 }
