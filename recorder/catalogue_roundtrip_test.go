@@ -128,6 +128,9 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	defer cancel()
 
 	trip.recorded = recordScenario(ctx, dir, sc)
+	if err := validateHAR(filepath.Join(dir, HARFile)); err != nil {
+		trip.failf("%v", err)
+	}
 	if trip.recorded.Outcome != runner.OutcomePass {
 		trip.failf("the original through the recording proxy: %s, want pass\n%s", trip.recorded.Outcome, describeResult(trip.recorded))
 		return

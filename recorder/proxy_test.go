@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,7 @@ func TestUnreachableTargetGets502(t *testing.T) {
 	if len(xs) != 1 || xs[0].Response.Status != 502 || xs[0].Error == "" || xs[0].Account != "agent1" {
 		t.Fatalf("recorded %+v", xs)
 	}
+	checkHARSchema(t, filepath.Join(rec.Dir(), HARFile))
 }
 
 func TestExchangeRecord(t *testing.T) {

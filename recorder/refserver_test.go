@@ -158,6 +158,7 @@ func TestTransparencyAgainstReferenceServer(t *testing.T) {
 
 func TestHARIsValid(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
+	checkHARSchema(t, filepath.Join(rec.Dir(), HARFile))
 	data, err := os.ReadFile(filepath.Join(rec.Dir(), HARFile))
 	if err != nil {
 		t.Fatal(err)
