@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,11 +89,12 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 }
 
 // A recorder killed outright (SIGKILL, no chance to flush) loses at most the exchange it
-// was writing: the recorder runs in a child process; one sequential client, which the
-// child answers while recording, is stopped by the kill at a random point after 100
-// answers. Every exchange the client had an answer for is in exchanges.jsonl but at most
-// one, the file reads back (a line cut short is reported, not an error), and it holds
-// nothing the client did not send.
+// was writing and the one in flight: the recorder runs in a child process; one
+// sequential client, which the child answers while recording, is stopped by the kill at
+// a random point after 100 answers. When the client has its last answer, that exchange's
+// handler may not have handed it over yet, and the writer may still be writing the one
+// before: of the exchanges answered, only those two may be missing. The file reads back
+// (a line cut short is reported, not an error) and holds nothing the client did not send.
 func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -139,11 +141,11 @@ func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
 			missing = append(missing, path)
 		}
 	}
-	if len(missing) > 1 {
-		t.Errorf("killed after %d answers, %d of them are not in the recording: %v (warnings %v)", len(answered), len(missing), missing, warnings)
-	}
-	if len(missing) == 1 && missing[0] != answered[len(answered)-1] {
-		t.Errorf("the exchange lost is %s, not the last one answered (%s)", missing[0], answered[len(answered)-1])
+	lastTwo := answered[len(answered)-2:]
+	for _, path := range missing {
+		if !slices.Contains(lastTwo, path) {
+			t.Errorf("killed after %d answers, %s is not in the recording (missing: %v; warnings %v)", len(answered), path, missing, warnings)
+		}
 	}
 	if len(recorded) > len(answered) {
 		t.Errorf("the recording holds %d exchanges, the client sent %d", len(recorded), len(answered))
