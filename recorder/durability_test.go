@@ -27,10 +27,7 @@ import (
 // Nothing is killed; these are what make a kill lose at most the exchange being written
 // and those still in flight.
 func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"statusCode":0,"path":%q}`, r.URL.Path)
-	}))
+	upstream := pathEchoUpstream()
 	defer upstream.Close()
 	u, _ := urlParse(upstream.URL)
 	rec, err := New(Options{Target: u, Dir: t.TempDir()})
@@ -96,10 +93,7 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 // before: of the exchanges answered, only those two may be missing. The file reads back
 // (a line cut short is reported, not an error) and holds nothing the client did not send.
 func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"statusCode":0,"path":%q}`, r.URL.Path)
-	}))
+	upstream := pathEchoUpstream()
 	defer upstream.Close()
 	child := startProxiesProcess(t, upstream.URL)
 	defer child.cmd.Process.Kill()
@@ -150,4 +144,13 @@ func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
 	if len(recorded) > len(answered) {
 		t.Errorf("the recording holds %d exchanges, the client sent %d", len(recorded), len(answered))
 	}
+}
+
+// pathEchoUpstream answers every request with its path, so each recorded exchange can be
+// told from the others.
+func pathEchoUpstream() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"statusCode":0,"path":%q}`, r.URL.Path)
+	}))
 }
