@@ -80,13 +80,13 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	shown := int64(-1)
 	progress := func() {
 		if n := rec.Count(); n != shown {
-			fmt.Fprintf(stderr, "recorded %d exchanges\n", n)
+			fmt.Fprintf(stderr, "recorded %s\n", exchangeCount(n))
 			shown = n
 		}
 	}
 	serveErr := serveUntil(ctx, ln, rec, progress, nil)
 	closeErr := rec.Close()
-	fmt.Fprintf(stderr, "recorded %d exchanges into %s\n", rec.Count(), *out)
+	fmt.Fprintf(stderr, "recorded %s into %s\n", exchangeCount(rec.Count()), *out)
 	if serveErr != nil {
 		return fmt.Errorf("record: %w", serveErr)
 	}
@@ -173,4 +173,11 @@ func scenarioFile(name string) string {
 		return ""
 	}
 	return strings.TrimSuffix(b.String(), ".yaml") + ".yaml"
+}
+
+func exchangeCount(n int64) string {
+	if n == 1 {
+		return "1 exchange"
+	}
+	return fmt.Sprintf("%d exchanges", n)
 }
