@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"bytes"
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"os"
 	"strings"
 	"testing"
@@ -57,37 +58,8 @@ func firstDiffLine(a, b []byte) int {
 	return min(len(la), len(lb)) + 1
 }
 
-func TestParseStatementsReportsProblemsWithLines(t *testing.T) {
-	src := `sources:
-  - {id: seed-001, file: seeds/001.txt, title: Consult}
-statements:
-  - {id: seed-001/ok, text: fine}
-  - {id: seed-009/orphan, text: unknown source}
-  - {id: Not An Id, text: bad id}
-  - {id: seed-001/empty, text: ""}
-  - {id: seed-001/ok, text: duplicate}
-`
-	_, err := ParseStatements([]byte(src), "s.yaml")
-	if err == nil {
-		t.Fatal("want errors, got none")
-	}
-	for _, want := range []string{
-		`s.yaml:5: statement seed-009/orphan: unknown source "seed-009"`,
-		`s.yaml:6: statement id "Not An Id"`,
-		`s.yaml:7: statement seed-001/empty has no text`,
-		`s.yaml:8: statement seed-001/ok already listed at line 4`,
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("errors lack %q:\n%v", want, err)
-		}
-	}
-	if _, err := ParseStatements([]byte("sources: []\nstatments: []\n"), "s.yaml"); err == nil || !strings.Contains(err.Error(), "statments") {
-		t.Errorf("unknown top-level key: want an error naming it, got %v", err)
-	}
-}
-
 func TestBuildJoinsRefsAndOps(t *testing.T) {
-	st, err := ParseStatements([]byte(`sources:
+	st, err := evidence.ParseStatements([]byte(`sources:
   - {id: seed-001, file: f, title: t}
 statements:
   - {id: seed-001/covered, text: a}
@@ -158,7 +130,7 @@ func TestHTTPStepsCountAsCalls(t *testing.T) {
 		}
 		ops = append(ops, op)
 	}
-	table := Build(scs, ops, &Statements{})
+	table := Build(scs, ops, &evidence.Statements{})
 	want := map[string][2]string{ // op -> success, failure
 		"GetMe":       {"raw-success", "raw-refusals"},
 		"Leave":       {"", "raw-refusals"},
@@ -182,7 +154,7 @@ func TestProblemsListOperationsWithoutFailureScenario(t *testing.T) {
 	}
 	send, _ := scenarios.LookupOp(scenarios.DialectChats, "SendMessage")
 	accept, _ := scenarios.LookupOp(scenarios.DialectChats, "Accept")
-	problems := strings.Join(Build(scs, []scenarios.Op{send, accept}, &Statements{}).Problems(), "\n")
+	problems := strings.Join(Build(scs, []scenarios.Op{send, accept}, &evidence.Statements{}).Problems(), "\n")
 	if want := "operation chats Accept: no failure scenario"; !strings.Contains(problems, want) {
 		t.Errorf("problems lack %q:\n%s", want, problems)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -14,9 +15,9 @@ import (
 const Command = "go run ./cmd/gwsconform coverage --out docs/coverage.md"
 
 // intro explains how to read and extend the document.
-const intro = "A scenario proves a statement by naming its id in `refs` (for example\n" +
-	"`refs: [seed-001/consultant-invisible]`); refs of another shape are free-text citations. A ref shaped\n" +
-	"like `SOURCE/slug` with a known source must name a listed statement.\n\n" +
+const intro = "A scenario checks a statement by naming its id in `refs`, on the scenario, a step or an\n" +
+	"expectation (for example `refs: [seed-001/consultant-invisible]`); the statement's level is the\n" +
+	"evidence of the checks that cite it (docs/evidence.md): only documented statements can fail a target.\n\n" +
 	"A step calls an operation when it is an `op` step naming it, or a raw `http` step with the operation's\n" +
 	"method and path (a `{chat}` segment matches any id) and, for a POST, the operation's name as the body's\n" +
 	"`operationName`; so requests an op step cannot make (a missing required parameter, `auth: wrong`) count.\n" +
@@ -32,7 +33,8 @@ const intro = "A scenario proves a statement by naming its id in `refs` (for exa
 // depends only on the inputs (everything is sorted), so it can be compared.
 func (t *Table) Markdown(w io.Writer) error {
 	var b strings.Builder
-	opsCovered, opsFailing, stCovered := 0, 0, 0
+	opsCovered, opsFailing := 0, 0
+	covered, total := map[evidence.Level]int{}, map[evidence.Level]int{}
 	for _, r := range t.Ops {
 		if r.Covered() {
 			opsCovered++
@@ -42,16 +44,19 @@ func (t *Table) Markdown(w io.Writer) error {
 		}
 	}
 	for _, r := range t.Statements {
+		total[r.Statement.Level]++
 		if len(r.Scenarios) > 0 {
-			stCovered++
+			covered[r.Statement.Level]++
 		}
 	}
 	fmt.Fprintf(&b, "# Coverage of the scenario catalogue\n\n")
-	fmt.Fprintf(&b, "Generated from the embedded catalogue, the operation registry and `%s` by\n`%s`; do not edit by hand (a test fails when this file is stale).\n\n", StatementsFile, Command)
+	fmt.Fprintf(&b, "Generated from the embedded catalogue, the operation registry and `%s` by\n`%s`; do not edit by hand (a test fails when this file is stale).\n\n", evidence.StatementsFile, Command)
 	fmt.Fprintf(&b, "- scenarios: %d\n", t.Scenarios)
 	fmt.Fprintf(&b, "- operations called expecting success: %d of %d\n", opsCovered, len(t.Ops))
 	fmt.Fprintf(&b, "- operations called expecting a refusal: %d of %d\n", opsFailing, len(t.Ops))
-	fmt.Fprintf(&b, "- documented statements proven by at least one scenario: %d of %d\n\n", stCovered, len(t.Statements))
+	fmt.Fprintf(&b, "- documented statements (seed pages, API-NOTES) checked by at least one scenario: %d of %d\n", covered[evidence.Documented], total[evidence.Documented])
+	fmt.Fprintf(&b, "- inferred statements (API-NOTES \"(inferred)\"; a miss is a deviation): %d of %d\n", covered[evidence.Inferred], total[evidence.Inferred])
+	fmt.Fprintf(&b, "- reference statements (the reference server's choices; a miss is a deviation): %d of %d\n\n", covered[evidence.Reference], total[evidence.Reference])
 	b.WriteString(intro)
 
 	if problems := t.Problems(); len(problems) > 0 {
@@ -68,14 +73,14 @@ func (t *Table) Markdown(w io.Writer) error {
 			successCell(r), failureCell(r))
 	}
 
-	b.WriteString("\n## Documented statements\n")
+	b.WriteString("\n## Statements\n")
 	for _, src := range t.Sources {
-		fmt.Fprintf(&b, "\n### %s: %s\n\nSource: `%s`\n\n| statement | says | scenarios |\n|---|---|---|\n", src.ID, src.Title, src.File)
+		fmt.Fprintf(&b, "\n### %s: %s\n\nSource: `%s`\n\n| statement | level | says | scenarios |\n|---|---|---|---|\n", src.ID, src.Title, src.File)
 		for _, r := range t.Statements {
 			if r.Statement.Source != src.ID {
 				continue
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.Statement.ID, cell(r.Statement.Text), names(r.Scenarios))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Statement.ID, r.Statement.Level, cell(r.Statement.Text), names(r.Scenarios))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -127,7 +132,7 @@ func cell(s string) string {
 
 // Generate builds the table of the embedded catalogue.
 func Generate() (*Table, error) {
-	st, err := LoadStatements()
+	st, err := evidence.LoadStatements()
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,7 @@
+// Package coverage joins the scenario catalogue with the operation registry and
+// the documented statements (internal/evidence), and renders the coverage table
+// of docs/coverage.md: which scenarios exercise each operation, and which prove
+// each statement of the seed pages and notes, at which evidence level.
 package coverage
 
 import (
@@ -6,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -31,14 +36,14 @@ func (r OpRow) FailureCovered() bool { return len(r.Failure) > 0 }
 
 // StatementRow is one statement and the scenarios that cite it in refs.
 type StatementRow struct {
-	Statement Statement
+	Statement evidence.Statement
 	Scenarios []string
 }
 
 // Table is the joined coverage of a catalogue.
 type Table struct {
 	Scenarios  int
-	Sources    []Source
+	Sources    []evidence.Source
 	Ops        []OpRow
 	Statements []StatementRow
 	// UnknownRefs are "FILE:LINE: scenario NAME: ..." problems: refs shaped
@@ -47,7 +52,7 @@ type Table struct {
 }
 
 // Build joins scs with the registry ops and the statement list.
-func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *Statements) *Table {
+func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *evidence.Statements) *Table {
 	t := &Table{Scenarios: len(scs), Sources: st.Sources}
 	byOp := map[[2]string]*OpRow{}
 	for _, op := range ops {
@@ -65,11 +70,11 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *Statements) *Table
 	}
 
 	for _, sc := range scs {
-		for _, ref := range sc.Refs {
-			if row := stRows[ref]; row != nil {
+		for _, c := range citations(sc) {
+			if row := stRows[c.ref]; row != nil {
 				row.Scenarios = appendOnce(row.Scenarios, sc.Name)
-			} else if st.isStatementRef(ref) {
-				t.UnknownRefs = append(t.UnknownRefs, fmt.Sprintf("%s:%d: scenario %s: ref %q names no statement of %s", sc.File, sc.Line, sc.Name, ref, StatementsFile))
+			} else if st.IsStatementRef(c.ref) {
+				t.UnknownRefs = append(t.UnknownRefs, fmt.Sprintf("%s:%d: scenario %s: ref %q names no statement of %s", c.file, c.line, sc.Name, c.ref, evidence.StatementsFile))
 			}
 		}
 		seenFragments := map[[3]string]bool{}
@@ -104,6 +109,38 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *Statements) *Table
 	}
 	sort.Strings(t.UnknownRefs)
 	return t
+}
+
+// citation is one ref and where it is written.
+type citation struct {
+	ref  string
+	file string
+	line int
+}
+
+// citations lists every ref of a scenario: its own, its steps' (a fragment's
+// included steps cite the fragment's) and its expectation items'.
+func citations(sc *scenarios.Scenario) []citation {
+	var out []citation
+	for _, ref := range sc.Refs {
+		out = append(out, citation{ref, sc.File, sc.Line})
+	}
+	for i := range sc.Steps {
+		step := &sc.Steps[i]
+		for _, ref := range step.Refs {
+			out = append(out, citation{ref, step.File, step.Line})
+		}
+		items := append(append(append([]scenarios.Expectation{}, step.Await...), step.Unordered...), step.Never...)
+		if step.Op != nil {
+			items = append(items, step.Op.Then...)
+		}
+		for _, e := range items {
+			for _, ref := range e.Refs {
+				out = append(out, citation{ref, e.File, e.Line})
+			}
+		}
+	}
+	return out
 }
 
 // callOf finds the operation a step calls, and whether it expects success.
@@ -183,7 +220,7 @@ func (t *Table) Problems() []string {
 	}
 	for _, r := range t.Statements {
 		if len(r.Scenarios) == 0 {
-			out = append(out, fmt.Sprintf("%s:%d: statement %s: no scenario cites it in refs", StatementsFile, r.Statement.Line, r.Statement.ID))
+			out = append(out, fmt.Sprintf("%s:%d: statement %s: no scenario cites it in refs", evidence.StatementsFile, r.Statement.Line, r.Statement.ID))
 		}
 	}
 	return append(out, t.UnknownRefs...)
