@@ -40,6 +40,9 @@ func (m *equalMatcher) match(actual any, st *state, ptr string) error {
 	}
 	expected := m.expected
 	if m.tmpl != nil {
+		if _, isSample := st.vars.(Wildcards); isSample {
+			return nil // a variable stands for whatever the sample holds
+		}
 		v, err := m.tmpl.expand(st.lookup, ptr)
 		if err != nil {
 			return err

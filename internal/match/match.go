@@ -5,7 +5,8 @@
 // A scalar is equality (numbers by value, "{{x}}" expanded first), a map is an
 // object subset, a list is an exact array, and single-key maps whose key starts
 // with "$" are operators ($regex, $type, $any, $absent, $contains, $exact,
-// $range, $timestamp, $save, $not, $oneOf, $len). See docs/matchers.md.
+// $range, $timestamp, $save, $not, $oneOf, $len, and the evidence levels
+// $inferred and $reference). See docs/matchers.md.
 package match
 
 import (
@@ -39,8 +40,13 @@ type Matcher interface {
 	// Match returns nil when actual matches. Otherwise the error says where
 	// (a JSON pointer into actual) and why, for a person; it is a *Mismatch
 	// unless a variable was undefined. Values captured with $save are stored
-	// in vars only when the whole match succeeds.
+	// in vars only when the whole match succeeds. Parts under $inferred and
+	// $reference must match too.
 	Match(actual any, vars Vars) error
+	// MatchLenient is Match where the parts under $inferred and $reference
+	// need not match: those that do not are returned as deviations of a
+	// successful match.
+	MatchLenient(actual any, vars Vars) ([]Deviation, error)
 	// String renders the expectation as compact YAML-ish flow text.
 	String() string
 }
@@ -116,16 +122,25 @@ type compiled struct {
 }
 
 func (c *compiled) Match(actual any, vars Vars) error {
-	st := &state{vars: vars}
+	_, err := c.run(actual, vars, false)
+	return err
+}
+
+func (c *compiled) MatchLenient(actual any, vars Vars) ([]Deviation, error) {
+	return c.run(actual, vars, true)
+}
+
+func (c *compiled) run(actual any, vars Vars, lenient bool) ([]Deviation, error) {
+	st := &state{vars: vars, lenient: lenient}
 	if err := c.root.match(actual, st, ""); err != nil {
-		return err
+		return nil, err
 	}
 	if vars != nil {
 		for _, s := range st.saves {
 			vars.Set(s.name, s.value)
 		}
 	}
-	return nil
+	return st.deviations, nil
 }
 
 func (c *compiled) String() string { return render(c.root) }
@@ -145,6 +160,10 @@ type state struct {
 	vars     Vars
 	saves    []saved
 	attempts int // tentative matches so far, bounded by maxAttempts
+	// lenient lets $inferred and $reference parts miss, recording deviations
+	// (dropped with the saves when a tentative match fails).
+	lenient    bool
+	deviations []Deviation
 }
 
 // maxAttempts bounds the tentative matches of one Match call: nested $oneOf
@@ -176,10 +195,10 @@ func (st *state) attempt(m matcher, actual any, ptr string) error {
 	if err := st.count(ptr); err != nil {
 		return err
 	}
-	n := len(st.saves)
+	n, nd := len(st.saves), len(st.deviations)
 	err := m.match(actual, st, ptr)
 	if err != nil {
-		st.saves = st.saves[:n]
+		st.saves, st.deviations = st.saves[:n], st.deviations[:nd]
 	}
 	return err
 }
@@ -189,9 +208,9 @@ func (st *state) probe(m matcher, actual any, ptr string) error {
 	if err := st.count(ptr); err != nil {
 		return err
 	}
-	n := len(st.saves)
+	n, nd := len(st.saves), len(st.deviations)
 	err := m.match(actual, st, ptr)
-	st.saves = st.saves[:n]
+	st.saves, st.deviations = st.saves[:n], st.deviations[:nd]
 	return err
 }
 
@@ -229,3 +248,21 @@ func ifMissing(actual any, ptr string) error {
 	}
 	return nil
 }
+
+// Wildcards is the Vars of a documentation sample: every variable is defined
+// and stands for whatever the sample holds there, since a sample's ids,
+// nicknames and referenceIds are not the scenario's. Checking an expectation
+// against the samples of the statements it cites with Wildcards asks "does our
+// expectation accept what the page prints?". Saves are dropped.
+type Wildcards struct{}
+
+// Lookup reports every name as defined, with the wildcard value.
+func (Wildcards) Lookup(string) (any, bool) { return wildcard, true }
+
+// Set drops the value.
+func (Wildcards) Set(string, any) {}
+
+// wildcardValue is what a variable stands for under Wildcards.
+type wildcardValue struct{}
+
+var wildcard any = wildcardValue{}
