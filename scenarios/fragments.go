@@ -15,11 +15,12 @@ type fragment struct {
 	file     string
 	line     int
 	params   []string
+	refs     []string // what the fragment's steps cite unless a step cites its own
 	steps    *yaml.Node
 	embedded bool
 }
 
-var fragmentKeys = []string{"fragment", "description", "params", "steps"}
+var fragmentKeys = []string{"fragment", "description", "refs", "params", "steps"}
 
 // collectFragments decodes every fragment document. A fragment on disk
 // replaces an embedded one of the same name; two of the same origin clash.
@@ -56,6 +57,8 @@ func decodeFragment(d *decoder, n *yaml.Node) *fragment {
 		switch f.key {
 		case "fragment":
 			fr.name, _ = d.nonEmpty(f.value, "fragment")
+		case "refs":
+			fr.refs, _ = d.strings(f.value, "refs")
 		case "params":
 			fr.params, _ = d.strings(f.value, "params")
 			seen := map[string]bool{}
@@ -156,7 +159,10 @@ func (c *stepContext) include(d *decoder, n *yaml.Node, inc *inclusion) []Step {
 	if !ok {
 		return nil
 	}
-	inner := &inclusion{fragment: name, file: d.file, line: n.Line, chain: append(append([]string(nil), chain...), name)}
+	inner := &inclusion{fragment: name, file: d.file, line: n.Line, chain: append(append([]string(nil), chain...), name), refs: fr.refs}
+	if len(inner.refs) == 0 && inc != nil {
+		inner.refs = inc.refs
+	}
 	steps := bindParams(fr.steps, binding)
 	fd := &decoder{file: fr.file, p: d.p}
 	return c.steps(fd, steps, inner)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"gopkg.in/yaml.v3"
 )
@@ -31,9 +32,22 @@ type linter struct {
 	p       *problems
 	actors  map[string]*Actor
 	defined map[string]bool // saved variables so far
+	// weak holds the variables saved so far only by checks below documented
+	// evidence: a lenient run may leave them unsaved, so a check of stronger
+	// evidence must not use them.
+	weak map[string]weakSave
+	// level is the evidence level of what is being checked now.
+	level evidence.Level
 	// completed holds, per actor, the step where it completed its chat; later
 	// expectations of that actor cannot be met.
 	completed map[string]*Step
+}
+
+// weakSave is where a variable was saved by a check of weak evidence.
+type weakSave struct {
+	level evidence.Level
+	file  string
+	line  int
 }
 
 func (l *linter) errf(file string, line int, format string, args ...any) {
@@ -48,12 +62,16 @@ func (l *linter) run() {
 		}
 	}
 	if len(sc.Refs) == 0 {
-		l.errf(sc.File, sc.Line, "scenario %q has no refs: name the seed or documentation page it checks", sc.Name)
+		l.errf(sc.File, sc.Line, "scenario %q has no refs: name the statements it checks (ids of %s)", sc.Name, evidence.StatementsFile)
+	}
+	for _, lp := range sc.levelProblems {
+		l.errf(lp.file, lp.line, "%s", lp.message)
 	}
 	for i := range sc.Actors {
 		l.actors[sc.Actors[i].Name] = &sc.Actors[i]
 	}
 	l.defined = map[string]bool{}
+	l.weak = map[string]weakSave{}
 	for _, a := range sc.Actors {
 		for _, r := range a.RouteTo {
 			l.checkText(a.File, a.Line, r)
@@ -84,6 +102,7 @@ func (l *linter) step(st *Step) {
 		l.errf(st.File, st.Line, "step %d: unknown actor %q", st.Index, st.Actor)
 		return
 	}
+	l.level = st.Level
 	switch {
 	case st.Op != nil:
 		l.opStep(st, actor)
@@ -115,7 +134,7 @@ func (l *linter) opStep(st *Step, actor *Actor) {
 	if op.Expect != nil {
 		l.responseExpect(op.Expect)
 	}
-	l.define(op.Save)
+	l.define(op.Save, st.File, st.Line)
 	// A successful Complete ends the actor's chat; any other operation, or a
 	// Complete the step expects to be refused, starts a new context first, so
 	// its own `then` is judged in it.
@@ -197,7 +216,7 @@ func (l *linter) httpStep(st *Step) {
 	if st.HTTP.Expect != nil {
 		l.responseExpect(st.HTTP.Expect)
 	}
-	l.define(st.HTTP.Save)
+	l.define(st.HTTP.Save, st.File, st.Line)
 }
 
 // deadlineRefs checks the variables of a request step's `within`. The limit is
@@ -225,18 +244,40 @@ func (l *linter) responseExpect(e *ResponseExpect) {
 // matcherVars checks a matcher's references (its own $save names count as
 // defined: a match sees its earlier saves) and then defines its saves.
 func (l *linter) matcherVars(file string, n *yaml.Node) {
-	saves := match.Saves(n)
-	for _, s := range saves {
-		l.defined[s] = true
+	weak := map[string]bool{}
+	for _, s := range match.WeakSaves(n) {
+		weak[s] = true
+	}
+	for _, s := range match.Saves(n) {
+		if weak[s] {
+			l.defineAt(s, evidence.Reference, file, n.Line)
+		} else {
+			l.defineAt(s, l.level, file, n.Line)
+		}
 	}
 	for _, ref := range match.Refs(n) {
 		l.checkRef(file, n.Line, ref)
 	}
 }
 
-func (l *linter) define(saves map[string]string) {
+func (l *linter) define(saves map[string]string, file string, line int) {
 	for name := range saves {
-		l.defined[name] = true
+		l.defineAt(name, l.level, file, line)
+	}
+}
+
+// defineAt records a save by a check of the given level.
+func (l *linter) defineAt(name string, level evidence.Level, file string, line int) {
+	if l.defined[name] && l.weak[name] == (weakSave{}) {
+		return // already saved by a binding check
+	}
+	l.defined[name] = true
+	if level == evidence.Documented || level == evidence.Unknown {
+		delete(l.weak, name)
+		return
+	}
+	if prev, ok := l.weak[name]; !ok || level < prev.level {
+		l.weak[name] = weakSave{level: level, file: file, line: line}
 	}
 }
 
@@ -249,10 +290,12 @@ func (l *linter) expectations(st *Step, actor *Actor, items []Expectation, kind 
 		if e.node == nil {
 			continue
 		}
+		l.level = e.Level
 		l.matcherVars(e.File, e.node)
-		l.define(e.Save)
+		l.define(e.Save, e.File, e.Line)
 		l.reachable(e, actor, false)
 	}
+	l.level = st.Level
 }
 
 func (l *linter) never(st *Step, actor *Actor) {
@@ -263,11 +306,16 @@ func (l *linter) never(st *Step, actor *Actor) {
 		if saves := match.Saves(e.node); len(saves) > 0 {
 			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(saves, ", "))
 		}
+		if match.LevelOperators(e.node) {
+			l.errf(e.File, e.Line, "%s: $inferred and $reference cannot be used inside never (a waived part would widen what is forbidden); cite the item's evidence with refs instead", st.Actor)
+		}
+		l.level = e.Level
 		for _, ref := range match.Refs(e.node) {
 			l.checkRef(e.File, e.node.Line, ref)
 		}
 		l.reachable(e, actor, true)
 	}
+	l.level = st.Level
 }
 
 func streamNoun(kind string) string {
@@ -311,6 +359,10 @@ func (l *linter) checkRef(file string, line int, ref string) {
 		return
 	}
 	if l.defined[root] || l.defined[ref] {
+		if w, ok := l.weak[root]; ok && w.level > max(l.level, evidence.Documented) {
+			l.errf(file, line, "{{%s}} is saved only by a check of %s evidence (%s:%d), which may deviate and leave it unsaved; a %s check cannot use it (save it in a %s check, or cite this one's evidence as %s)",
+				ref, w.level, w.file, w.line, max(l.level, evidence.Documented), max(l.level, evidence.Documented), w.level)
+		}
 		return
 	}
 	l.errf(file, line, "undefined variable {{%s}}: no earlier step saves it and it is not an actor, queue or scenario var%s", ref, suggest(root, l.knownNames()))

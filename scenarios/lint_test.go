@@ -23,7 +23,7 @@ func TestLint(t *testing.T) {
 	}{
 		{"clean", `
 name: clean
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
 steps:
   - carol: {op: RequestChat, body: {nickname: Carol}, save: {chat: /id}}
@@ -38,7 +38,7 @@ steps:
 `, nil},
 		{"operations", `
 name: operations
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: customer}
 steps:
   - alice: {op: Acept, body: {nickname: A}}
@@ -64,7 +64,7 @@ steps:
 		}},
 		{"variables", `
 name: variables
-refs: [test]
+refs: [seed-003/accept-answer]
 vars: {greeting: hello}
 actors: {alice: agent, bob: agent}
 steps:
@@ -83,7 +83,7 @@ steps:
 		}},
 		{"unreachable", `
 name: unreachable
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
 steps:
   - carol: {op: RequestChat, body: {nickname: C}}
@@ -105,7 +105,7 @@ steps:
 		}},
 		{"refused-complete-keeps-the-chat", `
 name: refused-complete-keeps-the-chat
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
 steps:
   - carol: {op: RequestChat, body: {nickname: C}, save: {chat: /id}}
@@ -117,7 +117,7 @@ steps:
 `, nil},
 		{"enums", `
 name: enums
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: customer}
 steps:
   - alice:
@@ -137,6 +137,34 @@ steps:
 			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone (did you mean "ParticipantJoined"?)`,
 			`s.yaml:10: participant type "Bot" can never match: documented values are Agent, Customer, Supervisor`,
 		}},
+		{"evidence levels", `
+name: evidence levels
+refs: [seed-003/accept-answer, wire/reference-id]
+actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
+steps:
+  - carol: {op: RequestChat, body: {nickname: Carol}, save: {chat: /id}}
+  - alice:
+      refs: [wire/routing]
+      await: {notificationType: StatusChange, chat: {id: "{{chat}}", state: Invited, uri: {$save: uri}}}
+  - alice:
+      op: Accept
+      chat: "{{chat}}"
+      body: {nickname: Alice}
+      expect: {body: {statusCode: 0, referenceId: {$reference: {$save: ref}}}}
+      then:
+        - {notificationType: StatusChange, referenceId: "{{ref}}", chat: {uri: "{{uri}}"}}
+        - match: {notificationType: ParticipantsUpdated, referenceId: "{{ref}}"}
+          refs: [wire/reference-id]
+        - match: {notificationType: NewMessages}
+          refs: [seed 003 Accept]
+  - carol: {never: {visibility: {$reference: Agents}}}
+`, []string{
+			`s.yaml:1: refs: refs mix evidence levels: documented (seed-003/accept-answer) and reference (wire/reference-id); cite the weaker ones on the steps or expectations they back`,
+			`s.yaml:15: {{ref}} is saved only by a check of reference evidence (s.yaml:13), which may deviate and leave it unsaved; a documented check cannot use it (save it in a documented check, or cite this one's evidence as reference)`,
+			`s.yaml:15: {{uri}} is saved only by a check of reference evidence (s.yaml:8), which may deviate and leave it unsaved; a documented check cannot use it (save it in a documented check, or cite this one's evidence as reference)`,
+			`s.yaml:18: refs: ref "seed 003 Accept" names no statement of internal/evidence/statements.yaml (gwsconform coverage lists them)`,
+			`s.yaml:20: carol: $inferred and $reference cannot be used inside never (a waived part would widen what is forbidden); cite the item's evidence with refs instead`,
+		}},
 		{"scenario level", `
 name: scenario level
 requires: [chats.consult, chats.conference]
@@ -145,7 +173,7 @@ steps:
   - alice: {never: {referenceId: {$save: x}}}
 `, []string{
 			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, errors.async, interactions, notifications, queues)`,
-			`s.yaml:1: scenario "scenario level" has no refs: name the seed or documentation page it checks`,
+			`s.yaml:1: scenario "scenario level" has no refs: name the statements it checks (ids of internal/evidence/statements.yaml)`,
 			`s.yaml:5: alice: never cannot save (x): it matches nothing`,
 		}},
 	}

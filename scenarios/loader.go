@@ -304,6 +304,7 @@ func decodeScenario(d *decoder, n *yaml.Node, frags map[string]*fragment) *Scena
 		sc.Steps[i].Index = i + 1
 	}
 	sc.Requires = effectiveRequires(sc)
+	resolveLevels(sc)
 	if sc.Name == "" {
 		return nil
 	}

@@ -66,7 +66,7 @@ func TestIncludeExpandsFragmentsInline(t *testing.T) {
 		"fragments/wave.yaml":  waveFragment,
 		"s.yaml": `
 name: greeting
-refs: [test]
+refs: [seed-003/accept-answer]
 actors:
   alice: agent
   carol: {kind: customer, routeTo: [alice]}
@@ -113,7 +113,7 @@ func TestIncludeErrors(t *testing.T) {
 		"fragments/c.yaml": "fragment: c\nparams: [x]\nsteps:\n  - x: barrier\n",
 		"s.yaml": `
 name: cycles and bindings
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent}
 steps:
   - include: a
@@ -132,7 +132,7 @@ steps:
 func TestActorAndStepDefaults(t *testing.T) {
 	scs := mustLoad(t, map[string]string{"s.yaml": `
 name: defaults
-refs: [test]
+refs: [seed-003/accept-answer]
 timeout: 1m
 vars: {greeting: hi}
 actors:
@@ -183,7 +183,7 @@ steps:
 func TestAwaitSaveAndOpResolution(t *testing.T) {
 	scs := mustLoad(t, map[string]string{"s.yaml": `
 name: saves
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: customer}
 steps:
   - alice: {await: {notificationType: StatusChange}, save: {chat: /chat/id}}
@@ -220,7 +220,7 @@ func TestLoadDiskReplacesOrAddsToTheCatalogue(t *testing.T) {
 	}
 	write("mine.yaml", `
 name: my own
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}}
 steps:
   - include: chat-in-progress

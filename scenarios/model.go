@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
 )
 
@@ -28,8 +29,11 @@ type Scenario struct {
 	Description string
 	File        string // as shown to people, e.g. scenarios/catalogue/chat/consult.yaml
 	Line        int    // line of the scenario's first key (1-based)
-	Refs        []string
-	Labels      []string
+	// Refs are the statements (internal/evidence) the scenario proves; they
+	// give its expectations their evidence level unless a step or an item
+	// cites its own.
+	Refs   []string
+	Labels []string
 	// Requires is the effective list of target features the scenario needs:
 	// the declared `requires`, plus the feature of every operation it uses,
 	// plus "notifications" (agent actors subscribe), "customer" (customer
@@ -44,6 +48,10 @@ type Scenario struct {
 	// Vars are the scenario's `vars`: name -> decoded YAML value; strings may
 	// still hold "{{var}}" expressions, expanded by the runner at run time.
 	Vars map[string]any
+
+	// levelProblems say why some evidence levels could not be determined;
+	// Lint reports them.
+	levelProblems []levelProblem
 }
 
 // Actor is a participant the runner plays: an agent (REST + Bayeux) or a
@@ -72,6 +80,14 @@ type Step struct {
 	File  string // the file holding the step (a fragment file for included steps)
 	Line  int
 	Index int // 1-based position in Scenario.Steps
+
+	// Refs are the statements the step cites itself (`refs:` on the step, or
+	// the fragment's refs for an included step); empty = the scenario's.
+	Refs []string
+	// Level is the evidence of the step's response checks and the default of
+	// its expectation items: from Refs, else the scenario's refs. Unknown when
+	// it cannot be determined (the linter says why).
+	Level evidence.Level
 
 	// Include is the fragment name when the step came from `include`; then
 	// IncludeFile:IncludeLine is the include line in the including file.
@@ -239,6 +255,11 @@ type Expectation struct {
 	FromHere bool
 	// Save maps a variable name to a JSON pointer into the matched value.
 	Save map[string]string
+	// Refs are the statements the item cites itself; empty = its step's.
+	Refs []string
+	// Level is the item's evidence: from Refs, else its step's Level. Below
+	// Documented, an item that does not hold is a deviation, not a failure.
+	Level evidence.Level
 
 	node *yaml.Node // the matcher's YAML, for the linter
 }

@@ -22,6 +22,7 @@ type inclusion struct {
 	file     string
 	line     int
 	chain    []string // fragment names being expanded, outermost first
+	refs     []string // the fragment's refs: what its steps cite by default
 }
 
 // stepKindKeys are the keys that choose a step's kind.
@@ -30,14 +31,14 @@ var stepKindKeys = []string{"op", "http", "await", "unordered", "never", "barrie
 // stepBodyKeys are all keys of a step body; stepKeysByKind lists the ones
 // each kind accepts.
 var stepBodyKeys = []string{"op", "dialect", "chat", "body", "query", "expect", "save", "then", "within",
-	"http", "await", "unordered", "never", "barrier"}
+	"http", "await", "unordered", "never", "barrier", "refs"}
 
 var stepKeysByKind = map[string][]string{
-	"op":        {"op", "dialect", "chat", "body", "query", "expect", "save", "then", "within"},
-	"http":      {"http", "expect", "save", "within"},
-	"await":     {"await", "within", "save"},
-	"unordered": {"unordered", "within"},
-	"never":     {"never"},
+	"op":        {"op", "dialect", "chat", "body", "query", "expect", "save", "then", "within", "refs"},
+	"http":      {"http", "expect", "save", "within", "refs"},
+	"await":     {"await", "within", "save", "refs"},
+	"unordered": {"unordered", "within", "refs"},
+	"never":     {"never", "refs"},
 	"barrier":   {"barrier"},
 }
 
@@ -92,6 +93,7 @@ func (c *stepContext) step(d *decoder, n *yaml.Node, inc *inclusion) []Step {
 	st := Step{Actor: actor.Name, File: d.file, Line: f.keyN.Line}
 	if inc != nil {
 		st.Include, st.IncludeFile, st.IncludeLine = inc.fragment, inc.file, inc.line
+		st.Refs = inc.refs
 	}
 	if f.value.Kind == yaml.ScalarNode && f.value.Value == "barrier" {
 		st.Barrier = true
@@ -142,6 +144,9 @@ func (c *stepContext) stepBody(d *decoder, n *yaml.Node, actor *Actor, st *Step)
 			continue
 		}
 		get[f.key] = f.value
+	}
+	if r := get["refs"]; r != nil {
+		st.Refs, _ = d.strings(r, st.Actor+": refs")
 	}
 	var deadline *Deadline
 	if w := get["within"]; w != nil {
@@ -369,7 +374,7 @@ func (d *decoder) compile(n *yaml.Node) match.Matcher {
 	return m
 }
 
-var expectationKeys = []string{"match", "within", "once", "save", "from"}
+var expectationKeys = []string{"match", "within", "once", "save", "from", "refs"}
 
 // expectations decodes one expectation or a list of them. A list is never
 // an array matcher here: notifications are objects.
@@ -407,6 +412,8 @@ func (d *decoder) expectations(n *yaml.Node, what string, isNever bool) []Expect
 						d.errf(f.keyN, "%s: a never expectation matches nothing to save", what)
 					}
 					e.Save, _ = d.saves(f.value)
+				case "refs":
+					e.Refs, _ = d.strings(f.value, what+": refs")
 				case "from":
 					s, good := d.str(f.value, what+": from")
 					switch {

@@ -90,7 +90,7 @@ func TestDeadlineResolve(t *testing.T) {
 func TestRequestStepWithinLoads(t *testing.T) {
 	scs := mustLoad(t, map[string]string{"s.yaml": `
 name: request deadlines
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent}
 steps:
   - alice:
@@ -133,7 +133,7 @@ steps:
 func TestLintSeesWithinVariables(t *testing.T) {
 	got := lintMessages(t, `
 name: within variables
-refs: [test]
+refs: [seed-003/accept-answer]
 actors: {alice: agent}
 steps:
   - alice:
