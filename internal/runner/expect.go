@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -44,14 +45,20 @@ func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor
 	stepCursor := a.cursor
 	for i, exp := range exps {
 		deadline := rn.deadlineOf(exp, stepWithin, start)
-		found, p := rn.search(ctx, step, a, exp, deadline)
+		found, parts, p := rn.search(ctx, step, a, exp, deadline)
 		if p != nil {
 			return p
 		}
 		if found < 0 {
-			return rn.missing(ctx, step, a, exps[i:], deadline, stepCursor)
+			if exp.Level.Binding(rn.r.Strict) {
+				return rn.missing(ctx, step, a, bindingOnly(exps[i:], rn.r.Strict), deadline, stepCursor)
+			}
+			// A weak item that did not come is a deviation; the cursor stays,
+			// so the items after it are searched from the same place.
+			rn.deviate(exp.Level, place(exp), rn.missing(ctx, step, a, exps[i:i+1], deadline, stepCursor))
+			continue
 		}
-		if p := rn.accept(step, a, exp, found); p != nil {
+		if p := rn.accept(step, a, exp, found, parts); p != nil {
 			return p
 		}
 		a.cursor = found + 1
@@ -59,16 +66,29 @@ func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor
 	return nil
 }
 
+// bindingOnly keeps the expectations whose failure fails the target (the first
+// is always binding when called): the weak ones are reported on their own.
+func bindingOnly(exps []scenarios.Expectation, strict bool) []scenarios.Expectation {
+	var out []scenarios.Expectation
+	for _, e := range exps {
+		if e.Level.Binding(strict) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // search waits until an event at or after the cursor matches exp, and returns its
 // seq, or -1 when the deadline passed.
-func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp scenarios.Expectation, deadline time.Time) (int, *problem) {
+func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp scenarios.Expectation, deadline time.Time) (int, []match.Deviation, *problem) {
 	found, next := -1, a.cursor
 	var evalErr error
+	var parts []match.Deviation
 	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
 		for ; next < len(events); next++ {
-			err := exp.Match.Match(events[next].value, rn.vars)
+			devs, err := rn.matchValue(exp.Match, events[next].value, rn.vars)
 			if err == nil {
-				found = next
+				found, parts = next, devs
 				return true
 			}
 			if !isMismatch(err) {
@@ -79,30 +99,33 @@ func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp s
 		return false
 	})
 	if evalErr != nil {
-		return -1, matchProblem(step, evalErr)
+		return -1, nil, matchProblem(step, evalErr)
 	}
 	switch result {
 	case waitFound:
-		return found, nil
+		return found, parts, nil
 	case waitCanceled:
-		return -1, rn.canceled(step, ctx)
+		return -1, nil, rn.canceled(step, ctx)
 	case waitClosed:
 		_, _, _, err := a.stream.snapshot()
 		if err != nil {
-			return -1, streamEndProblem(step, a, err)
+			return -1, nil, streamEndProblem(step, a, err)
 		}
 	}
-	return -1, nil
+	return -1, nil, nil
 }
 
-// accept records a match: the timeline mark, saves, and a once check.
-func (rn *run) accept(step *scenarios.Step, a *actor, exp scenarios.Expectation, seq int) *problem {
+// accept records a match: the timeline mark, the weak parts that missed, saves,
+// and a once check.
+func (rn *run) accept(step *scenarios.Step, a *actor, exp scenarios.Expectation, seq int, parts []match.Deviation) *problem {
 	events, _, _, _ := a.stream.snapshot()
 	a.matched[seq] = place(exp)
+	what := fmt.Sprintf("%s's %s #%d", a.name(), kindOfEvent(a), seq+1)
+	rn.recordParts(step, exp.Level, place(exp), what, parts)
 	if exp.Once {
 		a.onces = append(a.onces, onceCheck{exp: exp, matched: seq, step: step})
 	}
-	return rn.saveFrom(step, events[seq].value, exp.Save, fmt.Sprintf("%s's notification #%d", a.name(), seq+1))
+	return rn.deviate(exp.Level, place(exp), rn.saveFrom(step, events[seq].value, exp.Save, what))
 }
 
 // expectSet matches exps in any order, each to a different event at or after the
@@ -121,6 +144,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	for i := range assigned {
 		assigned[i] = -1
 	}
+	parts := make([][]match.Deviation, len(exps))
 	used := map[int]bool{}
 	remaining, next := len(exps), a.cursor
 	var evalErr error
@@ -130,9 +154,9 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 				if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
 					continue
 				}
-				err := exp.Match.Match(events[next].value, rn.vars)
+				devs, err := rn.matchValue(exp.Match, events[next].value, rn.vars)
 				if err == nil {
-					assigned[i], used[next] = next, true
+					assigned[i], used[next], parts[i] = next, true, devs
 					remaining--
 					break
 				}
@@ -160,19 +184,23 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 		if seq < 0 {
 			continue
 		}
-		if p := rn.accept(step, a, exps[i], seq); p != nil {
+		if p := rn.accept(step, a, exps[i], seq, parts[i]); p != nil {
 			return p
 		}
 		maxSeq = max(maxSeq, seq)
 	}
-	if remaining > 0 {
-		var missing []scenarios.Expectation
-		for i, seq := range assigned {
-			if seq < 0 {
-				missing = append(missing, exps[i])
-			}
+	var binding []scenarios.Expectation
+	for i, seq := range assigned {
+		switch {
+		case seq >= 0:
+		case exps[i].Level.Binding(rn.r.Strict):
+			binding = append(binding, exps[i])
+		default:
+			rn.deviate(exps[i].Level, place(exps[i]), rn.missing(ctx, step, a, exps[i:i+1], last, stepCursor))
 		}
-		return rn.missing(ctx, step, a, missing, last, stepCursor)
+	}
+	if len(binding) > 0 {
+		return rn.missing(ctx, step, a, binding, last, stepCursor)
 	}
 	a.cursor = maxSeq + 1
 	return nil
@@ -194,36 +222,72 @@ func (rn *run) addNevers(step *scenarios.Step, a *actor) {
 func (rn *run) checkForbidden(step *scenarios.Step, a *actor) *problem {
 	events, _, _, _ := a.stream.snapshot()
 	check := readOnly{rn.vars}
-	for _, n := range a.nevers {
-		for _, e := range events[min(n.from, len(events)):] {
-			err := n.exp.Match.Match(e.value, check)
-			if err == nil {
-				return rn.forbidden(step, a, n.step, fmt.Sprintf("%s received #%d, which matches never (%s) %s",
-					a.name(), e.seq+1, place(n.exp), n.exp.Match.String()), events, map[int]string{e.seq: "FORBIDDEN by never " + place(n.exp)})
-			}
-			if !isMismatch(err) {
-				return matchProblem(n.step, err)
-			}
+	// A weak check that is violated is reported once and then dropped; a
+	// binding one ends the run.
+	var nevers []neverCheck
+	for i, n := range a.nevers {
+		p := rn.neverViolated(step, a, n, events, check)
+		if p != nil && p.outcome == OutcomeFail && !n.exp.Level.Binding(rn.r.Strict) {
+			rn.deviate(n.exp.Level, place(n.exp), p)
+			continue
+		}
+		if p != nil {
+			a.nevers = append(nevers, a.nevers[i:]...)
+			return p
+		}
+		nevers = append(nevers, n)
+	}
+	a.nevers = nevers
+	var onces []onceCheck
+	for i, o := range a.onces {
+		p := rn.onceViolated(step, a, o, events, check)
+		if p != nil && p.outcome == OutcomeFail && !o.exp.Level.Binding(rn.r.Strict) {
+			rn.deviate(o.exp.Level, place(o.exp), p)
+			continue
+		}
+		if p != nil {
+			a.onces = append(onces, a.onces[i:]...)
+			return p
+		}
+		onces = append(onces, o)
+	}
+	a.onces = onces
+	return nil
+}
+
+// neverViolated checks one never expectation against events.
+func (rn *run) neverViolated(step *scenarios.Step, a *actor, n neverCheck, events []event, check match.Vars) *problem {
+	for _, e := range events[min(n.from, len(events)):] {
+		err := n.exp.Match.Match(e.value, check)
+		if err == nil {
+			return rn.forbidden(step, a, n.step, fmt.Sprintf("%s received #%d, which matches never (%s) %s",
+				a.name(), e.seq+1, place(n.exp), n.exp.Match.String()), events, map[int]string{e.seq: "FORBIDDEN by never " + place(n.exp)})
+		}
+		if !isMismatch(err) {
+			return matchProblem(n.step, err)
 		}
 	}
-	for _, o := range a.onces {
-		marks := map[int]string{}
-		for _, e := range events[min(a.origin, len(events)):] {
-			if e.seq == o.matched {
-				continue
-			}
-			err := o.exp.Match.Match(e.value, check)
-			if err == nil {
-				marks[e.seq] = "SECOND MATCH of once " + place(o.exp)
-			} else if !isMismatch(err) {
-				return matchProblem(o.step, err)
-			}
+	return nil
+}
+
+// onceViolated checks one once expectation against events.
+func (rn *run) onceViolated(step *scenarios.Step, a *actor, o onceCheck, events []event, check match.Vars) *problem {
+	marks := map[int]string{}
+	for _, e := range events[min(a.origin, len(events)):] {
+		if e.seq == o.matched {
+			continue
 		}
-		if len(marks) > 0 {
-			marks[o.matched] = "matched once " + place(o.exp)
-			return rn.forbidden(step, a, o.step, fmt.Sprintf("%s received %d more notification(s) matching once (%s) %s",
-				a.name(), len(marks)-1, place(o.exp), o.exp.Match.String()), events, marks)
+		err := o.exp.Match.Match(e.value, check)
+		if err == nil {
+			marks[e.seq] = "SECOND MATCH of once " + place(o.exp)
+		} else if !isMismatch(err) {
+			return matchProblem(o.step, err)
 		}
+	}
+	if len(marks) > 0 {
+		marks[o.matched] = "matched once " + place(o.exp)
+		return rn.forbidden(step, a, o.step, fmt.Sprintf("%s received %d more notification(s) matching once (%s) %s",
+			a.name(), len(marks)-1, place(o.exp), o.exp.Match.String()), events, marks)
 	}
 	return nil
 }

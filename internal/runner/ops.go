@@ -70,7 +70,7 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	if p := rn.checkResponse(step, resp, ostep.Expect, &op); p != nil {
 		return p
 	}
-	if p := rn.saveFrom(step, resp.body, ostep.Save, "the response"); p != nil {
+	if p := rn.deviate(step.Level, where(step), rn.saveFrom(step, resp.body, ostep.Save, "the response")); p != nil {
 		return p
 	}
 	rn.afterOp(a, op, resp)
@@ -279,7 +279,7 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 	if p := rn.checkResponse(step, resp, hs.Expect, opp); p != nil {
 		return p
 	}
-	return rn.saveFrom(step, resp.body, hs.Save, "the response")
+	return rn.deviate(step.Level, where(step), rn.saveFrom(step, resp.body, hs.Save, "the response"))
 }
 
 // opForPath finds the registry operation a raw request corresponds to, so its

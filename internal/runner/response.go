@@ -16,17 +16,16 @@ import (
 // checkResponse checks an answer against the step's `expect` (or, without one, a
 // 2xx status and, for an op, its documented success shape), then against the
 // op's JSON Schema. op is nil for a raw request the registry does not know.
+//
+// The expectation has the step's evidence level: below documented, one that does
+// not hold is a deviation and the step goes on. Schema validation is always
+// binding.
 func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *scenarios.Op) *problem {
-	if expect == nil {
-		if !is2xx(resp.status) {
-			return failure(step, "expected a 2xx answer, got HTTP %d", resp.status).
-				withDetail("expected: HTTP 2xx\nreceived: " + describeResponse(resp))
-		}
-		if op != nil && !successShape(resp.body, op.Shape) {
-			return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), abbreviate(string(resp.raw), 200)).
-				withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
-		}
-	} else if p := rn.checkExpect(step, resp, expect); p != nil {
+	at := fmt.Sprintf("%s:%d", step.File, step.Line)
+	if expect != nil {
+		at = fmt.Sprintf("%s:%d", expect.File, expect.Line)
+	}
+	if p := rn.deviate(step.Level, at, rn.checkAnswer(step, resp, expect, op)); p != nil {
 		return p
 	}
 	if op == nil || len(resp.raw) == 0 {
@@ -38,6 +37,23 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 	schema := answerSchema(*op, resp)
 	if err := schemas.Validate(schema, resp.body); err != nil {
 		return failure(step, "the answer %v", err).withDetail("received: " + describeResponse(resp))
+	}
+	return nil
+}
+
+// checkAnswer applies the step's `expect`, or without one the default: a 2xx
+// status and, for an op, its documented success shape.
+func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *scenarios.Op) *problem {
+	if expect != nil {
+		return rn.checkExpect(step, resp, expect)
+	}
+	if !is2xx(resp.status) {
+		return failure(step, "expected a 2xx answer, got HTTP %d", resp.status).
+			withDetail("expected: HTTP 2xx\nreceived: " + describeResponse(resp))
+	}
+	if op != nil && !successShape(resp.body, op.Shape) {
+		return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), abbreviate(string(resp.raw), 200)).
+			withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
 	}
 	return nil
 }
@@ -59,7 +75,9 @@ func answerSchema(op scenarios.Op, resp *response) string {
 func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect) *problem {
 	place := fmt.Sprintf("%s:%d", expect.File, expect.Line)
 	if expect.Status != nil {
-		if err := expect.Status.Match(resp.status, rn.vars); err != nil {
+		parts, err := rn.matchValue(expect.Status, resp.status, rn.vars)
+		rn.recordParts(step, step.Level, place, "HTTP status", parts)
+		if err != nil {
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}
@@ -78,7 +96,9 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 		if values := resp.header.Values(name); len(values) > 0 {
 			actual = values[0]
 		}
-		if err := m.Match(actual, rn.vars); err != nil {
+		parts, err := rn.matchValue(m, actual, rn.vars)
+		rn.recordParts(step, step.Level, place, "header "+name, parts)
+		if err != nil {
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}
@@ -90,7 +110,9 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 		if resp.decodeErr != nil {
 			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 		}
-		if err := expect.Body.Match(resp.body, rn.vars); err != nil {
+		parts, err := rn.matchValue(expect.Body, resp.body, rn.vars)
+		rn.recordParts(step, step.Level, place, "response body", parts)
+		if err != nil {
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}

@@ -34,6 +34,9 @@ type Result struct {
 	Step string
 	// Detail is the multi-line explanation: expected vs received, timelines.
 	Detail string
+	// Deviations are the checks of inferred or reference evidence that did not
+	// hold; they do not change the outcome (a strict run fails on them instead).
+	Deviations []Deviation
 	// Duration is the wall time of the run. RoundTrip is the summed wall time of the
 	// run's round trips, and Requests their count: every HTTP request to the target
 	// (REST, customer transcript reads, Bayeux handshake, subscribe, unsubscribe,

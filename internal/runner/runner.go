@@ -23,6 +23,10 @@ type Runner struct {
 	Accounts []target.Account
 	// Log receives a verbose trace (requests, notifications, waits); nil = quiet.
 	Log io.Writer
+	// Strict makes every check binding: a check of inferred or reference
+	// evidence that does not hold fails the scenario instead of being reported
+	// as a deviation. False = only documented checks can fail a target.
+	Strict bool
 }
 
 // run is the state of one scenario run.
@@ -39,6 +43,9 @@ type run struct {
 	actors map[string]*actor
 	order  []*actor
 	vars   *vars
+
+	// deviations are the weak checks that did not hold, in the order found.
+	deviations []Deviation
 
 	logMu sync.Mutex
 }
@@ -83,6 +90,7 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	if p != nil {
 		res.Outcome, res.Reason, res.Step, res.Detail = p.outcome, p.reason, p.step, p.detail
 	}
+	res.Deviations = rn.deviations
 	res.Duration = time.Since(start)
 	res.RoundTrip, res.Requests = rn.meter.totals()
 	res.Busy = rn.meter.busyTime()

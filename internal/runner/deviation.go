@@ -1,0 +1,56 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Deviation is a check of inferred or reference evidence that did not hold: the
+// target differs from our reading of the documentation, or from the reference
+// server's choice where the documentation is silent. It never fails a scenario
+// unless the run is strict.
+type Deviation struct {
+	Level  evidence.Level
+	Step   string // Step.Where() of the step it concerns, or "" at the end of a scenario
+	Place  string // file:line of the expectation
+	Reason string // one line
+	Detail string // multi-line explanation, may be empty
+}
+
+// deviate settles a check that did not hold: binding evidence makes it the
+// problem p (returned as is); weaker evidence records p as a deviation and lets
+// the run go on (nil).
+func (rn *run) deviate(level evidence.Level, at string, p *problem) *problem {
+	if p == nil || p.outcome != OutcomeFail || level.Binding(rn.r.Strict) {
+		return p
+	}
+	rn.deviations = append(rn.deviations, Deviation{Level: level, Step: p.step, Place: at, Reason: p.reason, Detail: p.detail})
+	rn.logf("deviation (%s) %s: %s", level, at, p.reason)
+	return nil
+}
+
+// matchValue matches v against m as the run's evidence rules say: in a strict run
+// every part must hold; otherwise the parts under $inferred and $reference may
+// miss, and come back as deviations of a successful match.
+func (rn *run) matchValue(m match.Matcher, v any, vars match.Vars) ([]match.Deviation, error) {
+	if rn.r.Strict {
+		return nil, m.Match(v, vars)
+	}
+	return m.MatchLenient(v, vars)
+}
+
+// recordParts records the weak parts of a successful match that did not hold.
+func (rn *run) recordParts(step *scenarios.Step, level evidence.Level, at, what string, devs []match.Deviation) {
+	for _, d := range devs {
+		rn.deviations = append(rn.deviations, Deviation{
+			Level:  evidence.Weaker(level, d.Level),
+			Step:   where(step),
+			Place:  at,
+			Reason: fmt.Sprintf("%s: %v", what, d),
+		})
+		rn.logf("deviation (%s) %s: %s: %v", evidence.Weaker(level, d.Level), at, what, d)
+	}
+}

@@ -1,0 +1,152 @@
+package runner
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/refserver"
+)
+
+// documentedChat is chatScenario with real citations: the scenario's checks are
+// documented unless a step or an item cites weaker evidence.
+func documentedChat(steps string) string {
+	return `
+name: test
+refs: [seed-003/offer-accept-or-reject]
+actors:
+  alice: agent
+  bob: agent
+  carol: {kind: customer, nickname: Carol, routeTo: [alice]}
+steps:
+  - include: chat-in-progress
+    with: {agent: alice, customer: carol}
+` + steps
+}
+
+func playStrict(t *testing.T, tgt Runner, text string) Result {
+	t.Helper()
+	tgt.Log = logTo(t)
+	return tgt.Run(context.Background(), loadScenario(t, text))
+}
+
+// A reference-level expectation that is not met is a deviation: the scenario
+// passes, says where and why, and goes on to its documented checks; a strict run
+// fails on it instead.
+func TestWeakExpectationThatFailsIsADeviation(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	text := documentedChat(`
+  - alice:
+      op: SendMessage
+      body: {text: hello}
+      within: 300ms
+      then:
+        - match: {notificationType: NewMessages, messages: {$contains: [{text: never sent}]}}
+          refs: [wire/one-message-per-notification]
+        - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: hello}]}}
+  - carol: {await: {type: Text, text: hello}}
+`)
+	res := play(t, tg, loadScenario(t, text))
+	requireOutcome(t, res, OutcomePass)
+	if len(res.Deviations) != 1 {
+		t.Fatalf("want 1 deviation, got %+v", res.Deviations)
+	}
+	d := res.Deviations[0]
+	if d.Level != evidence.Reference || d.Place != "test.yaml:16" {
+		t.Errorf("deviation %+v: want reference level at test.yaml:16", d)
+	}
+	requireContains(t, "deviation reason", d.Reason, "never sent", "not received by its deadline")
+	requireContains(t, "deviation step", d.Step, "step 5 (alice SendMessage)")
+
+	strict := playStrict(t, Runner{Target: tg, Strict: true}, text)
+	requireOutcome(t, strict, OutcomeFail)
+	requireContains(t, "strict reason", strict.Reason, "never sent")
+	if len(strict.Deviations) != 0 {
+		t.Errorf("a strict run reports failures, not deviations: %+v", strict.Deviations)
+	}
+}
+
+// The same miss at documented level fails the scenario.
+func TestDocumentedExpectationThatFailsIsAFailure(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - alice:
+      op: SendMessage
+      body: {text: hello}
+      within: 300ms
+      then: [{notificationType: NewMessages, messages: {$contains: [{text: never sent}]}}]
+`)))
+	requireOutcome(t, res, OutcomeFail)
+	requireContains(t, "reason", res.Reason, "never sent")
+}
+
+// One key under $reference: the item matches on its documented keys and the
+// reference part that does not hold is a deviation.
+func TestWeakKeyThatFailsIsADeviation(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - alice:
+      op: SendMessage
+      body: {text: hello}
+      expect: {status: {$reference: 201}, body: {statusCode: 0}}
+      then:
+        - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: hello, visibility: {$reference: Supervisors}}]}}
+`)))
+	requireOutcome(t, res, OutcomePass)
+	if len(res.Deviations) != 2 {
+		t.Fatalf("want 2 deviations (status, visibility), got %+v", res.Deviations)
+	}
+	requireContains(t, "status deviation", res.Deviations[0].Reason, "HTTP status", "expected 201, got 200")
+	requireContains(t, "visibility deviation", res.Deviations[1].Reason, "alice's notification #", "visibility", "Supervisors")
+}
+
+// A reference-level never that is violated is reported once, not at every
+// barrier, and does not fail the scenario.
+func TestWeakNeverIsReportedOnce(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - carol:
+      never: {match: {type: ParticipantJoined}, refs: [wire/customer-api-shapes]}
+  - carol: barrier
+  - alice: {op: SendMessage, body: {text: hello}}
+  - carol: barrier
+`)))
+	requireOutcome(t, res, OutcomePass)
+	if len(res.Deviations) != 1 {
+		t.Fatalf("want the violated never reported once, got %+v", res.Deviations)
+	}
+	requireContains(t, "reason", res.Deviations[0].Reason, "which matches never")
+}
+
+// A documented response check that fails is a failure even when the step's
+// other parts are weak.
+func TestResponseAtReferenceLevelIsADeviation(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - alice:
+      refs: [wire/failure-codes]
+      op: Accept
+      chat: "{{chat}}"
+      body: {nickname: Alice}
+      expect: {status: 409, body: {statusCode: 7}}
+  - carol: {op: SendMessage, body: {text: still chatting}}
+`)))
+	requireOutcome(t, res, OutcomePass)
+	if len(res.Deviations) != 1 {
+		t.Fatalf("want 1 deviation, got %+v", res.Deviations)
+	}
+	requireContains(t, "reason", res.Deviations[0].Reason, "HTTP status")
+}
+
+// The agent barrier does not rely on an unchanged Ready being notified: against a
+// server that only notifies real changes it still proves delivery.
+func TestAgentBarrierWorksWhenUnchangedReadyIsSilent(t *testing.T) {
+	tg := embedded(t, refserver.Config{Tolerate: []string{"ready-unchanged-silent"}})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - alice: {never: {notificationType: PropertiesUpdated}}
+  - alice: barrier
+  - alice: {op: SendMessage, body: {text: after the barrier}}
+  - carol: {await: {type: Text, text: after the barrier}}
+`)))
+	requireOutcome(t, res, OutcomePass)
+}
