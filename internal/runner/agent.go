@@ -87,13 +87,13 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	if p := rn.subscribe(ctx, a, who); p != nil {
 		return p
 	}
+	want := "Ready"
 	if !a.spec.Ready {
-		return nil
+		want = "NotReady"
 	}
-	// Ready doubles as a proof that notifications flow: its channel-state
-	// notification must come back before the scenario starts.
-	a.state = "Ready"
-	if p := rn.agentBarrier(ctx, nil, a); p != nil {
+	// The state the scenario asked for, whatever the target's default, and a proof
+	// that notifications flow: its notification must come back before step 1.
+	if p := rn.settleState(ctx, a, want); p != nil {
 		p.reason = "setting up " + who + ": " + p.reason
 		return p
 	}
