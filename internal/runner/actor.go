@@ -35,6 +35,7 @@ type actor struct {
 	// Agents.
 	account    target.Account
 	bareClient *http.Client // metered, without cookie jar (csrf: false)
+	rawBayeux  *http.Client // the scenario's own Bayeux requests (see rawBayeuxClient)
 	csrfHeader string
 	csrfToken  string
 	userID     string

@@ -89,6 +89,9 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 			if a.csrfHeader != "" && hreq.Header.Get(a.csrfHeader) == "" {
 				hreq.Header.Set(a.csrfHeader, a.csrfToken)
 			}
+			if rn.isRawBayeux(req.url) {
+				client = rn.rawBayeuxClient(a, req.url)
+			}
 		} else {
 			client = a.bareClient // no cookie jar: no session cookie either
 		}
