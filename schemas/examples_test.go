@@ -130,6 +130,11 @@ var validExamples = map[string][]string{
 		`{"index":7,"type":"Notice","text":"transcript saved","visibility":"Supervisors",
 		  "from":{"nickname":"system","type":"External","participantId":"p0"},"timestamp":"2024-05-01T10:00:00Z"}`,
 	},
+	"customer-message": {
+		`{"index":1,"type":"ParticipantJoined","from":{"nickname":"Carol","type":"Customer","participantId":"p1"},"visibility":"All","timestamp":"2024-05-01T10:00:00Z"}`,
+		`{"type":"Text","text":"hello","from":{"nickname":"Alice"}}`,
+		`{"index":3,"type":"Message","text":"GMS spells it Message","timestamp":1432845088000}`,
+	},
 	"bayeux/request": {
 		`[{"channel":"/meta/handshake","version":"1.0","minimumVersion":"1.0","supportedConnectionTypes":["long-polling"],"id":"1","advice":{"timeout":60000,"interval":0}}]`,
 		`[{"channel":"/meta/connect","clientId":"abc","connectionType":"long-polling","id":"2","advice":{"timeout":0}}]`,

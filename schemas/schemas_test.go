@@ -13,7 +13,7 @@ import (
 // contractNames is the list docs/ARCHITECTURE.md promises.
 var contractNames = []string{
 	"bayeux/request", "bayeux/response",
-	"message",
+	"customer-message", "message",
 	"notification", "notification/channel-state-change", "notification/chat-state-change",
 	"notification/message-log-updated",
 	"request/channel", "request/chats", "request/customer", "request/interactions", "request/me",

@@ -191,7 +191,7 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 		} else {
 			p.next++
 		}
-		p.a.stream.add(at, "transcript", m, schemas.Validate("message", m))
+		p.a.stream.add(at, "transcript", m, schemas.Validate("customer-message", m))
 		rn.logf("%s <- transcript %s", p.a.name(), summarize(m))
 	}
 	if body["state"] == "Idle" {
