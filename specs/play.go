@@ -36,10 +36,15 @@ func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 		res.Reason = "the target does not declare feature " + strings.Join(missing, ", ")
 		return res
 	}
-	r := &runner.Runner{Target: t, Accounts: accounts, Log: log}
+	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict}
 	out := r.Run(ctx, sc)
 	res.Outcome = string(out.Outcome)
 	res.Reason, res.Step, res.Detail = out.Reason, out.Step, out.Detail
+	for _, d := range out.Deviations {
+		res.Deviations = append(res.Deviations, report.Deviation{
+			Level: d.Level.String(), Step: d.Step, Place: d.Place, Reason: d.Reason, Detail: d.Detail,
+		})
+	}
 	res.DurationMs = milliseconds(out.Duration)
 	res.RoundTripMs = milliseconds(out.RoundTrip)
 	res.Requests = out.Requests

@@ -33,6 +33,7 @@ type runFlags struct {
 	reportDir             string
 	filters               specs.Filters
 	focus, skip           stringsFlag
+	strict                bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.queues, "queues", "", "queue names, comma separated")
 	fs.StringVar(&f.knownFailures, "known-failures", "", "scenario names expected to fail, comma separated, or @FILE (one per line)")
 	fs.DurationVar(&f.notificationTimeout, "notification-timeout", 0, "default wait for an expected notification (default 5s)")
+	fs.BoolVar(&f.strict, "strict", false, "judge checks of inferred and reference evidence as binding: their deviations fail (docs/evidence.md)")
 	fs.Var(&f.faults, "fault", "embedded server only: inject the named fault (repeatable; see gwsconform faults)")
 	fs.Var(&f.tolerate, "tolerate", "embedded server only: enable the named legal variation (repeatable)")
 	fs.IntVar(&f.procs, "p", 1, "run the non-serial scenarios in `N` processes (serial ones run afterwards)")
@@ -101,7 +103,7 @@ func splitAll(values []string) []string {
 
 // overrides turns the target flags into target.Overrides; errors name the flag.
 func (f *runFlags) overrides() (target.Overrides, error) {
-	o := target.Overrides{BaseURL: f.targetURL, NotificationTimeout: f.notificationTimeout}
+	o := target.Overrides{BaseURL: f.targetURL, NotificationTimeout: f.notificationTimeout, Strict: f.strict}
 	var errs []error
 	if f.accounts != "" {
 		accounts, err := target.ParseAccounts(f.accounts)
@@ -188,6 +190,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	results.Target = report.TargetInfo{URL: tgt.BaseURL, Name: tgt.Name}
 	results.DeclaredFeatures = append([]string{}, tgt.Features...)
+	results.Strict = tgt.Strict
 	results.StartedAt = started
 	results.SetDuration(time.Since(started))
 	results.ApplyKnownFailures(tgt.KnownFailures)
@@ -327,6 +330,9 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 	if c.StaleKnownFailures > 0 {
 		fmt.Fprintf(w, ", %d stale known failure(s)", c.StaleKnownFailures)
 	}
+	if c.Deviations > 0 {
+		fmt.Fprintf(w, "; %d deviation(s) in %d scenario(s)", c.Deviations, c.DeviatingScenarios)
+	}
 	fmt.Fprintln(w)
 	for _, e := range r.SuiteErrors {
 		fmt.Fprintf(w, "  ERROR  %s\n", e)
@@ -350,11 +356,32 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 		}
 		fmt.Fprintf(w, "  %-5s  %s  %s: %s\n", tag, s.Location(), s.Name, s.Reason)
 	}
+	printDeviations(w, r)
 	if f.reportDir != "" {
 		fmt.Fprintf(w, "reports: %s/{%s,%s,%s}\n", strings.TrimRight(f.reportDir, "/"), report.JSONFile, report.JUnitFile, report.HTMLFile)
 	}
 	if f.junitReport != "" {
 		fmt.Fprintf(w, "junit report: %s\n", f.junitReport)
+	}
+}
+
+// maxDeviationsShown bounds the deviations listed on the console; the reports
+// hold them all.
+const maxDeviationsShown = 40
+
+// printDeviations lists the checks of inferred or reference evidence the target
+// did not meet: not failures, but where it differs from our reading.
+func printDeviations(w io.Writer, r *report.Results) {
+	shown := 0
+	for _, s := range r.Scenarios {
+		for _, d := range s.Deviations {
+			if shown == maxDeviationsShown {
+				fmt.Fprintf(w, "  ... %d more deviation(s) in the reports (--report-dir)\n", r.Counts.Deviations-shown)
+				return
+			}
+			shown++
+			fmt.Fprintf(w, "  DEVIATION (%s)  %s  %s: %s\n", d.Level, d.Place, s.Name, d.Reason)
+		}
 	}
 }
 

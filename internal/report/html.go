@@ -39,6 +39,8 @@ th { background: #f4f4f4; }
 .loc { font-family: ui-monospace, monospace; font-size: .9em; color: #555; }
 pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: .85em; }
 summary { cursor: pointer; }
+.dev { color: #9a6700; }
+ul.devs { margin: .3em 0; padding-left: 1.2em; font-size: .9em; }
 </style>
 </head>
 <body>
@@ -52,6 +54,7 @@ summary { cursor: pointer; }
  <span class="skip">{{.Counts.Skip}} skip</span>,
  <span class="error">{{.Counts.Error}} error</span>{{if .Counts.StaleKnownFailures}},
  <span class="fail">{{.Counts.StaleKnownFailures}} stale known failure(s)</span>{{end}}</td></tr>
+<tr><td>Deviations</td><td>{{if .Counts.Deviations}}<span class="dev">{{.Counts.Deviations}} in {{.Counts.DeviatingScenarios}} scenario(s)</span>{{else}}none{{end}}{{if .Strict}} (strict run: deviations fail){{else}}: checks of inferred or reference evidence the target does not meet; they do not fail it{{end}}</td></tr>
 <tr><td>Suite version</td><td>{{.SuiteVersion}}</td></tr>
 </table>
 {{if .SuiteErrors}}<h2 class="error">Errors outside the scenarios</h2>
@@ -63,6 +66,8 @@ summary { cursor: pointer; }
 <td class="o {{class .}}">{{label .}}</td>
 <td>{{if or .Detail .Step (and .Reason (ne .Outcome "pass"))}}<details><summary>{{.Name}}{{if .Reason}}: {{.Reason}}{{end}}</summary>
 {{if .Step}}<p><b>Step:</b> {{.Step}}</p>{{end}}{{if .Detail}}<pre>{{.Detail}}</pre>{{end}}</details>{{else}}{{.Name}}{{end}}
+{{if .Deviations}}<details><summary class="dev">{{len .Deviations}} deviation(s)</summary><ul class="devs">{{range .Deviations}}
+<li><b>{{.Level}}</b> <span class="loc">{{.Place}}</span>: {{.Reason}}{{if .Detail}}<pre>{{.Detail}}</pre>{{end}}</li>{{end}}</ul></details>{{end}}
 {{if .Refs}}<div class="loc">{{join .Refs}}</div>{{end}}</td>
 <td class="loc">{{.Location}}</td>
 <td>{{join .Labels}}</td>

@@ -37,15 +37,16 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Line      int           `xml:"line,attr,omitempty"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Classname  string          `xml:"classname,attr"`
+	File       string          `xml:"file,attr,omitempty"`
+	Line       int             `xml:"line,attr,omitempty"`
+	Time       float64         `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Failure    *junitProblem   `xml:"failure,omitempty"`
+	Error      *junitProblem   `xml:"error,omitempty"`
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+	SystemOut  string          `xml:"system-out,omitempty"`
 }
 
 type junitProblem struct {
@@ -73,6 +74,8 @@ func (r *Results) WriteJUnit(path string) error {
 			{"target.name", r.Target.Name},
 			{"declaredFeatures", strings.Join(r.DeclaredFeatures, ",")},
 			{"verdict", r.Verdict},
+			{"strict", fmt.Sprint(r.Strict)},
+			{"deviations", fmt.Sprint(r.Counts.Deviations)},
 		},
 	}
 	for _, msg := range r.SuiteErrors {
@@ -106,6 +109,12 @@ func (r *Results) WriteJUnit(path string) error {
 			c.Skipped = &junitSkipped{Message: s.Reason}
 			suite.Skipped++
 		}
+		if len(s.Deviations) > 0 {
+			// A deviation is not a failure: CI sees it as a property and in the
+			// output, next to whatever the outcome is.
+			c.Properties = []junitProperty{{"deviations", fmt.Sprint(len(s.Deviations))}}
+			c.SystemOut = strings.TrimSpace(c.SystemOut + "\n" + deviationText(s.Deviations))
+		}
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Tests = len(suite.Cases)
@@ -119,6 +128,15 @@ func (r *Results) WriteJUnit(path string) error {
 		return fmt.Errorf("junit %s: %w", path, err)
 	}
 	return os.WriteFile(path, append([]byte(xml.Header), append(data, '\n')...), 0o644)
+}
+
+// deviationText renders deviations one per line, as the console does.
+func deviationText(devs []Deviation) string {
+	var b strings.Builder
+	for _, d := range devs {
+		fmt.Fprintf(&b, "DEVIATION (%s) %s: %s\n", d.Level, d.Place, d.Reason)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func firstLine(s string) string {

@@ -36,12 +36,14 @@ type Results struct {
 	SuiteVersion     string     `json:"suiteVersion"`
 	Target           TargetInfo `json:"target"`
 	DeclaredFeatures []string   `json:"declaredFeatures"`
-	StartedAt        time.Time  `json:"startedAt"`
-	Duration         string     `json:"duration"`
-	DurationMs       int64      `json:"durationMs"`
-	Counts           Counts     `json:"counts"`
-	Verdict          string     `json:"verdict"`
-	ExitCode         int        `json:"exitCode"`
+	// Strict: deviations were judged as failures (docs/evidence.md).
+	Strict     bool      `json:"strict,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	Duration   string    `json:"duration"`
+	DurationMs int64     `json:"durationMs"`
+	Counts     Counts    `json:"counts"`
+	Verdict    string    `json:"verdict"`
+	ExitCode   int       `json:"exitCode"`
 	// SuiteErrors are errors outside any scenario (unreachable target, bad
 	// credentials, a crashed shard). Any of them makes the verdict "error".
 	SuiteErrors []string   `json:"suiteErrors,omitempty"`
@@ -64,6 +66,10 @@ type Counts struct {
 	Error              int `json:"error"`
 	ExpectedFailures   int `json:"expectedFailures"`
 	StaleKnownFailures int `json:"staleKnownFailures"`
+	// Deviations counts the deviations of all scenarios; DeviatingScenarios the
+	// scenarios with at least one.
+	Deviations         int `json:"deviations"`
+	DeviatingScenarios int `json:"deviatingScenarios"`
 }
 
 // Scenario is the result of one scenario.
@@ -87,6 +93,18 @@ type Scenario struct {
 	StaleKnownFailure bool `json:"staleKnownFailure,omitempty"`
 	// Shard is "k/N" when a sharded run played it in child k; empty otherwise.
 	Shard string `json:"shard,omitempty"`
+	// Deviations are the checks of inferred or reference evidence the target did
+	// not meet; they never change the outcome (docs/evidence.md).
+	Deviations []Deviation `json:"deviations,omitempty"`
+}
+
+// Deviation is one check of inferred or reference evidence that did not hold.
+type Deviation struct {
+	Level  string `json:"level"` // inferred or reference
+	Step   string `json:"step,omitempty"`
+	Place  string `json:"place"` // file:line of the expectation
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // Location is the scenario's YAML position, "file:line".
@@ -152,6 +170,10 @@ func (r *Results) Finish() {
 		}
 		if s.StaleKnownFailure {
 			r.Counts.StaleKnownFailures++
+		}
+		if len(s.Deviations) > 0 {
+			r.Counts.Deviations += len(s.Deviations)
+			r.Counts.DeviatingScenarios++
 		}
 		failed = failed || s.failsRun()
 	}

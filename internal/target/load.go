@@ -26,6 +26,7 @@ var fileKeys = map[string]func(t *Target, n *yaml.Node) error{
 	"notificationTimeout": func(t *Target, n *yaml.Node) error { return duration(n, &t.NotificationTimeout) },
 	"requestTimeout":      func(t *Target, n *yaml.Node) error { return duration(n, &t.RequestTimeout) },
 	"knownFailures":       func(t *Target, n *yaml.Node) error { return stringList(n, &t.KnownFailures) },
+	"strict":              func(t *Target, n *yaml.Node) error { return n.Decode(&t.Strict) },
 }
 
 // Load reads a target file over the defaults (see Default). Unknown keys, wrong

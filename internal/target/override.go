@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,6 +18,7 @@ const (
 	EnvFeatures        = "GWSCONFORM_FEATURES"          // chats.consult,interactions.*
 	EnvTimeout         = "GWSCONFORM_TIMEOUT"           // notification timeout, e.g. 5s
 	EnvKnownFailures   = "GWSCONFORM_KNOWN_FAILURES"    // scenario names, comma separated, or @file (one per line)
+	EnvStrict          = "GWSCONFORM_STRICT"            // "true": deviations fail (see Target.Strict)
 )
 
 // Overrides are the values command-line flags set; zero values leave the target alone.
@@ -32,6 +34,7 @@ type Overrides struct {
 	NotificationTimeout time.Duration
 	RequestTimeout      time.Duration
 	KnownFailures       []string
+	Strict              bool // true sets Target.Strict; false leaves it alone
 }
 
 // Apply sets every non-zero field of o on t.
@@ -57,6 +60,9 @@ func (t *Target) Apply(o Overrides) {
 	}
 	if o.RequestTimeout > 0 {
 		t.RequestTimeout = o.RequestTimeout
+	}
+	if o.Strict {
+		t.Strict = true
 	}
 }
 
@@ -96,6 +102,13 @@ func EnvOverrides(lookup func(string) (string, bool)) (Overrides, error) {
 			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 5s", EnvTimeout, v))
 		}
 		o.NotificationTimeout = d
+	}
+	if v := get(EnvStrict); v != "" {
+		strict, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", EnvStrict, v))
+		}
+		o.Strict = strict
 	}
 	if v := get(EnvKnownFailures); v != "" {
 		names, err := ParseKnownFailures(v)

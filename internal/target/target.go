@@ -43,6 +43,11 @@ type Target struct {
 	// KnownFailures names scenarios expected to fail on this target; the suite reports
 	// them apart so a vendor can certify with documented exceptions.
 	KnownFailures []string
+
+	// Strict judges every check as binding: one of inferred or reference evidence
+	// that does not hold fails its scenario instead of being reported as a
+	// deviation (docs/evidence.md). False = only documented checks can fail.
+	Strict bool
 }
 
 // Defaults used when a target leaves a field zero. They match the reference
