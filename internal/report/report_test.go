@@ -121,6 +121,67 @@ func TestWriteDirRoundTrip(t *testing.T) {
 	}
 }
 
+// Deviations never change an outcome, and every report shows them.
+func TestDeviationsAreReportedEverywhereAndFailNothing(t *testing.T) {
+	dir := t.TempDir()
+	r := sample()
+	r.Scenarios[0].Deviations = []Deviation{
+		{Level: "reference", Place: "chat/b.yaml:7", Step: "chat/b.yaml:6: step 2 (alice Accept)", Reason: "response body: /referenceId: missing"},
+		{Level: "inferred", Place: "chat/b.yaml:9", Reason: "alice's notification #3: /chat/capabilities: no element matches Reject"},
+	}
+	r.Finish()
+	if r.Counts.Deviations != 2 || r.Counts.DeviatingScenarios != 1 || r.Counts.Pass != 1 {
+		t.Fatalf("counts %+v", r.Counts)
+	}
+	if err := r.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(filepath.Join(dir, JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var passed Scenario
+	for _, s := range back.Scenarios {
+		if s.Name == "b passes" {
+			passed = s
+		}
+	}
+	if passed.Outcome != Pass || len(passed.Deviations) != 2 || passed.Deviations[0].Level != "reference" {
+		t.Fatalf("results.json: %+v", passed)
+	}
+
+	var doc junitSuites
+	data, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Failures != 1 {
+		t.Errorf("deviations counted as JUnit failures: %+v", doc)
+	}
+	for _, c := range doc.Suites[0].Cases {
+		if c.Name != "b passes" {
+			continue
+		}
+		if c.Failure != nil || len(c.Properties) != 1 || c.Properties[0].Value != "2" ||
+			!strings.Contains(c.SystemOut, "DEVIATION (reference) chat/b.yaml:7: response body: /referenceId: missing") {
+			t.Errorf("junit case of the deviating pass: %+v", c)
+		}
+	}
+
+	html, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 deviation(s)", "2 in 1 scenario(s)", "chat/b.yaml:9", "no element matches Reject"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
 func TestJUnitSuiteErrorAndKnownFailures(t *testing.T) {
 	dir := t.TempDir()
 	r := sample()

@@ -42,6 +42,7 @@ features: [chats, customer]
 notificationTimeout: 2s
 requestTimeout: 1500ms
 knownFailures: [Leave from a conference completes only the leaver]
+strict: true
 `)
 	tg, err := Load(path)
 	if err != nil {
@@ -55,6 +56,7 @@ knownFailures: [Leave from a conference completes only the leaver]
 		Features:            []string{"chats", "customer"},
 		NotificationTimeout: 2 * time.Second, RequestTimeout: 1500 * time.Millisecond,
 		KnownFailures: []string{"Leave from a conference completes only the leaver"},
+		Strict:        true,
 	}
 	if !reflect.DeepEqual(tg, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", tg, want)
@@ -142,13 +144,25 @@ func TestResolveWithoutAnythingIsTheEmbeddedDefault(t *testing.T) {
 	}
 }
 
+func TestStrictFromTheEnvironment(t *testing.T) {
+	o, err := EnvOverrides(func(k string) (string, bool) { return map[string]string{EnvStrict: "true"}[k], k == EnvStrict })
+	if err != nil || !o.Strict {
+		t.Fatalf("GWSCONFORM_STRICT=true: %+v, %v", o, err)
+	}
+	tg := Default()
+	tg.Apply(o)
+	if !tg.Strict {
+		t.Error("Apply did not set Strict")
+	}
+}
+
 func TestEnvErrorsNameTheVariable(t *testing.T) {
-	env := map[string]string{EnvAccounts: "nopassword", EnvTimeout: "-1s"}
+	env := map[string]string{EnvAccounts: "nopassword", EnvTimeout: "-1s", EnvStrict: "yes please"}
 	_, err := EnvOverrides(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{EnvAccounts + `: account 1 "nop..."`, EnvTimeout + `: "-1s"`} {
+	for _, want := range []string{EnvAccounts + `: account 1 "nop..."`, EnvTimeout + `: "-1s"`, EnvStrict + `: "yes please" is not true or false`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not contain %q: %v", want, err)
 		}
