@@ -33,6 +33,11 @@ type ServerOptions struct {
 	AuthorizeSubscribe func(principal, channel string) error
 	// AuthorizePublish refuses a client publish with "403::<error>". nil = any channel.
 	AuthorizePublish func(principal, channel string) error
+	// ConnectAdviceOnRequest sends advice on a successful /meta/connect reply only
+	// when that connect carried advice, as cometd-nodejs-server does (the CometD JS
+	// client sends advice on its first connect and keeps the last advice it got).
+	// Handshake replies, refusals and reconnect "none" keep their advice.
+	ConnectAdviceOnRequest bool
 	// Rewrite gets the last look at every reply array before it is written (faults use it).
 	Rewrite func(clientID string, reply []Message) []Message
 	Logger  *slog.Logger

@@ -133,8 +133,13 @@ func (s *Server) connect(ctx context.Context, principal string, m Message) []Mes
 	return append(events, s.connectReply(m, ReconnectRetry))
 }
 
+// connectReply builds a successful connect reply. Its advice may be left out only
+// when it says nothing new: reconnect "retry" to a connect that asked for none.
 func (s *Server) connectReply(m Message, reconnect string) Message {
 	reply := success(m)
+	if s.opts.ConnectAdviceOnRequest && m.Advice == nil && reconnect == ReconnectRetry {
+		return reply
+	}
 	reply.Advice = s.advice(reconnect)
 	return reply
 }
