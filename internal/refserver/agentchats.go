@@ -31,6 +31,7 @@ func (s *Server) runChatOp(a *agent, id, base string, req *opRequest, op chatOp)
 		return 0, errf(codeInvalidState, "%s is not valid: chat %s is Completed for %s", req.OperationName, id, a.user.Username)
 	}
 	ref := s.nextReference()
+	defer s.collect()() // runs before the deferred Unlock
 	if err := op(s, c, l, req, ref); err != nil {
 		return 0, err
 	}
@@ -53,11 +54,16 @@ func (s *Server) handleChatOperation(w http.ResponseWriter, r *http.Request, a *
 		s.writeError(w, err)
 		return
 	}
-	if s.fault("reference-id-not-in-answer") {
-		s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}})
-		return
+	s.writeJSON(w, http.StatusOK, s.successAnswer(req.OperationName, ref))
+}
+
+// successAnswer is {"statusCode":0} plus the request's referenceId when it carries one.
+func (s *Server) successAnswer(op string, ref int) object {
+	answer := object{{"statusCode", codeOK}}
+	if ref = s.answerReference(op, ref); ref > 0 {
+		answer = append(answer, field{"referenceId", ref})
 	}
-	s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}, {"referenceId", ref}})
+	return answer
 }
 
 func (s *Server) handleListChats(w http.ResponseWriter, r *http.Request, a *agent) {

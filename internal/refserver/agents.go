@@ -99,9 +99,10 @@ func (s *Server) handleMeOperation(w http.ResponseWriter, r *http.Request, a *ag
 	}
 }
 
-// handleChannelOperation: Ready and NotReady on the chat channel. Every call notifies
-// the agent's channel state, even when it did not change: the harness's barrier
-// depends on it.
+// handleChannelOperation: Ready and NotReady on the chat channel. By default every
+// call notifies the agent's channel state, even when it did not change, so a client
+// can use it as a delivery barrier; no page says either way, and under
+// ready-unchanged-silent only a real change notifies.
 func (s *Server) handleChannelOperation(w http.ResponseWriter, r *http.Request, a *agent) {
 	req, err := readRequest(w, r)
 	if err != nil {
@@ -118,9 +119,13 @@ func (s *Server) handleChannelOperation(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, errf(codeInvalidState, "no contact center session: POST /api/v2/me StartContactCenterSession first"))
 		return
 	}
-	a.ready = req.OperationName == "Ready"
+	ready := req.OperationName == "Ready"
+	changed := ready != a.ready
+	a.ready = ready
 	s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}})
-	s.deliver(a, channelsChannel, channelStateMessage(a.ready))
+	if changed || !s.tolerates("ready-unchanged-silent") {
+		s.deliver(a, channelsChannel, channelStateMessage(a.ready))
+	}
 	if a.ready {
 		s.routeWaiting(baseURL(r))
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -48,12 +49,27 @@ func (s *Server) asAgent(h func(http.ResponseWriter, *http.Request, *agent)) htt
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
 			if !s.validCSRF(r, a) && !s.fault("csrf-not-checked") {
-				s.writeError(w, errf(codeForbidden, "Missing or invalid Csrf token"))
+				s.refuseCSRF(w)
 				return
 			}
 		}
 		h(w, r, a)
 	}
+}
+
+// csrfRefusal is the text of NOTES' "403 Missing or invalid Csrf token".
+const csrfRefusal = "Missing or invalid Csrf token"
+
+// refuseCSRF answers 403: in the statusCode shape, or under plain-401 with the bare
+// text, as a servlet security filter would.
+func (s *Server) refuseCSRF(w http.ResponseWriter) {
+	if !s.tolerates("plain-401") {
+		s.writeError(w, errf(codeForbidden, csrfRefusal))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	io.WriteString(w, csrfRefusal)
 }
 
 func (s *Server) validCSRF(r *http.Request, a *agent) bool {
@@ -92,6 +108,21 @@ func (s *Server) authenticateNotifications(r *http.Request) (string, error) {
 		return "", err
 	}
 	return a.user.Username, nil
+}
+
+// notificationsHandler is the Bayeux endpoint. Under plain-401 a request with bad
+// credentials gets the REST API's bare 401 rather than the Bayeux server's JSON one.
+func (s *Server) notificationsHandler() http.Handler {
+	if !s.tolerates("plain-401") {
+		return s.bayeux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.authenticate(r); err != nil {
+			s.writeError(w, err)
+			return
+		}
+		s.bayeux.ServeHTTP(w, r)
+	})
 }
 
 // authorizeSubscribe allows only the agent's own channels. The Bayeux server adds

@@ -232,16 +232,26 @@ func participantObjects(c *chat, forCustomer bool) []object {
 
 var (
 	capsInvited = []string{"Accept", "Reject"}
-	// Seed 003: an agent alone with the customer.
+	// A lone agent: seed 003's list plus what seeds 000:22 and 001:23 (also a lone
+	// agent's chat) add, so both spellings InFocus and SetInFocus are offered.
 	capsChattingAlone = []string{"Transfer", "Complete", "Leave", "InFocus",
+		"SendMessage", "SendStartTypingNotification", "SendStopTypingNotification",
+		"Invite", "Consult", "SetInFocus", "SetDisposition", "AttachUserData", "DeleteUserData", "UpdateUserData"}
+	// Seeds 000:22 and 001:23 exactly: a lone agent under set-in-focus.
+	capsChattingAloneSeed000 = []string{"Transfer", "Leave", "Invite", "Consult", "SetInFocus",
+		"SetDisposition", "AttachUserData", "DeleteUserData", "UpdateUserData", "Complete",
 		"SendMessage", "SendStartTypingNotification", "SendStopTypingNotification"}
-	// Seeds 000/001: once another agent is in the chat.
+	// Seeds 000:18 and 001:19: once another agent is in the chat.
 	capsChattingWithAgents = []string{"Transfer", "Leave", "Invite", "Consult", "SetInFocus",
 		"SetDisposition", "AttachUserData", "DeleteUserData", "UpdateUserData", "SendToAgents",
 		"SendStartTypingToAgentsNotification", "SendStopTypingToAgentsNotification", "Complete",
 		"SendMessage", "SendStartTypingNotification", "SendStopTypingNotification"}
-	capsLeftChat = []string{"Transfer", "Complete", "Leave", "InFocus"} // seed 004
 )
+
+// capsLeftChat is seed 004's list, with the focus capability spelt as s.inFocus says.
+func (s *Server) capsLeftChat() []string {
+	return []string{"Transfer", "Complete", "Leave", s.inFocus()}
+}
 
 func (s *Server) capabilities(c *chat, l *leg) []string {
 	var caps []string
@@ -250,6 +260,9 @@ func (s *Server) capabilities(c *chat, l *leg) []string {
 		caps = capsInvited
 	case stateChatting:
 		caps = capsChattingAlone
+		if s.tolerates("set-in-focus") {
+			caps = capsChattingAloneSeed000
+		}
 		if len(c.chatting(l)) > 0 {
 			caps = capsChattingWithAgents
 		}
@@ -257,7 +270,7 @@ func (s *Server) capabilities(c *chat, l *leg) []string {
 			caps = without(caps, "Leave")
 		}
 	case stateLeftChat:
-		caps = capsLeftChat
+		caps = s.capsLeftChat()
 	default:
 		caps = []string{}
 	}

@@ -32,6 +32,7 @@ var chatOperations = map[string]chatOp{
 	"UpdateUserData":                      (*Server).opAttachUserData,
 	"DeleteUserData":                      (*Server).opDeleteUserData,
 	"SetInFocus":                          (*Server).opSetInFocus,
+	"InFocus":                             (*Server).opSetInFocus, // seed 003/004's spelling of the capability
 }
 
 func requireState(op string, l *leg, states ...string) error {
@@ -61,9 +62,11 @@ func (s *Server) opAccept(c *chat, l *leg, req *opRequest, ref int) error {
 	if err := requireState("Accept", l, stateInvited); err != nil {
 		return err
 	}
-	// Seed 003 lists nickname without "(Optional)": the customer sees it.
+	// Seed 003 lists nickname without "(Optional)" (and without "required"): the
+	// customer sees it, so by default it is required; accept-nickname-optional
+	// falls back to the username.
 	nickname := req.Nickname
-	if nickname == "" && s.fault("accept-nickname-optional") {
+	if nickname == "" && s.tolerates("accept-nickname-optional") {
 		nickname = l.agent.user.Username
 	}
 	if nickname == "" {
@@ -209,18 +212,50 @@ func (s *Server) depart(c *chat, l *leg, ref int, loneState string) {
 	s.notifyChat(c, l, "StatusChange", ref)
 }
 
-// leaveConference takes l out of a chat that other agents stay in: Completed for l,
-// ParticipantsUpdated and ParticipantLeft for the others (visible to agents only if
-// l was a consultant).
+// leaveConference takes l out of a chat that other agents stay in (seed 004 "in a
+// conference/consultation"): Completed for l, ParticipantsUpdated and ParticipantLeft
+// for the others (visible to agents only if l was a consultant). The chat stays
+// open for the customer: if only consultants remain, they are promoted.
 func (s *Server) leaveConference(c *chat, l *leg, ref int) {
 	left := s.addMessage(c, "ParticipantLeft", l.part, visibility(l))
 	l.part.present = false
 	l.setState(stateCompleted)
 	s.notifyChat(c, l, "StatusChange", ref)
+	joined := s.promoteStrandedConsultants(c)
 	for _, o := range c.chatting(nil) {
 		s.notifyChat(c, o, "ParticipantsUpdated", 0)
 		s.notifyMessages(c, o, []*message{left}, 0)
+		for _, m := range joined {
+			s.notifyMessages(c, o, []*message{m}, 0)
+		}
 	}
+}
+
+// promoteStrandedConsultants: when the last agent the customer can see leaves
+// during a consultation, the customer would be left with no visible agent (seed 004
+// keeps the chat open for the customer). So every remaining consultant becomes a
+// conference member: a ParticipantJoined with visibility All enters the customer's
+// transcript, and what it says from now on is visibility All. What it said as a
+// consultant keeps visibility Agents, so the customer never sees it. It returns the
+// ParticipantJoined messages, in join order.
+func (s *Server) promoteStrandedConsultants(c *chat) []*message {
+	if c.custState == customerIdle {
+		return nil
+	}
+	var consultants []*leg
+	for _, o := range c.chatting(nil) {
+		if !o.part.hidden {
+			return nil // the customer still sees an agent
+		}
+		consultants = append(consultants, o)
+	}
+	var joined []*message
+	for _, o := range consultants {
+		o.kind = legConference
+		o.part.hidden = false
+		joined = append(joined, s.addMessage(c, "ParticipantJoined", o.part, visibleAll))
+	}
+	return joined
 }
 
 // endCustomerSession ends the customer's side: state Idle, pending offers revoked.
@@ -304,8 +339,8 @@ func (s *Server) bringIn(c *chat, l *leg, req *opRequest, ref int, kind string) 
 	}
 	target, err := s.resolveTarget(req)
 	var unknown *apiError
-	if errors.As(err, &unknown) && unknown.code == codeNotFound && s.fault("unknown-target-answers-success") {
-		s.notifyError(c, l, ref, unknown.msg) // reported late, as if the target existed
+	if errors.As(err, &unknown) && unknown.code == codeNotFound && s.tolerates("unknown-target-answers-success") {
+		s.notifyError(c, l, ref, unknown.msg) // reported late, as seeds 000/001 report failures
 		return nil
 	}
 	if err != nil {
@@ -411,7 +446,7 @@ func (s *Server) propertiesUpdated(c *chat, l *leg, ref int) {
 	s.broadcastChat(c, "PropertiesUpdated", nil, l, ref)
 }
 
-// opSetInFocus only acknowledges: no page documents an effect.
-func (s *Server) opSetInFocus(c *chat, l *leg, _ *opRequest, _ int) error {
-	return requireState("SetInFocus", l, stateChatting, stateLeftChat)
+// opSetInFocus (also InFocus) only acknowledges: no page documents an effect.
+func (s *Server) opSetInFocus(c *chat, l *leg, req *opRequest, _ int) error {
+	return requireState(req.OperationName, l, stateChatting, stateLeftChat)
 }

@@ -43,17 +43,27 @@ func (s *Server) handleRequestChat(w http.ResponseWriter, r *http.Request) {
 	s.addMessage(c, "ParticipantJoined", c.customer, visibleAll)
 	s.chats[c.id] = c
 	s.route(c)
-	body := object{{"statusCode", codeOK}, {"id", c.id}, {"path", c.path()}, {"secureKey", c.secureKey}}
+	// NOTES' RequestChat answer is {id, statusCode, path}; the secureKey is this
+	// server's addition, left out under customer-without-secure-key.
+	body := object{{"statusCode", codeOK}, {"id", c.id}, {"path", c.path()}}
+	if !s.tolerates("customer-without-secure-key") {
+		body = append(body, field{"secureKey", c.secureKey})
+	}
 	s.mu.Unlock()
 	s.writeJSON(w, http.StatusOK, body)
 }
 
-// customerChat finds the chat of a customer request and checks its secureKey.
-// Callers hold s.mu.
+// customerChat finds the chat of a customer request and checks its secureKey
+// (not at all under customer-without-secure-key, which hands none out). Callers
+// hold s.mu.
 func (s *Server) customerChat(id, secureKey, base string) (*chat, error) {
 	c := s.chats[id]
 	if c == nil {
 		return nil, errf(codeNotFound, "no chat with id %q", id)
+	}
+	if s.tolerates("customer-without-secure-key") {
+		c.base = base
+		return c, nil
 	}
 	if secureKey == "" {
 		return nil, errf(codeMissingParam, "missing parameter secureKey")

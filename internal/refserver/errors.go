@@ -66,6 +66,10 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	code, status, msg := s.failure(err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="gws"`)
+		if s.tolerates("plain-401") {
+			w.WriteHeader(status) // no body at all, as a container's own 401 often is
+			return
+		}
 	}
 	s.writeJSON(w, status, object{{"statusCode", code}, {"statusMessage", msg}})
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +34,47 @@ func TestNewRejectsUnknownNames(t *testing.T) {
 	}
 }
 
+// Every switch in the code names a registered fault or toleration: a typo, or a
+// name moved between the registries, would silently never switch on.
+func TestSwitchesNameRegisteredEntries(t *testing.T) {
+	registered := func(list []Fault) map[string]bool {
+		m := map[string]bool{}
+		for _, f := range list {
+			m[f.Name] = true
+		}
+		return m
+	}
+	faults, tolerations := registered(faultList), registered(tolerationList)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	switchCall := regexp.MustCompile(`s\.(fault|tolerates)\("([a-z0-9-]+)"\)`)
+	seen := 0
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range switchCall.FindAllStringSubmatch(string(src), -1) {
+			kind, name := m[1], m[2]
+			if name == "name" { // the doc comment's example
+				continue
+			}
+			seen++
+			if kind == "fault" && !faults[name] || kind == "tolerates" && !tolerations[name] {
+				t.Errorf("%s: s.%s(%q) names no registered %s", file, kind, name, kind)
+			}
+		}
+	}
+	if seen < len(faultList) {
+		t.Errorf("found only %d switches for %d faults; is the pattern still right?", seen, len(faultList))
+	}
+}
+
 // chatWithAgent starts a server with faults, an accepted chat of agent1, and agent2 Ready.
 func chatWithAgent(t *testing.T, cfg Config) (run *Running, alice, bob *agentClient, carol *customerClient) {
 	t.Helper()
@@ -45,11 +89,17 @@ func chatWithAgent(t *testing.T, cfg Config) (run *Running, alice, bob *agentCli
 // Each fault makes the deviation it names, at the point a scenario would look.
 func TestFaultsDeviate(t *testing.T) {
 	t.Run("reference-id-missing", func(t *testing.T) {
-		_, alice, _, carol := chatWithAgent(t, Config{Faults: []string{"reference-id-missing"}})
-		if ans := alice.chatOp(carol.id, "SendMessage", obj{"text": "x"}); ans["referenceId"] == nil {
-			t.Errorf("the answer keeps its referenceId: %v", ans)
+		// Only the notifications the seeds show with a referenceId lose it.
+		run, alice, _, carol := chatWithAgent(t, Config{Faults: []string{"reference-id-missing"}})
+		idle := newAgent(t, run.URL, "agent3").start(false)
+		if ans := alice.chatOp(carol.id, "Consult", obj{"targetUri": idle.uri()}); ans["referenceId"] == nil {
+			t.Errorf("the answer lost its referenceId: %v", ans)
 		}
-		alice.expect(obj{"notificationType": "NewMessages", "referenceId": absent})
+		alice.expect(obj{"notificationType": "Error", "referenceId": absent})
+		ref := alice.chatOp(carol.id, "SendMessage", obj{"text": "x"})["referenceId"]
+		alice.expect(obj{"notificationType": "NewMessages", "referenceId": ref})
+		alice.chatOp(carol.id, "Leave", nil)
+		alice.expect(obj{"notificationType": "StatusChange", "referenceId": absent, "chat": obj{"state": "LeftChat"}})
 	})
 	t.Run("leave-reports-completed", func(t *testing.T) {
 		_, alice, _, carol := chatWithAgent(t, Config{Faults: []string{"leave-reports-completed"}})

@@ -48,7 +48,7 @@ func (s *Server) handleInteractionOperation(w http.ResponseWriter, r *http.Reque
 	case statusShape:
 		s.writeJSON(w, http.StatusOK, object{{"status", "ok"}})
 	default:
-		s.writeJSON(w, http.StatusOK, object{{"statusCode", codeOK}, {"referenceId", ref}})
+		s.writeJSON(w, http.StatusOK, s.successAnswer(req.OperationName, ref))
 	}
 }
 
@@ -118,9 +118,7 @@ func (s *Server) opRequestChatHistory(c *chat, l *leg, req *opRequest, ref int) 
 	}
 	msgs := s.agentMessages(c, max(from, 1))
 	if len(msgs) == 0 {
-		o := s.withReference(object{{"messageType", "MessageLogUpdated"}}, ref)
-		o = append(o, field{"notificationType", "NewMessages"}, field{"messages", []object{}}, field{"chatUri", c.uri()})
-		s.deliver(l.agent, chatsChannel, o)
+		s.deliver(l.agent, chatsChannel, s.newMessages(c, nil, ref))
 		return nil
 	}
 	s.notifyMessages(c, l, msgs, ref)

@@ -12,14 +12,21 @@ const (
 
 // deliver queues one notification for every live session of a. Callers hold s.mu,
 // which is what keeps each agent's notifications in the order operations happened.
+// Inside a request under new-messages-merged it goes to the outbox instead.
 func (s *Server) deliver(a *agent, channel string, data object) {
-	s.log.Debug("notification", "agent", a.user.Username, "channel", channel, "type", data.get("notificationType"))
-	s.sink.Deliver(a.user.Username, channel, s.shape(data))
+	s.post(note{agent: a, channel: channel, data: data})
 }
 
-// withReference adds referenceId when the notification was caused by a request.
-func (s *Server) withReference(o object, ref int) object {
-	if ref > 0 && !s.fault("reference-id-missing") {
+// send hands one notification to the sink.
+func (s *Server) send(n note) {
+	s.log.Debug("notification", "agent", n.agent.user.Username, "channel", n.channel, "type", n.data.get("notificationType"))
+	s.sink.Deliver(n.agent.user.Username, n.channel, s.shape(n.data))
+}
+
+// withReference adds referenceId when the notification of notificationType was
+// caused by request ref and may carry it (see noteReference).
+func (s *Server) withReference(o object, notificationType string, ref int) object {
+	if ref = s.noteReference(notificationType, ref); ref > 0 {
 		o = append(o, field{"referenceId", ref})
 	}
 	return o
@@ -28,7 +35,7 @@ func (s *Server) withReference(o object, ref int) object {
 // notifyChat sends a ChatStateChangeMessage (StatusChange, ParticipantsUpdated,
 // PropertiesUpdated) to l's agent.
 func (s *Server) notifyChat(c *chat, l *leg, notificationType string, ref int) {
-	o := s.withReference(object{{"messageType", "ChatStateChangeMessage"}}, ref)
+	o := s.withReference(object{{"messageType", "ChatStateChangeMessage"}}, notificationType, ref)
 	o = append(o, field{"notificationType", notificationType}, field{"chat", s.chatObject(c, l)})
 	s.deliver(l.agent, chatsChannel, o)
 }
@@ -39,7 +46,7 @@ func (s *Server) notifyError(c *chat, l *leg, ref int, reason string) {
 		return
 	}
 	o := object{{"messageType", "ChatStateChangeMessage"}, {"notificationType", "Error"}, {"errorMessage", reason}}
-	o = s.withReference(o, ref)
+	o = s.withReference(o, "Error", ref)
 	o = append(o, field{"chat", s.chatObject(c, l)})
 	s.deliver(l.agent, chatsChannel, o)
 }
@@ -63,15 +70,18 @@ func (s *Server) notifyMessages(c *chat, l *leg, msgs []*message, ref int) {
 		}
 	}
 	for _, batch := range batches {
-		o := s.withReference(object{{"messageType", "MessageLogUpdated"}}, ref)
-		o = append(o, field{"notificationType", "NewMessages"}, field{"messages", messageObjects(batch)})
-		if s.tolerates("chat-path") {
-			o = append(o, field{"chatPath", c.path()})
-		} else {
-			o = append(o, field{"chatUri", c.uri()})
-		}
-		s.deliver(l.agent, chatsChannel, o)
+		s.post(note{agent: l.agent, channel: chatsChannel, data: s.newMessages(c, batch, ref), chat: c, msgs: batch, ref: ref})
 	}
+}
+
+// newMessages is a MessageLogUpdated NewMessages notification of msgs (possibly none).
+func (s *Server) newMessages(c *chat, msgs []*message, ref int) object {
+	o := s.withReference(object{{"messageType", "MessageLogUpdated"}}, "NewMessages", ref)
+	o = append(o, field{"notificationType", "NewMessages"}, field{"messages", messageObjects(msgs)})
+	if s.tolerates("chat-path") {
+		return append(o, field{"chatPath", c.path()})
+	}
+	return append(o, field{"chatUri", c.uri()})
 }
 
 // broadcast sends new messages to every agent chatting in c; the caller's copy

@@ -43,7 +43,10 @@ type Server struct {
 	waiting  []*chat // chats no agent has been offered yet, oldest first
 	seq      uint64  // source of chat, participant and session ids
 	lastRef  int     // the last referenceId handed out
-	idBase   uint64  // random per server, so ids differ between runs
+	// outbox holds a request's notifications while collecting (new-messages-merged).
+	outbox     []note
+	collecting bool
+	idBase     uint64 // random per server, so ids differ between runs
 }
 
 // New builds a reference server from cfg. Unknown fault or toleration names and
@@ -53,7 +56,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tolerations, err := nameSet("tolerate", cfg.Tolerate, tolerationList)
+	tolerations, err := toleranceSet(cfg.Tolerate)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 	opts.AuthorizeSubscribe = s.authorizeSubscribe
 	opts.AuthorizePublish = authorizePublish
 	opts.Rewrite = s.bayeuxRewrite()
+	opts.ConnectAdviceOnRequest = opts.ConnectAdviceOnRequest || s.tolerates("bayeux-connect-advice-omitted")
 	if opts.Logger == nil {
 		opts.Logger = s.log
 	}
@@ -144,8 +148,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v2/chats/{id}", s.asCustomer(s.handleCustomerGetChat))
 	mux.HandleFunc("POST /api/v2/chats/{id}", s.asCustomer(s.handleCustomerOperation))
 	mux.HandleFunc("GET /api/v2/chats/{id}/messages", s.asCustomer(s.handleCustomerMessages))
-	mux.Handle("/api/v2/notifications", s.bayeux)
-	mux.Handle("/api/v2/notifications/", s.bayeux)
+	notifications := s.notificationsHandler()
+	mux.Handle("/api/v2/notifications", notifications)
+	mux.Handle("/api/v2/notifications/", notifications)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, errf(codeNotFound, "no resource %s %s", r.Method, r.URL.Path))
 	})
