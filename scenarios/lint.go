@@ -43,6 +43,34 @@ type linter struct {
 	completed map[string]*Step
 }
 
+// featureStatements checks that a statement of claimed behaviour (source
+// feature) is cited only by a scenario that requires its feature: there the
+// target has declared it, elsewhere nothing makes it the target's obligation.
+func (l *linter) featureStatements() {
+	st, err := evidence.LoadStatements()
+	if err != nil {
+		return // resolveLevels reported it
+	}
+	check := func(file string, line int, refs []string) {
+		for _, ref := range refs {
+			s, ok := st.Lookup(ref)
+			if ok && s.Feature != "" && !contains(l.sc.Requires, s.Feature) {
+				l.errf(file, line, "%s states what a target declaring %s does: add %s to requires", ref, s.Feature, s.Feature)
+			}
+		}
+	}
+	check(l.sc.File, l.sc.Line, l.sc.Refs)
+	for i := range l.sc.Steps {
+		step := &l.sc.Steps[i]
+		check(step.File, step.Line, step.Refs)
+		for _, items := range [][]Expectation{step.Await, step.Unordered, step.Never, thenOf(step)} {
+			for _, e := range items {
+				check(e.File, e.Line, e.Refs)
+			}
+		}
+	}
+}
+
 // weakSave is where a variable was saved by a check of weak evidence.
 type weakSave struct {
 	level evidence.Level
@@ -67,6 +95,7 @@ func (l *linter) run() {
 	for _, lp := range sc.levelProblems {
 		l.errf(lp.file, lp.line, "%s", lp.message)
 	}
+	l.featureStatements()
 	for i := range sc.Actors {
 		l.actors[sc.Actors[i].Name] = &sc.Actors[i]
 	}

@@ -165,6 +165,15 @@ steps:
 			`s.yaml:18: refs: ref "seed 003 Accept" names no statement of internal/evidence/statements.yaml (gwsconform coverage lists them)`,
 			`s.yaml:20: carol: $inferred and $reference cannot be used inside never (a waived part would widen what is forbidden); cite the item's evidence with refs instead`,
 		}},
+		{"feature statements", `
+name: feature statements
+refs: [feature/reject-reroutes]
+actors: {alice: agent}
+steps:
+  - alice: {op: Ready}
+`, []string{
+			`s.yaml:1: feature/reject-reroutes states what a target declaring routing.reject-reroutes does: add routing.reject-reroutes to requires`,
+		}},
 		{"scenario level", `
 name: scenario level
 requires: [chats.consult, chats.conference]
@@ -172,7 +181,7 @@ actors: {alice: agent}
 steps:
   - alice: {never: {referenceId: {$save: x}}}
 `, []string{
-			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, errors.async, interactions, notifications, queues)`,
+			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, customer.secure-key, errors.async, interactions, notifications, queues, routing.reject-reroutes)`,
 			`s.yaml:1: scenario "scenario level" has no refs: name the statements it checks (ids of internal/evidence/statements.yaml)`,
 			`s.yaml:5: alice: never cannot save (x): it matches nothing`,
 		}},

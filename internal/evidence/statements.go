@@ -31,6 +31,11 @@ type Source struct {
 type Statement struct {
 	ID   string `yaml:"id"`   // SOURCE/slug, e.g. seed-001/consultant-invisible
 	Text string `yaml:"text"` // a quote or a close paraphrase of the page
+	// Feature, for a statement of behaviour a target claims by declaring a
+	// feature (source feature), names that feature: only scenarios that require
+	// it may cite the statement, and then it binds like the documentation,
+	// because the vendor's declaration is its documentation.
+	Feature string `yaml:"feature,omitempty"`
 	// Samples names the normalised seed samples (schemas/testdata/seeds) that
 	// print what the statement says: every expectation citing the statement
 	// must accept them.
