@@ -221,7 +221,7 @@ func playReplay(ctx context.Context, dir string, sc *scenarios.Scenario) (runner
 func runScenario(ctx context.Context, tgt *target.Target, sc *scenarios.Scenario) runner.Result {
 	ctx, cancel := context.WithTimeout(ctx, roundTripTimeout)
 	defer cancel()
-	return (&runner.Runner{Target: tgt}).Run(ctx, sc)
+	return (&runner.Runner{Target: tgt, Strict: true}).Run(ctx, sc) // a recording is checked as a regression: binding
 }
 
 func describeResult(res runner.Result) string {

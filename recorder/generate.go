@@ -16,11 +16,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// recordedStatement is the statement a generated scenario cites
+// (internal/evidence/statements.yaml).
+const recordedStatement = "recording/golden"
+
 // GenerateOptions configure scenario generation.
 type GenerateOptions struct {
 	// Name is the scenario's name (required).
 	Name string
-	// Source is shown in the scenario's refs. Zero = "recording <dir>".
+	// Source is shown in the scenario's header comment and description. Zero =
+	// "recording <dir>".
 	Source string
 }
 
@@ -326,7 +331,10 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 	}
 	pairs := []kv{
 		{"name", opts.Name},
-		{"refs", []string{opts.Source}},
+		{"description", "Generated from " + opts.Source + "."},
+		// What a recorded server did is evidence of that server, not of the
+		// documentation: its checks are reference level, binding with --strict.
+		{"refs", []string{recordedStatement}},
 		{"labels", []string{"recorded"}},
 	}
 	if serial {

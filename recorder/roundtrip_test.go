@@ -31,7 +31,7 @@ func TestRoundTripRecordGenerateRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	res := (&runner.Runner{Target: tgt}).Run(ctx, scs[0])
+	res := (&runner.Runner{Target: tgt, Strict: true}).Run(ctx, scs[0])
 	if res.Outcome != runner.OutcomePass {
 		t.Fatalf("generated scenario %s: %s\n%s\n%s\nscenario:\n%s", res.Outcome, res.Reason, res.Step, res.Detail, out)
 	}
