@@ -63,6 +63,14 @@ func (o object) without(key string) object {
 // extraFieldName is the unknown field the extra-fields toleration adds.
 const extraFieldName = "x-gwsconform-extra"
 
+// isFailureAnswer reports an error answer: the Return Values page says it holds
+// statusCode and statusMessage and "no other attributes", so the extra-fields
+// variation leaves it alone.
+func isFailureAnswer(o object) bool {
+	code, ok := o.get("statusCode").(int)
+	return ok && code > 0 && len(o) == 2 && o.get("statusMessage") != nil
+}
+
 // shape applies the switched-on representation tolerations to a payload on its way
 // out: it rebuilds objects, never mutating the caller's.
 func (s *Server) shape(v any) any {
@@ -79,7 +87,7 @@ func (s *Server) shapeValue(v any) any {
 		for _, f := range t {
 			out = append(out, field{f.key, s.shapeValue(f.value)})
 		}
-		if s.tolerates("extra-fields") {
+		if s.tolerates("extra-fields") && !isFailureAnswer(t) {
 			out = append(out, field{extraFieldName, "tolerated"})
 		}
 		if s.tolerates("reordered-keys") {

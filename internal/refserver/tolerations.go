@@ -11,7 +11,7 @@ import (
 // of variation, like a fault.
 var tolerationList = []Fault{
 	// Representation.
-	{"extra-fields", "", "every JSON object the server sends carries an unknown extra field"},
+	{"extra-fields", "", "every JSON object the server sends carries an unknown extra field, but error answers (the Return Values page: no other attributes)"},
 	{"reordered-keys", "", "every JSON object the server sends has its keys in reverse order"},
 	{"chat-path", "", "NewMessages notifications carry chatPath (a path) instead of chatUri"},
 	{"delayed-notifications", "", "notifications are delivered 300ms late, still in order"},
@@ -57,6 +57,21 @@ var seedShaped = []string{
 var tolerationAliases = map[string][]string{"seed-shaped": seedShaped}
 
 func seedShapedList() string { return strings.Join(seedShaped, ", ") }
+
+// ExpandTolerations returns the variations the names switch on, aliases expanded,
+// sorted; an unknown name or a contradiction is an error.
+func ExpandTolerations(names []string) ([]string, error) {
+	set, err := toleranceSet(names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(set))
+	for name := range set {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out, nil
+}
 
 // toleranceSet checks the toleration names, expands aliases and refuses
 // combinations that contradict each other.

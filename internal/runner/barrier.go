@@ -42,26 +42,40 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 	return nil
 }
 
-// settleState puts an agent whose state is not known in state: it asks for the
-// other state first (its notification, if any, is not awaited: the agent may be
-// in it already), then for state, which is then a real change whose
-// notification the agent must receive.
+// settleState puts an agent whose state is not known yet in the state its actor
+// asks for. A Ready agent must see its Ready notified before step 1, the proof
+// that notifications flow: an agent starting NotReady (the usual state after
+// StartContactCenterSession) gets a real change; one that already was Ready on a
+// target that notifies only changes gets nothing by the deadline, and then a
+// change away and back proves it. A NotReady agent is only asked for NotReady (its
+// state is then known whatever the target's default); a barrier on it later
+// changes its state and back with both notifications awaited.
 func (rn *run) settleState(ctx context.Context, a *actor, state string) *problem {
-	other := "NotReady"
 	if state == "NotReady" {
-		other = "Ready"
+		body := map[string]any{"operationName": state}
+		resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
+			body: body, hasBody: true, auth: authBasic, csrf: true})
+		if err != nil {
+			return harnessError(nil, "%s: %v", state, err)
+		}
+		if !is2xx(resp.status) || !successShape(resp.body, scenarios.ShapeStatusCode) {
+			return harnessError(nil, "POST /api/v2/me/channels/chat %s was refused", state).
+				withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
+		}
+		a.state = state
+		return nil
 	}
-	body := map[string]any{"operationName": other}
-	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
-		body: body, hasBody: true, auth: authBasic, csrf: true})
-	if err != nil {
-		return harnessError(nil, "%s: %v", other, err)
+	p := rn.changeState(ctx, nil, a, state)
+	if p == nil || !p.unnotified {
+		return p
 	}
-	if !is2xx(resp.status) || !successShape(resp.body, scenarios.ShapeStatusCode) {
-		return harnessError(nil, "POST /api/v2/me/channels/chat %s was refused", other).
-			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
+	rn.logf("%s: no notification for %s (already in it?): changing away and back", a.name(), state)
+	for _, s := range []string{"NotReady", state} {
+		if p := rn.changeState(ctx, nil, a, s); p != nil {
+			return p
+		}
 	}
-	return rn.changeState(ctx, nil, a, state)
+	return nil
 }
 
 // changeState asks for state and waits for its notification.
@@ -96,8 +110,10 @@ func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, 
 		_, _, _, err := a.stream.snapshot()
 		return streamEndProblem(step, a, err)
 	}
-	return harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s",
+	p := harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s",
 		a.name(), state, state, rn.t.NotificationWait())
+	p.unnotified = true
+	return p
 }
 
 // customerBarrier reads the transcript afresh: the customer API is read, not

@@ -14,6 +14,9 @@ type problem struct {
 	reason  string // one line
 	step    string // Step.Where() of the step it concerns, or ""
 	detail  string // multi-line explanation
+	// unnotified: a state change was answered but its notification never came
+	// (settleState then tries a change away and back).
+	unnotified bool
 }
 
 func (p *problem) Error() string { return p.reason }

@@ -15,8 +15,17 @@ import (
 // nothing else: the agents' CometD clients re-poll more often.
 const EmbeddedConnectTimeout = time.Second
 
+// withdrawnBy names the feature a variation of the reference server takes away:
+// under it the server no longer offers what the feature claims, so the embedded
+// target does not declare it.
+var withdrawnBy = map[string]string{
+	"customer-without-secure-key":    "customer.secure-key",
+	"unknown-target-answers-success": "errors.sync-unknown-target",
+}
+
 // StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
-// for it that declares every feature, with the server's users as accounts and its
+// for it that declares every feature (but those a toleration withdraws, see
+// withdrawnBy), with the server's users as accounts and its
 // queues. A zero cfg.Bayeux.Timeout becomes EmbeddedConnectTimeout. stop shuts
 // the server down; call it once the run is over.
 func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), error) {
@@ -41,6 +50,16 @@ func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), 
 	}
 	if cfg.Queues != nil {
 		t.Queues = append([]string(nil), cfg.Queues...)
+	}
+	tolerated, err := refserver.ExpandTolerations(cfg.Tolerate)
+	if err != nil {
+		_ = running.Close()
+		return nil, nil, err
+	}
+	for _, name := range tolerated {
+		if feature, ok := withdrawnBy[name]; ok {
+			t.Features = append(t.Features, "-"+feature)
+		}
 	}
 	t.fillZeroes()
 	stop := func() { _ = running.Close() }

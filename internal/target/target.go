@@ -34,7 +34,8 @@ type Target struct {
 	RoutingKey      string // userData key naming who a customer chat is for; zero = "RouteTo"
 
 	// Features the target declares. "*" declares every feature and "chats.*" every
-	// feature under chats; scenarios requiring an undeclared feature are skipped.
+	// feature under chats; "-name" (or "-prefix.*") withdraws what the others
+	// declare. Scenarios requiring an undeclared feature are skipped.
 	Features []string
 
 	NotificationTimeout time.Duration // how long an expectation waits by default; zero = 5s
@@ -186,15 +187,29 @@ func (t *Target) RouteKey() string {
 }
 
 // HasFeature reports whether the target declares feature, directly, by a "prefix.*"
-// entry, or by "*".
+// entry, or by "*", and does not withdraw it with a "-feature" or "-prefix.*" entry
+// (so ["*", "-customer.secure-key"] declares everything but that).
 func (t *Target) HasFeature(feature string) bool {
-	for _, declared := range t.Features {
-		switch {
-		case declared == AllFeatures, declared == feature:
-			return true
-		case strings.HasSuffix(declared, ".*") && strings.HasPrefix(feature, strings.TrimSuffix(declared, "*")):
-			return true
+	declared := false
+	for _, entry := range t.Features {
+		if name, withdrawn := strings.CutPrefix(entry, "-"); withdrawn {
+			if featureMatches(name, feature) {
+				return false
+			}
+			continue
 		}
+		declared = declared || featureMatches(entry, feature)
+	}
+	return declared
+}
+
+// featureMatches reports whether a Features entry (without its "-") names feature.
+func featureMatches(entry, feature string) bool {
+	switch {
+	case entry == AllFeatures, entry == feature:
+		return true
+	case strings.HasSuffix(entry, ".*") && strings.HasPrefix(feature, strings.TrimSuffix(entry, "*")):
+		return true
 	}
 	return false
 }
