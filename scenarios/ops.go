@@ -207,19 +207,22 @@ func opNames(kind, dialect string) []string {
 // Features lists every feature name a scenario may require, with what it
 // means; the keys are the valid `requires` entries.
 var Features = map[string]string{
-	"chats":             "the chats dialect: POST /api/v2/me/chats/{id} Accept, Reject, Leave, Complete, messages, typing, SetInFocus",
-	"chats.consult":     "Consult (seed 001)",
-	"chats.invite":      "Invite, a conference visible to the customer (seed 000)",
-	"chats.transfer":    "Transfer",
-	"chats.url":         "SendUrl (PushUrl messages)",
-	"chats.agents-only": "SendToAgents and the typing-to-agents notices (visibility Agents)",
-	"chats.userdata":    "AttachUserData, UpdateUserData, DeleteUserData",
-	"chats.disposition": "SetDisposition",
-	"queues":            "routing to and consulting/transferring to queues",
-	"interactions":      "the interactions dialect: POST /api/v2/me/interactions/{id} (seed 002)",
-	"customer":          "the customer chat API: /api/v2/chats",
-	"notifications":     "CometD notifications on /api/v2/notifications",
-	"errors.async":      "asynchronous failures reported by an Error notification carrying the referenceId",
+	"chats":                      "the chats dialect: POST /api/v2/me/chats/{id} Accept, Reject, Leave, Complete, messages, typing, SetInFocus",
+	"chats.consult":              "Consult (seed 001)",
+	"chats.invite":               "Invite, a conference visible to the customer (seed 000)",
+	"chats.transfer":             "Transfer",
+	"chats.url":                  "SendUrl (PushUrl messages)",
+	"chats.agents-only":          "SendToAgents and the typing-to-agents notices (visibility Agents)",
+	"chats.userdata":             "AttachUserData, UpdateUserData, DeleteUserData",
+	"chats.disposition":          "SetDisposition",
+	"queues":                     "routing to and consulting/transferring to queues",
+	"interactions":               "the interactions dialect: POST /api/v2/me/interactions/{id} (seed 002)",
+	"customer":                   "the customer chat API: /api/v2/chats",
+	"customer.secure-key":        "the customer API issues a secureKey on RequestChat and refuses customer requests with a wrong one (no GWS page documents it)",
+	"notifications":              "CometD notifications on /api/v2/notifications",
+	"errors.async":               "a Consult or Invite of a NotReady agent, and an Invite or Transfer the target rejects, answer statusCode 0 and fail by a later Error notification carrying the referenceId (seeds 000, 001 show the Error, not its triggers)",
+	"errors.sync-unknown-target": "a Consult, Invite, InviteUser or transfer to a user that does not exist is refused in its answer (statusCode above 0), not by a later Error notification",
+	"routing.reject-reroutes":    "a rejected chat is offered to the next routing candidate, never again to the agent who rejected it",
 }
 
 // FeatureNames returns the valid feature names, sorted.
