@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/scenarios/coverage"
 )
 
@@ -23,7 +24,7 @@ func cmdCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gwsconform coverage [--out FILE]")
 		fmt.Fprintln(stderr, "Prints which scenarios exercise each operation and prove each documented statement")
-		fmt.Fprintf(stderr, "(%s). Exit status 1 when something is not covered.\n", coverage.StatementsFile)
+		fmt.Fprintf(stderr, "(%s). Exit status 1 when something is not covered.\n", evidence.StatementsFile)
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
