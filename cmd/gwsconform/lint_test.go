@@ -40,8 +40,8 @@ func TestLintCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(good, "name: mine\nrefs: [test]\nactors: {alice: agent}\nsteps:\n  - alice: {op: Ready}\n")
-	write(bad, "name: broken\nrefs: [test]\nactors: {alice: agent}\nsteps:\n  - alice: {op: Acept}\n")
+	write(good, "name: mine\nrefs: [notes/agent-state]\nactors: {alice: agent}\nsteps:\n  - alice: {op: Ready}\n")
+	write(bad, "name: broken\nrefs: [notes/agent-state]\nactors: {alice: agent}\nsteps:\n  - alice: {op: Acept}\n")
 
 	if out, code := runLint(t, "--scenarios", good); code != 0 || out != "ok: 1 scenarios\n" {
 		t.Errorf("--scenarios good: exit %d, output %q", code, out)

@@ -20,7 +20,7 @@ import (
 // scenario format and the reference server but not on the catalogue's contents.
 const (
 	passingScenario = `name: Ready is acknowledged
-refs: ["test: ready"]
+refs: [notes/agent-state]
 labels: [smoke]
 actors:
   alice: {kind: agent, ready: false}
@@ -32,7 +32,7 @@ steps:
           channels: {$contains: [{channel: chat, userState: {state: Ready}}]}
 `
 	failingScenario = `name: Ready reported as NotReady must fail
-refs: ["test: a scenario the clean reference server fails"]
+refs: [notes/agent-state]
 labels: [smoke]
 actors:
   bob: {kind: agent, ready: false}
@@ -44,7 +44,7 @@ steps:
           channels: {$contains: [{channel: chat, userState: {state: NotReady}}]}
 `
 	consultOnlyScenario = `name: Needs consult
-refs: ["test: skipped without chats.consult"]
+refs: [notes/agent-state]
 labels: [smoke]
 requires: [chats.consult]
 actors:
@@ -53,7 +53,7 @@ steps:
   - carl: {op: Ready}
 `
 	serialScenario = `name: Serial Ready
-refs: ["test: serial"]
+refs: [notes/agent-state]
 labels: [smoke]
 serial: true
 actors:

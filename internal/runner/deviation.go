@@ -32,6 +32,19 @@ func (rn *run) deviate(level evidence.Level, at string, p *problem) *problem {
 	return nil
 }
 
+// unchecked settles a check that could not be evaluated because a variable it
+// needs was never saved: below documented evidence that only happens after an
+// earlier weak check deviated (the linter keeps binding checks off such
+// variables), so it is recorded as not checked and the run goes on.
+func (rn *run) unchecked(level evidence.Level, at string, p *problem) *problem {
+	if p == nil || !p.unsaved || level.Binding(rn.r.Strict) {
+		return p
+	}
+	rn.deviations = append(rn.deviations, Deviation{Level: level, Step: p.step, Place: at, Reason: "not checked: " + p.reason})
+	rn.logf("not checked (%s) %s: %s", level, at, p.reason)
+	return nil
+}
+
 // matchValue matches v against m as the run's evidence rules say: in a strict run
 // every part must hold; otherwise the parts under $inferred and $reference may
 // miss, and come back as deviations of a successful match.

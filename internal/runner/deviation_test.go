@@ -150,3 +150,43 @@ func TestAgentBarrierWorksWhenUnchangedReadyIsSilent(t *testing.T) {
 `)))
 	requireOutcome(t, res, OutcomePass)
 }
+
+// A weak check whose variable went unsaved (because an earlier weak check
+// deviated) is reported as not checked; it is not a harness error.
+func TestWeakCheckOfAnUnsavedVariableIsNotChecked(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	res := play(t, tg, loadScenario(t, documentedChat(`
+  - alice:
+      op: SendMessage
+      body: {text: hello}
+      expect: {body: {statusCode: 0, noSuchField: {$reference: {$save: missing}}}}
+  - alice:
+      refs: [wire/reference-id]
+      await: {notificationType: NewMessages, referenceId: "{{missing}}"}
+  - carol: {await: {type: Text, text: hello}}
+`)))
+	requireOutcome(t, res, OutcomePass)
+	if len(res.Deviations) != 2 {
+		t.Fatalf("want the missing field and the unchecked await, got %+v", res.Deviations)
+	}
+	requireContains(t, "second deviation", res.Deviations[1].Reason, "not checked", "missing")
+}
+
+// A 401 whose body is not JSON is not an operation's answer: only the status
+// the scenario expects is checked.
+func TestPlainAuthRefusalBodyIsNotValidatedAsAnAnswer(t *testing.T) {
+	tg := embedded(t, refserver.Config{Tolerate: []string{"plain-401"}})
+	res := play(t, tg, loadScenario(t, `
+name: test
+refs: [notes/basic-auth]
+actors: {alice: agent}
+steps:
+  - alice:
+      http: {method: POST, path: /api/v2/me/channels/chat, body: {operationName: Ready}, auth: wrong}
+      expect: {status: 401}
+  - alice:
+      http: {method: POST, path: /api/v2/me/channels/chat, body: {operationName: Ready}, csrf: false}
+      expect: {status: 403}
+`))
+	requireOutcome(t, res, OutcomePass)
+}

@@ -47,7 +47,10 @@ func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor
 		deadline := rn.deadlineOf(exp, stepWithin, start)
 		found, parts, p := rn.search(ctx, step, a, exp, deadline)
 		if p != nil {
-			return p
+			if p = rn.unchecked(exp.Level, place(exp), p); p != nil {
+				return p
+			}
+			continue
 		}
 		if found < 0 {
 			if exp.Level.Binding(rn.r.Strict) {

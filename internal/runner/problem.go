@@ -17,6 +17,9 @@ type problem struct {
 	// unnotified: a state change was answered but its notification never came
 	// (settleState then tries a change away and back).
 	unnotified bool
+	// unsaved: a variable the step needs was never saved (an earlier check of
+	// weak evidence deviated); a weak step is then not checked, not an error.
+	unsaved bool
 }
 
 func (p *problem) Error() string { return p.reason }
@@ -48,7 +51,9 @@ func where(step *scenarios.Step) string {
 func matchProblem(step *scenarios.Step, err error) *problem {
 	var undefined *match.UndefinedError
 	if errors.As(err, &undefined) {
-		return harnessError(step, "%s", describeUndefined(undefined.Name))
+		p := harnessError(step, "%s", describeUndefined(undefined.Name))
+		p.unsaved = true
+		return p
 	}
 	return harnessError(step, "cannot evaluate the expectation: %v", err)
 }

@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 	if p := rn.deviate(step.Level, at, rn.checkAnswer(step, resp, expect, op)); p != nil {
 		return p
 	}
-	if op == nil || len(resp.raw) == 0 {
+	if op == nil || len(resp.raw) == 0 || isAuthRefusal(resp) {
 		return nil
 	}
 	if resp.decodeErr != nil {
@@ -56,6 +57,14 @@ func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenari
 			withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
 	}
 	return nil
+}
+
+// isAuthRefusal reports a 401, or a 403 whose body is not JSON: a refusal of
+// the credentials or the CSRF token, not an operation's answer. No page says what
+// its body holds (a container's own error page is common), so the op's schemas do
+// not apply; a scenario checks it with `expect` if it wants.
+func isAuthRefusal(resp *response) bool {
+	return resp.status == http.StatusUnauthorized || (resp.status == http.StatusForbidden && resp.decodeErr != nil)
 }
 
 // answerSchema is the op's response schema for a success, and the failure shape's

@@ -154,7 +154,7 @@ func (rn *run) play(ctx context.Context) *problem {
 			return rn.canceled(step, ctx)
 		}
 		endStep := rn.phases.begin(stepPhase(step))
-		p := rn.step(ctx, step)
+		p := rn.unchecked(step.Level, where(step), rn.step(ctx, step))
 		endStep()
 		if p != nil {
 			return p

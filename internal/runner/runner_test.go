@@ -34,7 +34,7 @@ func requireContains(t *testing.T, what, text string, parts ...string) {
 func chatScenario(steps string) string {
 	return `
 name: test
-refs: [test]
+refs: [notes/agent-state]
 actors:
   alice: agent
   bob: agent
@@ -232,7 +232,7 @@ func TestRawHTTPSteps(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
 	sc := loadScenario(t, `
 name: raw
-refs: [test]
+refs: [notes/agent-state]
 actors:
   alice: agent
 steps:
@@ -257,7 +257,7 @@ func TestResponseMismatchShowsExpectedAndReceived(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
 	sc := loadScenario(t, `
 name: raw mismatch
-refs: [test]
+refs: [notes/agent-state]
 actors:
   alice: agent
 steps:
@@ -284,7 +284,7 @@ func TestSchemaViolationFailsWithPointer(t *testing.T) {
 	tg.BaseURL = srv.URL
 	sc := loadScenario(t, `
 name: schema
-refs: [test]
+refs: [notes/agent-state]
 actors:
   carol: customer
 steps:

@@ -15,7 +15,7 @@ import (
 func heldConnectScenario(within string) string {
 	return `
 name: held connect
-refs: [test]
+refs: [notes/agent-state]
 actors:
   alice: agent
 steps:
