@@ -70,7 +70,7 @@ var brokenFiles = map[string][]string{
 		"F:7: alice: chat must be a string, got a mapping (quote variable references: \"{{name}}\")",
 	},
 	"wrong-key-for-kind.yaml": {
-		"F:7: alice: \"then\" is not allowed in an await step (allowed: await, within, save)",
+		"F:7: alice: \"then\" is not allowed in an await step (allowed: await, within, save, refs)",
 		"F:9: never: from must be here, got \"there\"",
 	},
 	"wrong-type.yaml": {

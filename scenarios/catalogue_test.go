@@ -22,8 +22,8 @@ func TestCatalogueLoadsAndLintsClean(t *testing.T) {
 			t.Errorf("%s: file name should start with scenarios/catalogue/", sc.File)
 		}
 		for _, r := range sc.Refs {
-			if strings.HasPrefix(r, "seed 00") {
-				seeds[r[:8]] = true
+			if source, _, ok := strings.Cut(r, "/"); ok && strings.HasPrefix(source, "seed-") {
+				seeds[source] = true
 			}
 		}
 		for i, st := range sc.Steps {
@@ -32,7 +32,7 @@ func TestCatalogueLoadsAndLintsClean(t *testing.T) {
 			}
 		}
 	}
-	for _, seed := range []string{"seed 000", "seed 001", "seed 002", "seed 003", "seed 004"} {
+	for _, seed := range []string{"seed-000", "seed-001", "seed-002", "seed-003", "seed-004"} {
 		if !seeds[seed] {
 			t.Errorf("no scenario refers to %s", seed)
 		}

@@ -25,6 +25,10 @@ type Source struct {
 	// Level is the level of the source's statements unless a statement says
 	// otherwise: "reference" for the wire decisions; empty = documented.
 	Level string `yaml:"level,omitempty"`
+	// Generated: the source's statements are cited by generated scenarios (a
+	// recording's), not by the catalogue, so coverage demands no catalogue
+	// scenario for them.
+	Generated bool `yaml:"generated,omitempty"`
 }
 
 // Statement is one documented fact a scenario can prove.

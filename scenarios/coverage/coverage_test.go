@@ -104,7 +104,7 @@ statements:
 	if err := table.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| chats | Leave | `POST /api/v2/me/chats/{chat}` | **none** | `raw-refusals` |", "| chats | Accept | `POST /api/v2/me/chats/{chat}` | fragment `accept-it` (4 scenarios) | **none** |", "| `seed-001/covered` | a | `refused`, `sends` |"} {
+	for _, want := range []string{"| chats | Leave | `POST /api/v2/me/chats/{chat}` | **none** | `raw-refusals` |", "| chats | Accept | `POST /api/v2/me/chats/{chat}` | fragment `accept-it` (4 scenarios) | **none** |", "| `seed-001/covered` | documented | a | `refused`, `sends` |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}
