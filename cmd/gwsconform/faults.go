@@ -43,9 +43,9 @@ func cmdFaults(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // aligned columns), then the tolerations under their own heading.
 func writeFaultColumns(w io.Writer, faults, tolerations []refserver.Fault) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "FAULT\tCAUGHT BY SCENARIO\tDESCRIPTION\n")
+	fmt.Fprintf(tw, "FAULT\tCAUGHT BY SCENARIO\tEVIDENCE\tDESCRIPTION\n")
 	for _, f := range faults {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Scenario, f.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Scenario, f.CaughtAt(), f.Description)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -62,9 +62,9 @@ func writeFaultColumns(w io.Writer, faults, tolerations []refserver.Fault) error
 func faultsMarkdown(faults, tolerations []refserver.Fault) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Faults (%d)\n\n", len(faults))
-	b.WriteString("| fault | caught by scenario | deviation |\n|---|---|---|\n")
+	b.WriteString("| fault | caught by scenario | evidence | deviation |\n|---|---|---|---|\n")
 	for _, f := range faults {
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.Name, cell(f.Scenario), cell(f.Description))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.Name, cell(f.Scenario), f.CaughtAt(), cell(f.Description))
 	}
 	fmt.Fprintf(&b, "\n### Tolerated variations (%d)\n\n", len(tolerations))
 	b.WriteString("| variation | what the server does differently |\n|---|---|\n")
