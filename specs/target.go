@@ -2,6 +2,7 @@ package specs
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/target"
 )
@@ -27,9 +28,18 @@ func ResolveTarget(ctx context.Context, file string, flags target.Overrides, sta
 	if err != nil {
 		return nil, func() {}, true, err
 	}
-	emb.Features = t.Features
+	// The features asked for, less what the server's variations withdraw (its
+	// "-feature" entries): a declaration cannot give back what it does not do.
+	features := append([]string(nil), t.Features...)
+	for _, f := range emb.Features {
+		if strings.HasPrefix(f, "-") {
+			features = append(features, f)
+		}
+	}
+	emb.Features = features
 	emb.KnownFailures = t.KnownFailures
 	emb.NotificationTimeout = t.NotificationTimeout
 	emb.RequestTimeout = t.RequestTimeout
+	emb.Strict = t.Strict
 	return emb, stop, true, nil
 }
