@@ -11,51 +11,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gwsconform/gwsconform/interop"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// repoRoot walks up from the test's directory to the one holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // interopScript returns the path of interop/<name>, failing with the fix when Node or
 // the npm packages are missing.
 func interopScript(t *testing.T, name string, packages ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("interop test needs Node.js 18+ on PATH (%v); install it, then run `npm ci --prefix interop`", err)
-	}
-	root := repoRoot(t)
-	for _, pkg := range packages {
-		if _, err := os.Stat(filepath.Join(root, "interop", "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("interop/node_modules/%s is missing: run `npm ci --prefix interop` in %s", pkg, root)
-		}
-	}
-	return filepath.Join(root, "interop", name)
+	return interop.Script(t, name, packages...)
 }
 
 // lineReader delivers a process's output lines on a channel.

@@ -5,11 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/gwsconform/gwsconform/interop"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,21 +27,15 @@ type jsClient struct {
 
 func startJSClient(t *testing.T, base, expect string) *jsClient {
 	t.Helper()
-	interop, err := filepath.Abs("../../interop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(interop, "node_modules", "cometd")); err != nil {
-		t.Fatalf("interop peers missing (%v): run `npm ci --prefix interop` first", err)
-	}
+	script := interop.Script(t, "cometd-client.js", "cometd")
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Fatalf("node is required for the interop test: %v", err)
+		t.Fatal(err) // interop.Script found it
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	js := &jsClient{stderr: &strings.Builder{}}
-	js.cmd = exec.CommandContext(ctx, node, filepath.Join(interop, "cometd-client.js"),
+	js.cmd = exec.CommandContext(ctx, node, script,
 		"--url", base+"/api/v2/notifications", "--user", "agent1", "--password", "password",
 		"--channel", chatsChannel, "--expect", expect, "--timeout-ms", "30000")
 	js.cmd.Stderr = js.stderr

@@ -13,9 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"github.com/gwsconform/gwsconform/interop"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -145,37 +144,7 @@ func TestCatalogueBayeuxScenariosAgainstCometDNodeServer(t *testing.T) {
 // Node.js or the npm package is missing.
 func cometdTargetScript(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("this interop test needs Node.js 18+ on PATH (%v); install it, then run `npm ci --prefix interop`", err)
-	}
-	root := moduleRoot(t)
-	if _, err := os.Stat(filepath.Join(root, "interop", "node_modules", cometdPackage, "package.json")); err != nil {
-		t.Fatalf("interop/node_modules/%s is missing: run `npm ci --prefix interop` in %s", cometdPackage, root)
-	}
-	script := filepath.Join(root, "interop", cometdScript)
-	if _, err := os.Stat(script); err != nil {
-		t.Fatalf("the target script is missing: %v", err)
-	}
-	return script
-}
-
-// moduleRoot walks up from the test's directory to the one holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod found above the test directory")
-		}
-		dir = parent
-	}
+	return interop.Script(t, cometdScript, cometdPackage)
 }
 
 // startCometDTarget starts the script and returns its base URL once it prints

@@ -8,22 +8,6 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
 
-// documentedChat is chatScenario with real citations: the scenario's checks are
-// documented unless a step or an item cites weaker evidence.
-func documentedChat(steps string) string {
-	return `
-name: test
-refs: [seed-003/offer-accept-or-reject]
-actors:
-  alice: agent
-  bob: agent
-  carol: {kind: customer, nickname: Carol, routeTo: [alice]}
-steps:
-  - include: chat-in-progress
-    with: {agent: alice, customer: carol}
-` + steps
-}
-
 func playStrict(t *testing.T, tgt Runner, text string) Result {
 	t.Helper()
 	tgt.Log = logTo(t)
@@ -35,7 +19,7 @@ func playStrict(t *testing.T, tgt Runner, text string) Result {
 // fails on it instead.
 func TestWeakExpectationThatFailsIsADeviation(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	text := documentedChat(`
+	text := chatScenario(`
   - alice:
       op: SendMessage
       body: {text: hello}
@@ -69,7 +53,7 @@ func TestWeakExpectationThatFailsIsADeviation(t *testing.T) {
 // The same miss at documented level fails the scenario.
 func TestDocumentedExpectationThatFailsIsAFailure(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - alice:
       op: SendMessage
       body: {text: hello}
@@ -84,7 +68,7 @@ func TestDocumentedExpectationThatFailsIsAFailure(t *testing.T) {
 // reference part that does not hold is a deviation.
 func TestWeakKeyThatFailsIsADeviation(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - alice:
       op: SendMessage
       body: {text: hello}
@@ -104,7 +88,7 @@ func TestWeakKeyThatFailsIsADeviation(t *testing.T) {
 // barrier, and does not fail the scenario.
 func TestWeakNeverIsReportedOnce(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - carol:
       never: {match: {type: ParticipantJoined}, refs: [wire/customer-api-shapes]}
   - carol: barrier
@@ -122,7 +106,7 @@ func TestWeakNeverIsReportedOnce(t *testing.T) {
 // other parts are weak.
 func TestResponseAtReferenceLevelIsADeviation(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - alice:
       refs: [wire/failure-codes]
       op: Accept
@@ -142,7 +126,7 @@ func TestResponseAtReferenceLevelIsADeviation(t *testing.T) {
 // server that only notifies real changes it still proves delivery.
 func TestAgentBarrierWorksWhenUnchangedReadyIsSilent(t *testing.T) {
 	tg := embedded(t, refserver.Config{Tolerate: []string{"ready-unchanged-silent"}})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - alice: {never: {notificationType: PropertiesUpdated}}
   - alice: barrier
   - alice: {op: SendMessage, body: {text: after the barrier}}
@@ -155,7 +139,7 @@ func TestAgentBarrierWorksWhenUnchangedReadyIsSilent(t *testing.T) {
 // deviated) is reported as not checked; it is not a harness error.
 func TestWeakCheckOfAnUnsavedVariableIsNotChecked(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	res := play(t, tg, loadScenario(t, documentedChat(`
+	res := play(t, tg, loadScenario(t, chatScenario(`
   - alice:
       op: SendMessage
       body: {text: hello}

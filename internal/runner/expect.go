@@ -225,37 +225,35 @@ func (rn *run) addNevers(step *scenarios.Step, a *actor) {
 func (rn *run) checkForbidden(step *scenarios.Step, a *actor) *problem {
 	events, _, _, _ := a.stream.snapshot()
 	check := readOnly{rn.vars}
-	// A weak check that is violated is reported once and then dropped; a
-	// binding one ends the run.
-	var nevers []neverCheck
-	for i, n := range a.nevers {
-		p := rn.neverViolated(step, a, n, events, check)
-		if p != nil && p.outcome == OutcomeFail && !n.exp.Level.Binding(rn.r.Strict) {
-			rn.deviate(n.exp.Level, place(n.exp), p)
+	var p *problem
+	if a.nevers, p = settle(rn, a.nevers, func(n neverCheck) (scenarios.Expectation, *problem) {
+		return n.exp, rn.neverViolated(step, a, n, events, check)
+	}); p != nil {
+		return p
+	}
+	a.onces, p = settle(rn, a.onces, func(o onceCheck) (scenarios.Expectation, *problem) {
+		return o.exp, rn.onceViolated(step, a, o, events, check)
+	})
+	return p
+}
+
+// settle evaluates standing checks (never, once): a violated weak one is
+// reported once as a deviation and dropped; a violated binding one ends the run
+// and stays. It returns the checks that still stand.
+func settle[T any](rn *run, checks []T, violated func(T) (scenarios.Expectation, *problem)) ([]T, *problem) {
+	var kept []T
+	for i, c := range checks {
+		exp, p := violated(c)
+		if p != nil && p.outcome == OutcomeFail && !exp.Level.Binding(rn.r.Strict) {
+			rn.deviate(exp.Level, place(exp), p)
 			continue
 		}
 		if p != nil {
-			a.nevers = append(nevers, a.nevers[i:]...)
-			return p
+			return append(kept, checks[i:]...), p
 		}
-		nevers = append(nevers, n)
+		kept = append(kept, c)
 	}
-	a.nevers = nevers
-	var onces []onceCheck
-	for i, o := range a.onces {
-		p := rn.onceViolated(step, a, o, events, check)
-		if p != nil && p.outcome == OutcomeFail && !o.exp.Level.Binding(rn.r.Strict) {
-			rn.deviate(o.exp.Level, place(o.exp), p)
-			continue
-		}
-		if p != nil {
-			a.onces = append(onces, a.onces[i:]...)
-			return p
-		}
-		onces = append(onces, o)
-	}
-	a.onces = onces
-	return nil
+	return kept, nil
 }
 
 // neverViolated checks one never expectation against events.

@@ -30,11 +30,12 @@ func requireContains(t *testing.T, what, text string, parts ...string) {
 }
 
 // chatScenario wraps steps in a scenario with alice, bob and carol (routed to
-// alice) whose first steps put carol in a chat with alice.
+// alice) whose first steps put carol in a chat with alice. Its refs are a seed
+// statement: every check is documented unless a step or an item cites weaker evidence.
 func chatScenario(steps string) string {
 	return `
 name: test
-refs: [notes/agent-state]
+refs: [seed-003/offer-accept-or-reject]
 actors:
   alice: agent
   bob: agent
