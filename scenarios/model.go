@@ -224,6 +224,12 @@ type ResponseExpect struct {
 	Body match.Matcher
 	// Headers match response headers by canonical name (first value).
 	Headers map[string]match.Matcher
+	// Refused is `expect: refused`: the operation must be refused, in its answer
+	// (statusCode above 0 with a statusMessage, or the status shape's error) or,
+	// for an agent, by an Error notification after a statusCode 0 answer: API-NOTES
+	// documents both ways (notes/failure-sync-or-async). Status, Body and Headers
+	// are then nil.
+	Refused bool
 
 	bodyNode *yaml.Node
 }
@@ -232,6 +238,9 @@ type ResponseExpect struct {
 // to succeed: no expect (the op's success shape, or a 2xx), or a status matcher that
 // accepts 200. A step that expects a refusal leaves the chat as it was.
 func (e *ResponseExpect) ExpectsSuccess() bool {
+	if e != nil && e.Refused {
+		return false
+	}
 	if e == nil || e.Status == nil {
 		return true
 	}

@@ -322,8 +322,15 @@ func (d *decoder) deadline(n *yaml.Node, what string) *Deadline {
 
 var expectKeys = []string{"status", "body", "headers"}
 
-// expect decodes `expect: {status, body, headers}`.
+// expect decodes `expect: {status, body, headers}`, or `expect: refused`.
 func (d *decoder) expect(n *yaml.Node) *ResponseExpect {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		if n.Value != "refused" {
+			d.errf(n, "expect: %q is not an expectation (write expect: refused, or expect: {status: ..., body: ...})", n.Value)
+			return nil
+		}
+		return &ResponseExpect{File: d.file, Line: n.Line, Refused: true}
+	}
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]

@@ -19,20 +19,33 @@ func (s *Server) legFor(a *agent, id, base string) (*chat, *leg, error) {
 	return c, l, nil
 }
 
-// runChatOp runs one operation atomically and returns its referenceId.
-func (s *Server) runChatOp(a *agent, id, base string, req *opRequest, op chatOp) (int, error) {
+// runChatOp runs one operation atomically and returns its referenceId. async
+// (refusals-by-error-notification, chats dialect only: seed 002 prints the
+// interactions dialect's refusals in the answer) turns a refusal into a success
+// answer followed by an Error notification.
+func (s *Server) runChatOp(a *agent, id, base string, req *opRequest, op chatOp, async bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, l, err := s.legFor(a, id, base)
 	if err != nil {
 		return 0, err
 	}
-	if l.state == stateCompleted {
-		return 0, errf(codeInvalidState, "%s is not valid: chat %s is Completed for %s", req.OperationName, id, a.user.Username)
-	}
 	ref := s.nextReference()
 	defer s.collect()() // runs before the deferred Unlock
-	if err := op(s, c, l, req, ref); err != nil {
+	err = nil
+	if l.state == stateCompleted {
+		err = errf(codeInvalidState, "%s is not valid: chat %s is Completed for %s", req.OperationName, id, a.user.Username)
+	} else {
+		err = op(s, c, l, req, ref)
+	}
+	if err != nil && async {
+		// API-NOTES: the answer only says the request was processed; the outcome
+		// may come as an Error notification carrying the request's referenceId.
+		_, _, msg := s.failure(err)
+		s.notifyError(c, l, ref, msg)
+		return ref, nil
+	}
+	if err != nil {
 		return 0, err
 	}
 	return ref, nil
@@ -49,7 +62,7 @@ func (s *Server) handleChatOperation(w http.ResponseWriter, r *http.Request, a *
 		s.writeError(w, errf(codeMissingParam, "unknown operationName %q on /api/v2/me/chats/{id}", req.OperationName))
 		return
 	}
-	ref, err := s.runChatOp(a, r.PathValue("id"), baseURL(r), req, op)
+	ref, err := s.runChatOp(a, r.PathValue("id"), baseURL(r), req, op, s.tolerates("refusals-by-error-notification"))
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -39,7 +39,7 @@ func (s *Server) handleInteractionOperation(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	statusShape := op.statusShape != s.fault("interactions-wrong-shape")
-	ref, err := s.runChatOp(a, r.PathValue("id"), baseURL(r), req, op.run)
+	ref, err := s.runChatOp(a, r.PathValue("id"), baseURL(r), req, op.run, false)
 	switch {
 	case err != nil && statusShape:
 		s.writeStatusError(w, err)

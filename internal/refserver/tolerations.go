@@ -26,6 +26,7 @@ var tolerationList = []Fault{
 	{"plain-401", "", "a 401 for wrong or missing credentials has an empty body (WWW-Authenticate kept); a CSRF 403 has the plain-text body Missing or invalid Csrf token"},
 	{"customer-without-secure-key", "", "RequestChat answers no secureKey, and customer requests are accepted with a wrong or missing one"},
 	{"accept-nickname-optional", "", "Accept without a nickname is accepted and shows the agent's username to the customer"},
+	{"refusals-by-error-notification", "", "a chats-dialect operation refused in a chat the agent is in answers statusCode 0 with a referenceId, then sends an Error notification carrying it (API-NOTES: the outcome may come as a notification)"},
 	{"unknown-target-answers-success", "", "Consult, Invite or Transfer of a user that does not exist answers statusCode 0 with a referenceId, then sends an Error notification carrying it"},
 
 	// The notification endpoint (Bayeux); the last two are what cometd-nodejs-server does.

@@ -224,3 +224,17 @@ func TestUnknownTargetAnswersSuccess(t *testing.T) {
 			"errorMessage": anyValue, "chat": obj{"id": carol.id, "state": "Chatting"}})
 	}
 }
+
+// refusals-by-error-notification: a chats-dialect refusal in a chat the agent is
+// in answers statusCode 0 with a referenceId and reports the refusal by an Error
+// carrying it; the interactions dialect still refuses in its answer (seed 002).
+func TestRefusalsByErrorNotification(t *testing.T) {
+	run := startServer(t, Config{Tolerate: []string{"refusals-by-error-notification"}})
+	alice := newAgent(t, run.URL, "agent1").start(true)
+	carol := requestChat(t, run.URL, "Carol", "agent1")
+	alice.await(obj{"chat": obj{"state": "Invited"}})
+	ref := alice.refOnly("/api/v2/me/chats/"+carol.id, obj{"operationName": "SendMessage", "text": "too early"})
+	alice.expect(obj{"messageType": "ChatStateChangeMessage", "notificationType": "Error", "referenceId": ref,
+		"errorMessage": anyValue, "chat": obj{"id": carol.id, "state": "Invited"}})
+	alice.fails("/api/v2/me/interactions/"+carol.id, obj{"operationName": "SendMessage", "text": "too early"}, 2)
+}

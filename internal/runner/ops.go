@@ -67,7 +67,15 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	if p != nil {
 		return p
 	}
-	if p := rn.checkResponse(step, resp, ostep.Expect, &op); p != nil {
+	within := ostep.Within
+	if within == 0 {
+		within = limit // a `within` with variables, resolved above
+	}
+	if ostep.Expect != nil && ostep.Expect.Refused {
+		if p := rn.checkRefusal(ctx, step, a, resp, &op, within, start); p != nil {
+			return p
+		}
+	} else if p := rn.checkResponse(step, resp, ostep.Expect, &op); p != nil {
 		return p
 	}
 	if p := rn.deviate(step.Level, where(step), rn.saveFrom(step, resp.body, ostep.Save, "the response")); p != nil {
@@ -75,10 +83,6 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	}
 	rn.afterOp(a, op, resp)
 	if len(ostep.Then) > 0 {
-		within := ostep.Within
-		if within == 0 {
-			within = limit // a `within` with variables, resolved above
-		}
 		return rn.expectOrdered(ctx, step, a, ostep.Then, within, start)
 	}
 	return nil
@@ -276,7 +280,11 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 	if known {
 		opp = &op
 	}
-	if p := rn.checkResponse(step, resp, hs.Expect, opp); p != nil {
+	if hs.Expect != nil && hs.Expect.Refused {
+		if p := rn.checkRefusal(ctx, step, a, resp, opp, limit, time.Now()); p != nil {
+			return p
+		}
+	} else if p := rn.checkResponse(step, resp, hs.Expect, opp); p != nil {
 		return p
 	}
 	return rn.deviate(step.Level, where(step), rn.saveFrom(step, resp.body, hs.Save, "the response"))

@@ -21,6 +21,7 @@ const EmbeddedConnectTimeout = time.Second
 var withdrawnBy = map[string]string{
 	"customer-without-secure-key":    "customer.secure-key",
 	"unknown-target-answers-success": "errors.sync-unknown-target",
+	"refusals-by-error-notification": "errors.sync-unknown-target",
 }
 
 // StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
