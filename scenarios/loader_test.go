@@ -261,3 +261,27 @@ steps:
 		t.Errorf("missing path: %v", err)
 	}
 }
+
+func TestExpectRefused(t *testing.T) {
+	scs := mustLoad(t, map[string]string{"s.yaml": `
+name: refused
+refs: [seed-002/status-code-failure]
+actors: {alice: agent}
+steps:
+  - alice: {op: Ready, expect: refused}
+`})
+	e := scs[0].Steps[0].Op.Expect
+	if e == nil || !e.Refused || e.ExpectsSuccess() || e.Line != 5 {
+		t.Fatalf("expect: refused loaded as %+v", e)
+	}
+	errs := loadErrors(t, map[string]string{"s.yaml": `
+name: typo
+refs: [seed-002/status-code-failure]
+actors: {alice: agent}
+steps:
+  - alice: {op: Ready, expect: refuse}
+`})
+	if len(errs) != 1 || !strings.Contains(errs[0], `s.yaml:5: expect: "refuse" is not an expectation (write expect: refused`) {
+		t.Errorf("a misspelt refused: %q", errs)
+	}
+}
