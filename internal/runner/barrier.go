@@ -18,12 +18,13 @@ func (rn *run) barrier(ctx context.Context, step *scenarios.Step, a *actor) *pro
 	return rn.customerBarrier(ctx, step, a)
 }
 
-// agentBarrier moves the agent out of its current state and back, waiting for the
-// ChannelStateChangeMessageV2 of each change (notes/agent-state documents the
-// notification of a state change; nothing documents one for an unchanged state).
-// The second notification is queued after everything sent before the barrier.
-// A barrier that cannot be established is the harness's problem, not a finding
-// about the target: the checks it guards were not proved.
+// agentBarrier moves the agent out of its current state and back (notes/agent-state
+// documents the notification of a state change; nothing documents one for an
+// unchanged state). Both requests go out at once and their notifications are
+// awaited in order: the second is queued after everything sent before the
+// barrier, and a slow target costs one notification delay, not two. A barrier
+// that cannot be established is the harness's problem, not a finding about the
+// target: the checks it guards were not proved.
 func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor) *problem {
 	if a.notify == nil {
 		return nil
@@ -33,13 +34,18 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 	if back == "NotReady" {
 		away = "Ready"
 	}
+	from := a.stream.len()
 	for _, state := range []string{away, back} {
-		if p := rn.changeState(ctx, step, a, state); p != nil {
+		if p := rn.askState(ctx, step, a, state); p != nil {
 			a.state = back
 			return p
 		}
 	}
-	return nil
+	at, p := rn.awaitState(ctx, step, a, away, from)
+	if p == nil {
+		_, p = rn.awaitState(ctx, step, a, back, at+1)
+	}
+	return p
 }
 
 // settleState puts an agent whose state is not known yet in the state its actor
@@ -71,6 +77,15 @@ func (rn *run) settleState(ctx context.Context, a *actor, state string) *problem
 // changeState asks for state and waits for its notification.
 func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, state string) *problem {
 	from := a.stream.len()
+	if p := rn.askState(ctx, step, a, state); p != nil {
+		return p
+	}
+	_, p := rn.awaitState(ctx, step, a, state, from)
+	return p
+}
+
+// askState sends Ready or NotReady for the agent.
+func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, state string) *problem {
 	body := map[string]any{"operationName": state}
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
 		body: body, hasBody: true, auth: authBasic, csrf: true})
@@ -82,10 +97,18 @@ func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, 
 			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
 	}
 	a.state = state
+	return nil
+}
+
+// awaitState waits for a ChannelStateChangeMessageV2 showing state at or after the
+// stream position from, and returns its position.
+func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, state string, from int) (int, *problem) {
+	found := -1
 	deadline := time.Now().Add(rn.t.NotificationWait())
 	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
-		for _, e := range events[min(from, len(events)):] {
-			if isChannelState(e.value, state) {
+		for i := min(from, len(events)); i < len(events); i++ {
+			if isChannelState(events[i].value, state) {
+				found = i
 				return true
 			}
 		}
@@ -93,17 +116,17 @@ func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, 
 	})
 	switch result {
 	case waitFound:
-		return nil
+		return found, nil
 	case waitCanceled:
-		return rn.canceled(step, ctx)
+		return -1, rn.canceled(step, ctx)
 	case waitClosed:
 		_, _, _, err := a.stream.snapshot()
-		return streamEndProblem(step, a, err)
+		return -1, streamEndProblem(step, a, err)
 	}
 	p := harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s",
 		a.name(), state, state, rn.t.NotificationWait())
 	p.unnotified = true
-	return p
+	return -1, p
 }
 
 // customerBarrier reads the transcript afresh: the customer API is read, not
