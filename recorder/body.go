@@ -2,9 +2,12 @@ package recorder
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -50,7 +53,10 @@ func (c *capture) Read(p []byte) (int, error) {
 
 func (c *capture) Close() error { return c.src.Close() }
 
-// body returns what was captured as a Body; contentEncoding gzip is undone for the record.
+// body returns what was captured as a Body. A body whose Content-Encoding is gzip or
+// deflate travelled compressed (the proxy passes it on as it is): it is recorded decoded,
+// so that the fixture is readable and its JSON usable, with Encoding saying so; Size
+// stays the size on the wire.
 func (c *capture) body(contentType, contentEncoding string) Body {
 	if c == nil {
 		return Body{}
@@ -62,20 +68,59 @@ func (c *capture) body(contentType, contentEncoding string) Body {
 	size := c.size
 	c.mu.Unlock()
 	truncated := size > int64(len(data))
-	if strings.EqualFold(contentEncoding, "gzip") && !truncated && len(data) > 0 {
-		if plain, err := gunzip(data, c.max); err == nil {
-			data = plain
+	if enc := knownEncoding(contentEncoding); enc != "" && len(data) > 0 {
+		if plain, cut, ok := decompress(enc, data, c.max, truncated); ok {
+			b := makeBody(plain, size, truncated || cut, contentType)
+			b.Encoding = enc
+			return b
 		}
 	}
+	// Not decodable (or not compressed): the bytes as they travelled.
 	return makeBody(data, size, truncated, contentType)
 }
 
-func gunzip(data []byte, max int64) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
+// knownEncoding is the name of a single content coding the recorder can undo, or "".
+func knownEncoding(contentEncoding string) string {
+	switch e := strings.ToLower(strings.TrimSpace(contentEncoding)); e {
+	case "gzip", "x-gzip":
+		return "gzip"
+	case "deflate":
+		return "deflate"
 	}
-	return io.ReadAll(io.LimitReader(zr, max))
+	return ""
+}
+
+// decompress decodes at most max bytes of data (so a small body that inflates hugely
+// costs no more than the cap). cut says the decoded body goes on past what it returns:
+// past max, or past the end of a capture that stopped at the cap (truncated), which ends
+// the stream early; what decoded before that point is still worth recording. ok is false
+// when nothing sensible came out.
+func decompress(enc string, data []byte, max int64, truncated bool) (plain []byte, cut, ok bool) {
+	var zr io.Reader
+	var err error
+	switch enc {
+	case "gzip":
+		zr, err = gzip.NewReader(bytes.NewReader(data))
+	case "deflate":
+		// HTTP's deflate is zlib-wrapped (RFC 9110), but some servers send it raw.
+		if zr, err = zlib.NewReader(bytes.NewReader(data)); errors.Is(err, zlib.ErrHeader) {
+			zr, err = flate.NewReader(bytes.NewReader(data)), nil
+		}
+	}
+	if err != nil {
+		return nil, false, false
+	}
+	plain, err = io.ReadAll(io.LimitReader(zr, max+1))
+	if int64(len(plain)) > max {
+		return plain[:max], true, true
+	}
+	switch {
+	case err == nil:
+		return plain, false, true
+	case truncated && errors.Is(err, io.ErrUnexpectedEOF) && len(plain) > 0:
+		return plain, true, true
+	}
+	return nil, false, false
 }
 
 // makeBody classifies captured bytes: JSON (compact) when they parse, text when UTF-8,

@@ -201,6 +201,10 @@ func (e *lineEncoder) appendBody(b []byte, body *Body) ([]byte, error) {
 	if body.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
+	if body.Encoding != "" {
+		b = append(b, `,"encoding":`...)
+		b = appendString(b, body.Encoding)
+	}
 	return append(b, '}'), nil
 }
 

@@ -115,12 +115,16 @@ type Response struct {
 
 // Body holds a captured body: JSON when it parsed as JSON, else Text (valid UTF-8) or
 // Base64. Size is the full size on the wire; Truncated says the capture stopped at the cap.
+// Encoding is the Content-Encoding (gzip or deflate) the body was decoded from for the
+// record; absent when the bytes are recorded as they travelled (and in recordings made
+// before it existed, which decoded gzip without saying so).
 type Body struct {
 	JSON      json.RawMessage `json:"json,omitempty"`
 	Text      string          `json:"text,omitempty"`
 	Base64    string          `json:"base64,omitempty"`
 	Size      int64           `json:"size"`
 	Truncated bool            `json:"truncated,omitempty"`
+	Encoding  string          `json:"encoding,omitempty"`
 }
 
 // Bytes returns the body as captured (after redaction).

@@ -38,7 +38,8 @@ type Options struct {
 	// a longer body is recorded truncated. Zero = DefaultMaxBody.
 	MaxBody int64
 	// Transport forwards requests. Nil = a clone of http.DefaultTransport keeping up to
-	// 64 idle connections to the target.
+	// 64 idle connections to the target. It must not compress on its own: an
+	// *http.Transport without DisableCompression is replaced by a clone that has it.
 	Transport http.RoundTripper
 	// Logger gets one line per proxy error (target unreachable, write failure). Nil = discard.
 	Logger *slog.Logger
@@ -74,6 +75,12 @@ type Recorder struct {
 	mu       sync.Mutex // guards closed, writeErr and Add on inflight against Close's Wait
 	closed   bool
 	writeErr error
+
+	// stopping is set once a server serving the recorder starts shutting down (or Close
+	// is called): a request cut from then on was cut by the recorder's own shutdown.
+	stopping   atomic.Bool
+	servers    sync.Map                    // *http.Server -> struct{}: shutdown hook registered
+	lastServer atomic.Pointer[http.Server] // the last one seen, to skip the map on the hot path
 }
 
 // New creates Dir, writes meta.json and the file headers, and returns a Recorder ready to serve.
@@ -93,6 +100,16 @@ func New(opts Options) (*Recorder, error) {
 	if opts.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64
+		t.DisableCompression = true
+		opts.Transport = t
+	}
+	// Go's Transport otherwise adds "Accept-Encoding: gzip" to a request without one, then
+	// inflates the answer and drops its Content-Encoding: the client would get what the
+	// target did not send. Disabled, the client's Accept-Encoding goes as sent (or not at
+	// all) and the answer as sent, compressed or not (the recording decodes its copy).
+	if t, ok := opts.Transport.(*http.Transport); ok && !t.DisableCompression {
+		t = t.Clone()
+		t.DisableCompression = true
 		opts.Transport = t
 	}
 	logger := opts.Logger
@@ -175,6 +192,7 @@ type exchangeState struct {
 	body     *capture
 	proxyErr error
 	ownBody  []byte // the proxy's own answer (502)
+	shutdown bool   // cut while the recorder was shutting down: by its server, not the client
 }
 
 type stateKey struct{}
@@ -194,7 +212,10 @@ func (rec *Recorder) proxyError(w http.ResponseWriter, r *http.Request, err erro
 	st := r.Context().Value(stateKey{}).(*exchangeState)
 	st.proxyErr = err
 	if r.Context().Err() != nil {
-		return // the client went away (or the recorder is stopping): nobody to answer
+		// The client went away, or the recorder's server is closing the connection at
+		// shutdown (the context says neither: both just cancel it): nobody to answer.
+		st.shutdown = rec.stopping.Load()
+		return
 	}
 	rec.logger.Warn("target unreachable", "target", rec.opts.Target.String(), "method", r.Method, "path", r.URL.Path, "error", err)
 	body, _ := json.Marshal(map[string]any{
@@ -221,6 +242,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.inflight.Add(1)
 	rec.mu.Unlock()
 	defer rec.inflight.Done()
+	rec.watchServer(r)
 
 	start := time.Now()
 	st := &exchangeState{}
@@ -244,6 +266,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.end, f.aborted = time.Now(), true
+		st.shutdown = rec.stopping.Load()
 		rec.handOff(f)
 	}()
 	proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
@@ -254,6 +277,20 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.NewResponseController(w).Flush()
 	recorded = true
 	rec.handOff(f)
+}
+
+// watchServer has the http.Server serving r tell the recorder when its Shutdown starts
+// (`gwsconform record` then gives requests a grace period and closes the server, which
+// cuts held ones), so those cuts are recorded as the recorder's, not the clients'.
+func (rec *Recorder) watchServer(r *http.Request) {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if srv == nil || rec.lastServer.Load() == srv {
+		return
+	}
+	rec.lastServer.Store(srv)
+	if _, seen := rec.servers.LoadOrStore(srv, struct{}{}); !seen {
+		srv.RegisterOnShutdown(func() { rec.stopping.Store(true) })
+	}
 }
 
 // handOff gives f to the writer, waiting while the writer is busy with the exchange
@@ -348,12 +385,17 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 		x.Response.Body = st.body.body(firstValue(st.header, "Content-Type"), firstValue(st.header, "Content-Encoding"))
 	}
 	switch {
+	case st.proxyErr != nil && st.status == 0 && st.shutdown:
+		x.Error = "no answer, cut by the recorder shutting down: " + st.proxyErr.Error()
 	case st.proxyErr != nil && st.status == 0:
 		x.Error = "no answer, the client went away: " + st.proxyErr.Error()
 	case st.proxyErr != nil:
 		x.Error = st.proxyErr.Error()
 	}
-	if f.aborted {
+	switch {
+	case f.aborted && st.shutdown:
+		x.Error = "response cut before it was fully sent: recorder shutting down"
+	case f.aborted:
 		x.Error = "response aborted before it was fully sent"
 	}
 	switch {
@@ -451,7 +493,8 @@ func (rec *Recorder) Close() error {
 	}
 	rec.closed = true
 	rec.mu.Unlock()
-	rec.inflight.Wait() // every handler has handed its exchange off
+	rec.stopping.Store(true) // whatever is cut from now on, the recorder's stop cut it
+	rec.inflight.Wait()      // every handler has handed its exchange off
 	close(rec.handoff)
 	<-rec.writerDone
 	errs := []error{rec.writeErr, rec.exchanges.close(), rec.bayeux.close()}
