@@ -16,9 +16,16 @@ import (
 
 // ClientOptions configures a Client. Zero values select the documented defaults.
 type ClientOptions struct {
-	HTTPClient    *http.Client        // nil = a client with its own cookie jar
-	Prepare       func(*http.Request) // adds auth, CSRF headers; nil = nothing
-	ConnectMargin time.Duration       // added to the advised timeout for each connect's deadline; zero = 10s
+	HTTPClient *http.Client        // nil = a client with its own cookie jar
+	Prepare    func(*http.Request) // adds auth, CSRF headers; nil = nothing
+	// ConnectMargin is added to the advised timeout for each connect's deadline;
+	// half of it is the longest advised interval the client waits between
+	// connects (a longer one is capped and reported by Diagnosis); zero = 10s.
+	ConnectMargin time.Duration
+	// MaxReplyBytes is the largest response body the client reads; a longer one is
+	// a *ProtocolError that stops the connect loop. Zero (or negative) =
+	// DefaultMaxReplyBytes, 8 MiB.
+	MaxReplyBytes int64
 }
 
 // messageBuffer is how many received events wait for the reader before the connect
@@ -33,6 +40,8 @@ type Client struct {
 	httpc    *http.Client
 	prepare  func(*http.Request)
 	margin   time.Duration
+	maxReply int64
+	pace     pacing
 	nextID   atomic.Uint64
 
 	mu       sync.Mutex
@@ -40,8 +49,10 @@ type Client struct {
 	advice   Advice
 	subs     []string // acknowledged subscriptions, in order, replayed after a re-handshake
 	err      error
-	started  bool // the connect loop runs (or ran); it closes loopDone
-	stopped  bool // Disconnect was called; a Handshake may no longer start the loop
+	trouble  error     // what degrades the running connect loop (see Diagnosis); nil = healthy
+	inFlight time.Time // when the outstanding connect was sent; zero = none
+	started  bool      // the connect loop runs (or ran); it closes loopDone
+	stopped  bool      // Disconnect was called; a Handshake may no longer start the loop
 
 	// ctx is cancelled by Disconnect or a fatal error; it ends the connect loop and
 	// aborts the connect in flight.
@@ -67,12 +78,18 @@ func NewClient(endpoint string, opts ClientOptions) *Client {
 	if margin <= 0 {
 		margin = 10 * time.Second
 	}
+	maxReply := opts.MaxReplyBytes
+	if maxReply <= 0 {
+		maxReply = DefaultMaxReplyBytes
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Client{
 		endpoint: endpoint,
 		httpc:    httpc,
 		prepare:  opts.Prepare,
 		margin:   margin,
+		maxReply: maxReply,
+		pace:     defaultPacing,
 		advice:   Advice{Reconnect: ReconnectRetry, Timeout: 30_000},
 		ctx:      ctx,
 		cancel:   cancel,
@@ -90,6 +107,37 @@ func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
+}
+
+// Diagnosis tells what is wrong with the notification endpoint, for a caller whose
+// wait for an event failed: the error that stopped the client (as Err), else what
+// degrades its connect loop now (connects failing, refused, answered at once with
+// nothing, an advised interval past the cap, a connect unanswered past the advised
+// timeout). Nil while the connects are healthy.
+func (c *Client) Diagnosis() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	if c.trouble != nil {
+		return c.trouble
+	}
+	if !c.inFlight.IsZero() {
+		timeout := time.Duration(c.advice.Timeout) * time.Millisecond
+		if age := time.Since(c.inFlight); age > timeout+overdueGrace {
+			return fmt.Errorf("bayeux: the connect sent %s ago is not answered in full yet, although the advised timeout is %s",
+				age.Round(time.Millisecond), timeout)
+		}
+	}
+	return nil
+}
+
+// setTrouble records (or, with nil, clears) what degrades the connect loop.
+func (c *Client) setTrouble(err error) {
+	c.mu.Lock()
+	c.trouble = err
+	c.mu.Unlock()
 }
 
 // ClientID returns the current Bayeux client id ("" before the handshake).
@@ -133,6 +181,9 @@ func (c *Client) handshake(ctx context.Context) error {
 		SupportedConnectionTypes: []string{ConnectionLongPolling},
 	}
 	reply, err := c.request(ctx, req)
+	if errors.As(err, new(*ProtocolError)) {
+		return fmt.Errorf("bayeux: %w", err) // it names the handshake reply and the URL
+	}
 	if err != nil {
 		return fmt.Errorf("bayeux: handshake with %s: %w", c.endpoint, err)
 	}
@@ -249,7 +300,7 @@ func (c *Client) request(ctx context.Context, m Message) (Message, error) {
 			return Message{}, errors.New("no session: Handshake first")
 		}
 	}
-	replies, err := c.exchange(ctx, []Message{m})
+	replies, _, err := c.exchange(ctx, []Message{m})
 	if err != nil {
 		return Message{}, err
 	}
@@ -274,16 +325,18 @@ func findReply(replies []Message, m Message) (Message, error) {
 
 func (c *Client) newID() string { return strconv.FormatUint(c.nextID.Add(1), 10) }
 
-// deliver hands an event to the reader, giving up if the client is stopping.
-func (c *Client) deliver(m Message) {
+// deliver hands an event to the reader; false if the client is stopping.
+func (c *Client) deliver(m Message) bool {
 	c.deliverMu.RLock()
 	defer c.deliverMu.RUnlock()
 	if c.closed {
-		return
+		return false
 	}
 	select {
 	case c.messages <- m:
+		return true
 	case <-c.ctx.Done():
+		return false
 	}
 }
 

@@ -61,7 +61,10 @@ func (m Message) IsMeta() bool { return strings.HasPrefix(m.Channel, "/meta/") }
 
 // IsData reports whether the message carries an event for subscribers rather than
 // a reply to a request: a non-meta channel, data present and no `successful` field.
-func (m Message) IsData() bool { return !m.IsMeta() && m.Successful == nil && m.Data != nil }
+// A message without a channel is no event: there is no channel to deliver it on.
+func (m Message) IsData() bool {
+	return m.Channel != "" && !m.IsMeta() && m.Successful == nil && m.Data != nil
+}
 
 // succeeded is the `successful` field with absent meaning false.
 func (m Message) succeeded() bool { return m.Successful != nil && *m.Successful }
