@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Auth modes of a request.
@@ -45,17 +50,59 @@ type response struct {
 	elapsed   time.Duration
 }
 
-// maxBody bounds what the harness reads of one answer.
+// maxBody bounds what the harness reads of one answer; a longer one is cut and
+// reported as the target's failure (no GWS answer comes near it).
 const maxBody = 4 << 20
 
-// send makes the request for actor a and decodes the answer. The error is only for
-// a request that got no answer (network, timeout); any answer is a response.
+// newClient builds every http.Client the runner uses on the target (REST,
+// customer, raw and harness Bayeux): it follows no redirect, so a 3xx is the
+// target's answer and nothing the actor holds (Basic credentials, session
+// cookie, CSRF token) is sent to another origin.
+func newClient(jar http.CookieJar, transport http.RoundTripper) *http.Client {
+	return target.NewClient(jar, transport)
+}
+
+// answerError is a request the target accepted and answered with something
+// that is not a usable HTTP answer (garbage, broken framing, a cut or oversized
+// answer, a connection closed without one): the target's failure, unlike an
+// envError. detail holds what was received, for the report.
+type answerError struct {
+	err    error
+	detail string
+}
+
+func (e *answerError) Error() string { return e.err.Error() }
+func (e *answerError) Unwrap() error { return e.err }
+
+// transportProblem is the outcome of a request that got no usable answer: a
+// failure when the target answered badly (answerError), an error when it could
+// not be judged (unreachable, wrong scheme, the harness's own limit ran out,
+// the run ended). prefix goes before the reason ("setting up alice: ").
+func transportProblem(step *scenarios.Step, prefix string, err error) *problem {
+	var bad *answerError
+	if errors.As(err, &bad) {
+		return failure(step, "%s%v", prefix, err).withDetail(bad.detail)
+	}
+	return harnessError(step, "%s%v", prefix, err)
+}
+
+// send makes the request for actor a and decodes the answer. The error is for a
+// request that got no usable answer: an *envError when the target could not be
+// judged, an *answerError when what it sent is its failure (transportProblem
+// tells them apart). Any HTTP answer, a 3xx included, is a response.
 func (rn *run) send(ctx context.Context, a *actor, req request) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, max(rn.t.RequestWait(), req.timeout))
+	parent := ctx
+	timeout := max(rn.t.RequestWait(), req.timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	target := req.url
+	ctx, wire := target.Trace(ctx)
+	limit := fmt.Sprintf("the request timeout %s (requestTimeout)", timeout)
+	if timeout > rn.t.RequestWait() {
+		limit = fmt.Sprintf("the step's limit plus %s, %s", answerMargin, timeout)
+	}
+	full := req.url
 	if len(req.query) > 0 {
-		target += "?" + req.query.Encode()
+		full += "?" + req.query.Encode()
 	}
 	var body io.Reader
 	var encoded []byte
@@ -66,9 +113,9 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 		}
 		body = bytes.NewReader(encoded)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, target, body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, full, body)
 	if err != nil {
-		return nil, fmt.Errorf("building %s %s: %w", req.method, target, err)
+		return nil, fmt.Errorf("building %s %s: %w", req.method, full, err)
 	}
 	for name, values := range req.header {
 		hreq.Header[http.CanonicalHeaderKey(name)] = values
@@ -96,30 +143,102 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 			client = a.bareClient // no cookie jar: no session cookie either
 		}
 	}
+	what := req.method + " " + displayURL(full)
 	start := time.Now()
 	resp, err := client.Do(hreq)
 	if err != nil {
-		rn.logf("%s %s %s: %v", a.name(), req.method, displayURL(target), err)
-		return nil, &envError{fmt.Errorf("%s %s: %w", req.method, displayURL(target), err)}
+		err = wireFailure(what, wire.Explain(parent, err, limit), "")
+		rn.logf("%s %v", a.name(), err)
+		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	raw, err := readBody(resp)
 	elapsed := time.Since(start)
 	if err != nil {
-		return nil, &envError{fmt.Errorf("%s %s: reading the answer: %w", req.method, displayURL(target), err)}
+		we := target.ExplainBody(parent, err, limit, int64(len(raw)), resp.ContentLength)
+		err = wireFailure(what, we, fmt.Sprintf("received: HTTP %d, then %d bytes of body: %s", resp.StatusCode, len(raw), abbreviate(string(raw), 300)))
+		rn.logf("%s %v", a.name(), err)
+		return nil, err
+	}
+	if len(raw) > maxBody {
+		err := &answerError{fmt.Errorf("%s: answer larger than %d MiB, cut (HTTP %d, Content-Length %s)", what, maxBody>>20, resp.StatusCode, contentLength(resp)),
+			fmt.Sprintf("received: HTTP %d, starting %s", resp.StatusCode, abbreviate(string(raw[:300]), 300))}
+		rn.logf("%s %v", a.name(), err)
+		return nil, err
 	}
 	out := &response{status: resp.StatusCode, header: resp.Header, raw: raw, elapsed: elapsed}
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, &out.body); err != nil {
-			out.body, out.decodeErr = nil, err
+			out.body, out.decodeErr = nil, jsonError(raw, err)
 		}
 	}
-	rn.logf("%s %s %s -> %d (%s) %s", a.name(), req.method, displayURL(target), resp.StatusCode,
+	rn.logf("%s %s -> %d (%s) %s", a.name(), what, resp.StatusCode,
 		elapsed.Round(time.Microsecond), abbreviate(redactBody(raw), 300))
 	if req.hasBody {
 		rn.logf("    request body: %s", abbreviate(redactBody(encoded), 300))
 	}
 	return out, nil
+}
+
+// readBody reads at most maxBody+1 bytes: one more than the cap tells a cut
+// answer from one of exactly maxBody. The buffer is sized from Content-Length
+// (within the cap) so a large answer is not copied while it grows.
+func readBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(min(resp.ContentLength, maxBody+1)))
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return buf.Bytes(), err
+}
+
+func contentLength(resp *http.Response) string {
+	if resp.ContentLength < 0 {
+		return "none"
+	}
+	return strconv.FormatInt(resp.ContentLength, 10)
+}
+
+// wireFailure wraps a WireError for send's callers: the target's failure when
+// it answered badly, an environment error otherwise.
+func wireFailure(what string, we *target.WireError, detail string) error {
+	err := fmt.Errorf("%s: %w", what, we)
+	if we.Kind == target.WireBroken {
+		return &answerError{err, detail}
+	}
+	return &envError{err}
+}
+
+// jsonError says where an answer stops being JSON: the byte offset and what
+// precedes it.
+func jsonError(raw []byte, err error) error {
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) {
+		return err
+	}
+	at := int(min(max(syntax.Offset, 0), int64(len(raw))))
+	return fmt.Errorf("invalid JSON at byte %d of %d (%q ends there): %v", syntax.Offset, len(raw), raw[max(0, at-24):at], err)
+}
+
+// statusText renders an answer's status for a reason: a redirect names where it
+// pointed and that the harness does not go there.
+func statusText(resp *response) string {
+	if resp.status >= 300 && resp.status < 400 {
+		return fmt.Sprintf("HTTP %d, a redirect to %q (not followed: a 3xx is the target's answer)", resp.status, resp.header.Get("Location"))
+	}
+	return fmt.Sprintf("HTTP %d", resp.status)
+}
+
+// answerText renders an answer's body for a reason: an empty one and one that
+// is not JSON say so.
+func answerText(resp *response, limit int) string {
+	switch {
+	case len(bytes.TrimSpace(resp.raw)) == 0:
+		return fmt.Sprintf("an empty body (%s)", statusText(resp))
+	case resp.decodeErr != nil:
+		return fmt.Sprintf("%s (not JSON: %v)", abbreviate(string(resp.raw), limit), resp.decodeErr)
+	}
+	return abbreviate(string(resp.raw), limit)
 }
 
 // displayURL drops the scheme and host: logs and reports name paths.
@@ -160,7 +279,7 @@ func abbreviate(s string, limit int) string {
 // describeResponse renders an answer for a failure report.
 func describeResponse(resp *response) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP %d", resp.status)
+	b.WriteString(statusText(resp))
 	if len(resp.raw) == 0 {
 		b.WriteString(" (empty body)")
 		return b.String()

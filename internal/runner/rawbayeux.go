@@ -37,6 +37,6 @@ func (rn *run) rawBayeuxClient(a *actor, requestURL string) *http.Client {
 		}
 		jar.SetCookies(u, session)
 	}
-	a.rawBayeux = &http.Client{Jar: jar, Transport: rn.meter}
+	a.rawBayeux = newClient(jar, rn.meter)
 	return a.rawBayeux
 }

@@ -49,11 +49,11 @@ func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenari
 		return rn.checkExpect(step, resp, expect)
 	}
 	if !is2xx(resp.status) {
-		return failure(step, "expected a 2xx answer, got HTTP %d", resp.status).
+		return failure(step, "expected a 2xx answer, got %s", statusText(resp)).
 			withDetail("expected: HTTP 2xx\nreceived: " + describeResponse(resp))
 	}
 	if op != nil && !successShape(resp.body, op.Shape) {
-		return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), abbreviate(string(resp.raw), 200)).
+		return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), answerText(resp, 200)).
 			withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
 	}
 	return nil

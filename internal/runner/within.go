@@ -48,7 +48,7 @@ func (rn *run) sendTimed(ctx context.Context, step *scenarios.Step, a *actor, re
 		if limit > 0 && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			return nil, failure(step, "no answer after %s, limit %s%s", roundElapsed(time.Since(start)), limit, deadlineSource(d))
 		}
-		return nil, harnessError(step, "%v", err)
+		return nil, transportProblem(step, "", err)
 	}
 	if limit > 0 && resp.elapsed > limit {
 		return nil, failure(step, "answered after %s, limit %s%s", roundElapsed(resp.elapsed), limit, deadlineSource(d)).

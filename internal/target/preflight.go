@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -18,15 +17,21 @@ const PreflightTimeout = 3 * time.Second
 // PreflightError is the one error a run reports when the target cannot be used at all.
 type PreflightError struct {
 	URL     string
-	Account string // empty when the target itself is unreachable
+	Account string // empty when the problem is the target's, not one account's
 	Reason  string
+	// Unreachable: no TCP connection was made. A target that accepted one and
+	// then answered TLS bytes, garbage or nothing is not called unreachable.
+	Unreachable bool
 }
 
 func (e *PreflightError) Error() string {
-	if e.Account == "" {
+	switch {
+	case e.Account != "":
+		return fmt.Sprintf("target %s: account %q: %s", e.URL, e.Account, e.Reason)
+	case e.Unreachable:
 		return fmt.Sprintf("target %s is unreachable: %s", e.URL, e.Reason)
 	}
-	return fmt.Sprintf("target %s: account %q: %s", e.URL, e.Account, e.Reason)
+	return fmt.Sprintf("target %s: %s", e.URL, e.Reason)
 }
 
 // Preflight checks, within a few seconds, that the target answers and that every
@@ -42,7 +47,10 @@ func PreflightAccounts(ctx context.Context, t *Target, accounts []Account) error
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: PreflightTimeout}
+	// The deadline is each request's context (checkLogin), so that a timeout
+	// is told apart from the other failures and names the limit.
+	client := NewClient(nil, NewTransport())
+	defer client.CloseIdleConnections()
 	meURL := t.BaseURL + "/api/v2/me"
 	for _, a := range accounts {
 		if err := checkLogin(ctx, client, meURL, a); err != nil {
@@ -53,8 +61,10 @@ func PreflightAccounts(ctx context.Context, t *Target, accounts []Account) error
 }
 
 func checkLogin(ctx context.Context, client *http.Client, meURL string, a Account) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, PreflightTimeout)
 	defer cancel()
+	ctx, wire := Trace(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, meURL, nil)
 	if err != nil {
 		return &PreflightError{URL: meURL, Reason: err.Error()}
@@ -62,37 +72,39 @@ func checkLogin(ctx context.Context, client *http.Client, meURL string, a Accoun
 	req.SetBasicAuth(a.Username, a.Password)
 	resp, err := client.Do(req)
 	if err != nil {
-		return &PreflightError{URL: meURL, Reason: describeNetError(err)}
+		return wireProblem(meURL, wire.Explain(parent, err, preflightLimit))
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if err != nil && resp.StatusCode == http.StatusOK {
+		return wireProblem(meURL, ExplainBody(parent, err, preflightLimit, int64(len(body)), resp.ContentLength))
+	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return &PreflightError{URL: meURL, Account: a.Username,
 			Reason: fmt.Sprintf("login refused (HTTP %d %s); check the username and password", resp.StatusCode, strings.TrimSpace(string(body)))}
+	case isRedirect(resp.StatusCode):
+		return &PreflightError{URL: meURL, Account: a.Username,
+			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d (want 200), a redirect to %q: the harness follows no redirect (credentials stay with the target's origin); give the final URL as the target",
+				resp.StatusCode, resp.Header.Get("Location"))}
 	default:
 		return &PreflightError{URL: meURL, Account: a.Username,
 			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d (want 200): %s", resp.StatusCode, strings.TrimSpace(string(body)))}
 	}
 }
 
-// describeNetError names the usual causes plainly.
-func describeNetError(err error) string {
-	var dnsErr *net.DNSError
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("cannot resolve host %q (%v)", dnsErr.Name, dnsErr.Err)
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return fmt.Sprintf("no answer within %s", PreflightTimeout)
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return fmt.Sprintf("connection failed: %v", opErr.Err)
-	default:
-		return err.Error()
-	}
+// preflightLimit names the preflight's limit in its reasons.
+var preflightLimit = fmt.Sprintf("the preflight's limit %s per request", PreflightTimeout)
+
+// wireProblem is the preflight's one error for a request that got no usable
+// answer: always an error (the run cannot start), worded as Explain says.
+func wireProblem(meURL string, we *WireError) error {
+	return &PreflightError{URL: meURL, Reason: we.Reason, Unreachable: we.Kind == WireUnreachable}
 }
+
+func isRedirect(status int) bool { return status >= 300 && status < 400 }
 
 func isTimeout(err error) bool {
 	var te interface{ Timeout() bool }
