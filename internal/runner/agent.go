@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -43,7 +44,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	who := a.name() + " (" + a.account.Username + ")"
 	me, err := rn.send(ctx, a, request{method: http.MethodGet, url: rn.t.BaseURL + "/api/v2/me", auth: authBasic, csrf: true})
 	if err != nil {
-		return harnessError(nil, "setting up %s: target unreachable: %v", who, err)
+		return transportProblem(nil, "setting up "+who+": ", err)
 	}
 	switch {
 	case me.status == http.StatusUnauthorized:
@@ -72,7 +73,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	session := map[string]any{"operationName": "StartContactCenterSession", "channels": []any{"chat"}}
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me", body: session, hasBody: true, auth: authBasic, csrf: true})
 	if err != nil {
-		return harnessError(nil, "setting up %s: %v", who, err)
+		return transportProblem(nil, "setting up "+who+": ", err)
 	}
 	if resp.status == http.StatusForbidden {
 		return harnessError(nil, "setting up %s: StartContactCenterSession was refused (HTTP 403): the CSRF token or session cookie from GET /api/v2/me did not work", who).
@@ -107,7 +108,7 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	a.notify = bayeux.NewClient(rn.t.NotificationsURL(), bayeux.ClientOptions{
 		// Same cookie jar (session). Metered except for connects the target may
 		// hold: those are the target waiting for news, not round trips.
-		HTTPClient: &http.Client{Jar: a.client.Jar, Transport: bayeuxMeter{rn.meter}},
+		HTTPClient: newClient(a.client.Jar, bayeuxMeter{rn.meter}),
 		Prepare: func(req *http.Request) {
 			req.SetBasicAuth(a.account.Username, a.account.Password)
 			req.Header.Set(a.csrfHeader, a.csrfToken)
@@ -116,6 +117,10 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	hctx, cancel := context.WithTimeout(ctx, rn.t.RequestWait())
 	defer cancel()
 	if err := a.notify.Handshake(hctx); err != nil {
+		if targetAnswered(err) {
+			// The endpoint answered, but not with a Bayeux session: the target's fault.
+			return failure(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
+		}
 		return harnessError(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
 	}
 	a.pumpDone = make(chan struct{})
@@ -128,7 +133,33 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	return nil
 }
 
-// pump moves the agent's notifications into its stream, validating each one.
+// targetAnswered reports whether a Bayeux error is the target's answer (an HTTP
+// status, a refusal, a reply that is not Bayeux) rather than no answer at all.
+func targetAnswered(err error) bool {
+	var status *bayeux.StatusError
+	var reply *bayeux.ReplyError
+	var protocol *bayeux.ProtocolError
+	return errors.As(err, &status) || errors.As(err, &reply) || errors.As(err, &protocol)
+}
+
+// notifyDiagnosis is what the agent's Bayeux client knows is wrong with the
+// notification endpoint, as a clause to append to the reason of a wait that
+// failed ("" when the client has nothing to say): the wait's own reason only says
+// what did not come, this says why.
+func notifyDiagnosis(a *actor) string {
+	if a.notify == nil {
+		return ""
+	}
+	if err := a.notify.Diagnosis(); err != nil {
+		return "; the Bayeux client reports: " + err.Error()
+	}
+	return ""
+}
+
+// pump moves the agent's notifications into its stream, validating each one. When
+// the client stops on an error (the endpoint broke the protocol, refused the
+// session, or one bad pattern repeated past the client's bound), the stream ends
+// with that error, so a waiting step ends at once and names it.
 func (rn *run) pump(a *actor) {
 	defer close(a.pumpDone)
 	for m := range a.notify.Messages() {
@@ -140,7 +171,7 @@ func (rn *run) pump(a *actor) {
 		} else {
 			invalid = schemas.Validate("notification", value)
 		}
-		a.stream.add(at, m.Channel, value, invalid)
+		rn.received(a, at, m, value, invalid)
 		rn.logf("%s <- %s %s", a.name(), m.Channel, summarize(value))
 	}
 	a.stream.close(a.notify.Err())
@@ -161,9 +192,13 @@ func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 		if err := a.notify.Disconnect(ctx); err != nil {
 			rn.logf("cleanup %s: Bayeux disconnect: %v", a.name(), err)
 		}
-		select {
-		case <-a.pumpDone:
-		case <-ctx.Done():
+		// No pump runs when the handshake failed: nothing would ever close pumpDone,
+		// and waiting on it would cost the whole cleanup deadline.
+		if a.pumpDone != nil {
+			select {
+			case <-a.pumpDone:
+			case <-ctx.Done():
+			}
 		}
 	}
 }

@@ -90,7 +90,7 @@ func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, sta
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
 		body: body, hasBody: true, auth: authBasic, csrf: true})
 	if err != nil {
-		return harnessError(step, "barrier for %s: %v", a.name(), err)
+		return transportProblem(step, "barrier for "+a.name()+": ", err)
 	}
 	if !is2xx(resp.status) || !successShape(resp.body, scenarios.ShapeStatusCode) {
 		return harnessError(step, "barrier for %s: cannot prove delivery: POST /api/v2/me/channels/chat %s was refused", a.name(), state).
@@ -123,9 +123,12 @@ func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, s
 		_, _, _, err := a.stream.snapshot()
 		return -1, streamEndProblem(step, a, err)
 	}
-	p := harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s",
-		a.name(), state, state, rn.t.NotificationWait())
-	p.unnotified = true
+	diagnosis := notifyDiagnosis(a)
+	p := harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s%s",
+		a.name(), state, state, rn.t.NotificationWait(), diagnosis)
+	// Silence is "perhaps the agent was in that state already" only while the
+	// notification channel looks healthy.
+	p.unnotified = diagnosis == ""
 	return -1, p
 }
 
