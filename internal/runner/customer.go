@@ -181,8 +181,15 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 	body := asObject(resp.body)
 	messages, _ := body["messages"].([]any)
 	at := time.Now()
-	for _, m := range messages {
+	prev, prevAt := -1, 0 // the answer's last index: within one answer indexes increase (notes/message-indexes)
+	for i, m := range messages {
 		index, ok := messageIndex(m)
+		if ok && prev >= 0 && index <= prev {
+			return false, fmt.Errorf("GET /api/v2/chats/%s/messages answered messages[%d] with index %d after messages[%d] with index %d: a repeated or decreasing index (message indexes increase: notes/message-indexes)", p.chatID, i, index, prevAt, prev)
+		}
+		if ok {
+			prev, prevAt = index, i
+		}
 		if ok && index < p.next {
 			continue // a target may repeat messages it already sent; the transcript is what counts
 		}

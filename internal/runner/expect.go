@@ -316,6 +316,9 @@ func (rn *run) checkStreams(step *scenarios.Step) *problem {
 					withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
 			}
 		}
+		if p := rn.checkDuplicates(step, a, events); p != nil {
+			return p
+		}
 		if closed && err != nil && !a.reportedEnd {
 			a.reportedEnd = true
 			return streamEndProblem(step, a, err)

@@ -47,7 +47,8 @@ type run struct {
 	// deviations are the weak checks that did not hold, in the order found.
 	deviations []Deviation
 
-	logMu sync.Mutex
+	logMu  sync.Mutex
+	traced int // bytes of trace written, guarded by logMu (see maxTraceBytes)
 }
 
 // Run plays sc and reports its outcome. It never panics on a bad scenario or a
@@ -85,6 +86,9 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	endCleanup := rn.phases.begin(phaseCleanup)
 	rn.cleanup()
 	endCleanup()
+	if p == nil {
+		p = rn.duplicatesAfterCleanup() // the notifications pumped after the last step's check
+	}
 
 	res.Outcome = OutcomePass
 	if p != nil {
@@ -112,7 +116,7 @@ func opFeatures(sc *scenarios.Scenario) []string {
 }
 
 func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	base := target.NewTransport() // keeps the first bytes of each answer for the reasons
 	m := &meter{base: base}
 	rn := &run{
 		r: r, t: r.Target, sc: sc, start: start,
@@ -128,8 +132,8 @@ func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
 			spec:       spec,
 			stream:     newStream(),
 			matched:    map[int]string{},
-			client:     &http.Client{Jar: jar, Transport: rn.meter},
-			bareClient: &http.Client{Transport: rn.meter},
+			client:     newClient(jar, rn.meter),
+			bareClient: newClient(nil, rn.meter),
 		}
 		rn.actors[spec.Name] = a
 		rn.order = append(rn.order, a)
@@ -261,7 +265,7 @@ func (rn *run) logf(format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
 	rn.logMu.Lock()
 	defer rn.logMu.Unlock()
-	fmt.Fprintf(rn.r.Log, "%9s  %s\n", "+"+formatOffset(time.Since(rn.start)), line)
+	rn.writeTrace(line) // bounded per scenario (timeline.go)
 }
 
 // formatOffset renders a duration since the run's start as seconds with ms.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -14,26 +15,97 @@ type event struct {
 	channel string // Bayeux channel, or "transcript"
 	value   any
 	invalid error // schema violation found on arrival; nil = valid
+	// Bayeux events only (see received): the message id ("" when the target sent
+	// none), a hash of the data's bytes (0 for transcript messages), and how many
+	// requests the run had started when it arrived. The duplicate checks use them
+	// to tell a redelivery from a second notification a second request caused.
+	id       string
+	hash     uint64
+	requests int
 }
 
 // stream is an actor's received events in arrival order. Writers (the Bayeux pump,
 // the transcript poller) append; the runner waits for growth on a channel that is
 // closed and replaced at every append, so waiting never polls.
+//
+// A stream holds at most maxStreamEvents events and maxStreamBytes of them: past
+// either bound the target is flooding the actor, the stream ends with a
+// floodError (the target's failure, with the figure) and later events are
+// dropped, so a hostile target cannot grow the harness's memory without bound.
 type stream struct {
 	mu      sync.Mutex
 	events  []event
+	bytes   int // the size of the events held, as counted against maxStreamBytes
 	grew    chan struct{}
 	closed  bool
 	closeBy error // why the stream ended early; nil = still open or ended cleanly
+
+	// dups is the duplicate checks' state (duplicates.go). Only the runner
+	// goroutine touches it, from checkStreams, so it is not guarded by mu.
+	dups dupState
+}
+
+// The bounds of one actor's stream. A scenario's actor receives tens of
+// notifications, a long one a few hundred: these are two orders of magnitude
+// above, and low enough that a flood of every agent of a scenario stays well
+// inside the harness's memory budget. Variables so the tests can lower them.
+var (
+	maxStreamEvents = 10_000
+	maxStreamBytes  = 4 << 20
+)
+
+// floodError ends a stream that went past one of its bounds.
+type floodError struct {
+	what  string // "notifications" or "transcript messages"
+	bytes bool   // the byte bound was passed (else the event count)
+}
+
+func (e *floodError) Error() string {
+	if e.bytes {
+		return fmt.Sprintf("more than %s of %s arrived in this scenario (a flood: the harness holds at most %s per actor and read no further)",
+			formatBytes(maxStreamBytes), e.what, formatBytes(maxStreamBytes))
+	}
+	return fmt.Sprintf("more than %d %s arrived in this scenario (a flood: the harness holds at most %d per actor and read no further)",
+		maxStreamEvents, e.what, maxStreamEvents)
+}
+
+// formatBytes renders a byte count for people: 4 MiB, 512 KiB, 300 bytes.
+func formatBytes(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func newStream() *stream { return &stream{grew: make(chan struct{})} }
 
-// add appends an event and wakes every waiter.
+// add appends a transcript message (or any event without Bayeux details).
 func (s *stream) add(at time.Time, channel string, value any, invalid error) {
+	s.put(event{at: at, channel: channel, value: value, invalid: invalid}, approxSize(value))
+}
+
+// put appends e, which takes size bytes, and wakes every waiter; past a bound it
+// ends the stream instead. Nothing is added to a stream that has ended.
+func (s *stream) put(e event, size int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.events = append(s.events, event{seq: len(s.events), at: at, channel: channel, value: value, invalid: invalid})
+	if s.closed {
+		return
+	}
+	if len(s.events) >= maxStreamEvents || s.bytes+size > maxStreamBytes {
+		what := "notifications"
+		if e.channel == "transcript" {
+			what = "transcript messages"
+		}
+		s.end(&floodError{what: what, bytes: len(s.events) < maxStreamEvents})
+		return
+	}
+	e.seq = len(s.events)
+	s.events = append(s.events, e)
+	s.bytes += size
 	close(s.grew)
 	s.grew = make(chan struct{})
 }
@@ -42,12 +114,39 @@ func (s *stream) add(at time.Time, channel string, value any, invalid error) {
 func (s *stream) close(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.end(err)
+}
+
+// end is close with s.mu held; the first end wins.
+func (s *stream) end(err error) {
 	if s.closed {
 		return
 	}
 	s.closed, s.closeBy = true, err
 	close(s.grew)
 	s.grew = make(chan struct{})
+}
+
+// approxSize is about how many bytes v takes as JSON: what a transcript message
+// counts against maxStreamBytes (a Bayeux event counts its exact data length).
+func approxSize(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			n += len(k) + 4 + approxSize(e)
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range x {
+			n += 1 + approxSize(e)
+		}
+		return n
+	case string:
+		return len(x) + 2
+	}
+	return 8
 }
 
 // snapshot returns the events so far, a channel closed at the next change, and

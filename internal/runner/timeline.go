@@ -34,6 +34,20 @@ type missingEntry struct {
 // summaryWidth caps the summary column so marks stay aligned on long summaries.
 const summaryWidth = 64
 
+// A timeline shows at most timelineRows entries and timelineBytes of them: a
+// flooding target can fill a stream with thousands of notifications
+// (maxStreamEvents), and a report that repeats them all helps nobody and grows
+// the console, results.json and report.html of every failure by megabytes. The
+// rows kept are the first and the last ones and, between them, those with
+// something to say (matched, late, forbidden ...) before the plain ones; every
+// gap says how many were left out.
+const (
+	timelineRows  = 200
+	timelineHead  = 20 // rows always kept from the start
+	timelineTail  = 40 // and from the end
+	timelineBytes = 64 << 10
+)
+
 // renderTimeline renders tl as aligned text:
 //
 //	alice's notifications (seconds since the scenario started):
@@ -50,12 +64,34 @@ func renderTimeline(tl timeline) string {
 	if len(tl.entries) == 0 {
 		b.WriteString("  (nothing received)\n")
 	}
+	kept := keptRows(tl.entries)
 	width := 0
-	for _, e := range tl.entries {
-		width = max(width, min(len([]rune(e.summary)), summaryWidth))
+	for i, e := range tl.entries {
+		if kept[i] {
+			width = max(width, min(len([]rune(e.summary)), summaryWidth))
+		}
 	}
 	deadlineShown := tl.deadline == 0
-	for _, e := range tl.entries {
+	left := 0 // entries left out since the last row written
+	flush := func() {
+		if left > 0 {
+			fmt.Fprintf(&b, "  ... %d more %s not shown\n", left, tl.kind)
+			left = 0
+		}
+	}
+	for i, e := range tl.entries {
+		if !kept[i] {
+			left++
+			continue
+		}
+		if b.Len() > timelineBytes {
+			left += len(tl.entries) - i
+			fmt.Fprintf(&b, "  ... %d more %s not shown (the timeline is cut at %s)\n", left, tl.kind, formatBytes(timelineBytes))
+			left = 0
+			deadlineShown = true
+			break
+		}
+		flush()
 		if !deadlineShown && e.at > tl.deadline {
 			fmt.Fprintf(&b, "  %-4s %9s  deadline\n", "----", "+"+formatOffset(tl.deadline))
 			deadlineShown = true
@@ -63,10 +99,11 @@ func renderTimeline(tl timeline) string {
 		summary := clip(e.summary, summaryWidth)
 		line := fmt.Sprintf("  %-4s %9s  %s", fmt.Sprintf("#%d", e.seq+1), "+"+formatOffset(e.at), summary)
 		if e.mark != "" {
-			line += strings.Repeat(" ", width-len([]rune(summary))) + "   " + e.mark
+			line += strings.Repeat(" ", width-len([]rune(summary))) + "   " + clip(e.mark, 4*summaryWidth)
 		}
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
+	flush()
 	if !deadlineShown {
 		fmt.Fprintf(&b, "  %-4s %9s  deadline\n", "----", "+"+formatOffset(tl.deadline))
 	}
@@ -85,6 +122,71 @@ func renderTimeline(tl timeline) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// keptRows chooses the entries a timeline shows when there are more than
+// timelineRows: the first timelineHead and the last timelineTail, then the
+// marked ones between, those with a specific mark first (a match, a late or
+// forbidden one) and the plain "unexpected" ones after, in stream order.
+func keptRows(entries []timelineEntry) []bool {
+	kept := make([]bool, len(entries))
+	if len(entries) <= timelineRows {
+		for i := range kept {
+			kept[i] = true
+		}
+		return kept
+	}
+	budget := timelineRows
+	keep := func(i int) {
+		if !kept[i] && budget > 0 {
+			kept[i] = true
+			budget--
+		}
+	}
+	for i := range timelineHead {
+		keep(i)
+	}
+	for i := len(entries) - timelineTail; i < len(entries); i++ {
+		keep(i)
+	}
+	for _, plain := range []bool{false, true} {
+		for i, e := range entries {
+			if e.mark != "" && isPlainMark(e.mark) == plain {
+				keep(i)
+			}
+		}
+	}
+	return kept
+}
+
+// isPlainMark reports whether a mark only says an event fits nothing: the kind a
+// flood produces by the thousand.
+func isPlainMark(mark string) bool {
+	switch mark {
+	case "unexpected", "after the deadline", "(before setup ended)":
+		return true
+	}
+	return false
+}
+
+// maxTraceBytes bounds one scenario's trace (Runner.Log, which the suite prints
+// for a failed scenario): a catalogue scenario writes 5 KiB (at most 11 KiB); a
+// flooding target made one line per junk notification, hundreds of MB on the
+// console.
+const maxTraceBytes = 64 << 10
+
+// writeTrace writes one trace line, until the scenario's trace reaches
+// maxTraceBytes; then it says so once and drops the rest. The caller holds logMu.
+func (rn *run) writeTrace(line string) {
+	if rn.traced >= maxTraceBytes {
+		return
+	}
+	at := "+" + formatOffset(time.Since(rn.start))
+	n, _ := fmt.Fprintf(rn.r.Log, "%9s  %s\n", at, line)
+	rn.traced += n
+	if rn.traced >= maxTraceBytes {
+		fmt.Fprintf(rn.r.Log, "%9s  ... the trace of this scenario is cut at %s; the rest is not shown\n", at, formatBytes(maxTraceBytes))
+	}
 }
 
 func clip(s string, limit int) string {
