@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gwsconform/gwsconform/internal/bytesize"
 	"io"
 	"net/http"
 	"strings"
@@ -220,7 +221,7 @@ func (d *replyDecoder) readError(err error, body *capReader) error {
 	switch {
 	case errors.Is(err, errTooLarge):
 		return d.protocol("larger than %s (the client's cap): stopped reading after %d bytes",
-			formatBytes(d.c.maxReply), body.read)
+			bytesize.Format(d.c.maxReply), body.read)
 	case errors.As(err, &syntax):
 		return d.protocol("is malformed JSON at byte %d: %v", syntax.Offset, err)
 	case errors.As(err, &typeErr):
@@ -234,17 +235,6 @@ func (d *replyDecoder) readError(err error, body *capReader) error {
 		return fmt.Errorf("POST %s: %s cut after %d bytes: %w", d.c.endpoint, d.what, body.read, err)
 	}
 	return fmt.Errorf("POST %s: reading the %s after %d bytes: %w", d.c.endpoint, d.what, body.read, err)
-}
-
-// formatBytes renders a cap as people write it: 8 MiB, 512 KiB, 1000 bytes.
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 func truncate(s string, n int) string {

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"github.com/gwsconform/gwsconform/internal/bytesize"
 	"sync"
 	"time"
 )
@@ -63,21 +64,10 @@ type floodError struct {
 func (e *floodError) Error() string {
 	if e.bytes {
 		return fmt.Sprintf("more than %s of %s arrived in this scenario (a flood: the harness holds at most %s per actor and read no further)",
-			formatBytes(maxStreamBytes), e.what, formatBytes(maxStreamBytes))
+			bytesize.Format(int64(maxStreamBytes)), e.what, bytesize.Format(int64(maxStreamBytes)))
 	}
 	return fmt.Sprintf("more than %d %s arrived in this scenario (a flood: the harness holds at most %d per actor and read no further)",
 		maxStreamEvents, e.what, maxStreamEvents)
-}
-
-// formatBytes renders a byte count for people: 4 MiB, 512 KiB, 300 bytes.
-func formatBytes(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 func newStream() *stream { return &stream{grew: make(chan struct{})} }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"github.com/gwsconform/gwsconform/internal/bytesize"
 	"sort"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func renderTimeline(tl timeline) string {
 		}
 		if b.Len() > timelineBytes {
 			left += len(tl.entries) - i
-			fmt.Fprintf(&b, "  ... %d more %s not shown (the timeline is cut at %s)\n", left, tl.kind, formatBytes(timelineBytes))
+			fmt.Fprintf(&b, "  ... %d more %s not shown (the timeline is cut at %s)\n", left, tl.kind, bytesize.Format(int64(timelineBytes)))
 			left = 0
 			deadlineShown = true
 			break
@@ -185,7 +186,7 @@ func (rn *run) writeTrace(line string) {
 	n, _ := fmt.Fprintf(rn.r.Log, "%9s  %s\n", at, line)
 	rn.traced += n
 	if rn.traced >= maxTraceBytes {
-		fmt.Fprintf(rn.r.Log, "%9s  ... the trace of this scenario is cut at %s; the rest is not shown\n", at, formatBytes(maxTraceBytes))
+		fmt.Fprintf(rn.r.Log, "%9s  ... the trace of this scenario is cut at %s; the rest is not shown\n", at, bytesize.Format(int64(maxTraceBytes)))
 	}
 }
 
