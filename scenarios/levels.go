@@ -37,7 +37,7 @@ func resolveLevels(sc *Scenario) {
 			}
 			step.Level = level
 		}
-		for _, items := range [][]Expectation{step.Await, step.Unordered, step.Never, thenOf(step)} {
+		for _, items := range step.ItemLists() {
 			for j := range items {
 				exp := &items[j]
 				exp.Level = step.Level
@@ -52,11 +52,4 @@ func resolveLevels(sc *Scenario) {
 			}
 		}
 	}
-}
-
-func thenOf(step *Step) []Expectation {
-	if step.Op == nil {
-		return nil
-	}
-	return step.Op.Then
 }

@@ -63,7 +63,7 @@ func (l *linter) featureStatements() {
 	for i := range l.sc.Steps {
 		step := &l.sc.Steps[i]
 		check(step.File, step.Line, step.Refs)
-		for _, items := range [][]Expectation{step.Await, step.Unordered, step.Never, thenOf(step)} {
+		for _, items := range step.ItemLists() {
 			for _, e := range items {
 				check(e.File, e.Line, e.Refs)
 			}

@@ -128,6 +128,17 @@ func (s *Step) Kind() string {
 	return "empty"
 }
 
+// ItemLists returns the step's expectation items by kind: await, unordered,
+// never and an op's then. They are the step's own slices, so a caller may set
+// fields of their elements.
+func (s *Step) ItemLists() [][]Expectation {
+	lists := [][]Expectation{s.Await, s.Unordered, s.Never}
+	if s.Op != nil {
+		lists = append(lists, s.Op.Then)
+	}
+	return lists
+}
+
 // Label is a short name for the step: "alice Consult", "bob await",
 // "carol http GET /api/v2/chats/{{chat}}".
 func (s *Step) Label() string {

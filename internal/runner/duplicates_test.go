@@ -248,16 +248,7 @@ steps:
 // repeats what an agent already has: after Accept, again after a transfer back,
 // and on RequestChatHistory (split into one notification per message, too).
 func TestLegalRepeatsAreNotDuplicates(t *testing.T) {
-	sc := loadScenario(t, `
-name: test
-refs: [seed-003/offer-accept-or-reject]
-actors:
-  alice: agent
-  bob: agent
-  carol: {kind: customer, nickname: Carol, routeTo: [alice]}
-steps:
-  - include: chat-in-progress
-    with: {agent: alice, customer: carol}
+	sc := loadScenario(t, chatScenario(`
   - alice:
       op: Ready
       then: [{messageType: ChannelStateChangeMessageV2}]
@@ -300,7 +291,7 @@ steps:
   - carol: {op: SendMessage, body: {text: after the transfer}}
   - alice:
       await: {notificationType: NewMessages, messages: {$contains: [{text: after the transfer}]}}
-`)
+`))
 	for _, tolerate := range [][]string{nil, {"batched-differently"}, {"new-messages-merged"}, {"delayed-notifications"}} {
 		t.Run(fmt.Sprint(tolerate), func(t *testing.T) {
 			res := play(t, embedded(t, refserver.Config{Tolerate: tolerate}), sc)

@@ -135,13 +135,11 @@ func citations(sc *scenarios.Scenario) []citation {
 		for _, ref := range step.Refs {
 			out = append(out, citation{ref, step.File, step.Line})
 		}
-		items := append(append(append([]scenarios.Expectation{}, step.Await...), step.Unordered...), step.Never...)
-		if step.Op != nil {
-			items = append(items, step.Op.Then...)
-		}
-		for _, e := range items {
-			for _, ref := range e.Refs {
-				out = append(out, citation{ref, e.File, e.Line})
+		for _, items := range step.ItemLists() {
+			for _, e := range items {
+				for _, ref := range e.Refs {
+					out = append(out, citation{ref, e.File, e.Line})
+				}
 			}
 		}
 	}
