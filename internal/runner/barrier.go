@@ -105,7 +105,7 @@ func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, sta
 func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, state string, from int) (int, *problem) {
 	found := -1
 	deadline := time.Now().Add(rn.t.NotificationWait())
-	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
+	result, decided := rn.waitOn(ctx, step, a, deadline, func(events []event) bool {
 		for i := min(from, len(events)); i < len(events); i++ {
 			if isChannelState(events[i].value, state) {
 				found = i
@@ -114,6 +114,9 @@ func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, s
 		}
 		return false
 	})
+	if decided != nil {
+		return -1, decided
+	}
 	switch result {
 	case waitFound:
 		return found, nil

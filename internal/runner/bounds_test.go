@@ -17,11 +17,13 @@ import (
 // timeline and a scenario's trace stay within fixed bounds, and an exceeded
 // bound is the target's failure with the figure.
 
-// floodEvents is the junk a flooding target puts in front of every connect reply:
-// n events on /v2/me/chats, as the bytes of array elements. 200,000 of them fit
-// in the Bayeux client's reply cap, so each reply is delivered whole.
+// floodEvents is what a flooding target puts in front of every connect reply: n
+// events on /v2/me/chats, as the bytes of array elements. Each is a valid
+// notification of a type no scenario waits for (an invalid one would end the
+// scenario at the first), and 140,000 of them fit in the Bayeux client's reply
+// cap, so each reply is delivered whole.
 func floodEvents(n int) []byte {
-	event := `{"channel":"/v2/me/chats","data":1}`
+	event := `{"channel":"/v2/me/chats","data":{"messageType":"F"}}`
 	return []byte(strings.TrimSuffix(strings.Repeat(event+",", n), ","))
 }
 
@@ -50,14 +52,14 @@ func heapSampler() (stop func() uint64) {
 }
 
 // A target that puts 200,000 junk events in every connect reply took the harness to
-// 851 MiB. Now the agent's stream stops at maxStreamEvents: the scenario fails on
+// 851 MiB (here 140,000 valid ones, each reply under the client's cap). Now the agent's stream stops at maxStreamEvents: the scenario fails on
 // the flood, with the figure, in seconds, and the heap stays under 100 MiB
 // throughout (the issue's bound is on RSS; the heap is what the harness controls).
 func TestNotificationFloodFailsWithTheFigureAndBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("floods the harness")
 	}
-	junk := floodEvents(200_000)
+	junk := floodEvents(140_000)
 	tg := embedded(t, refserver.Config{})
 	front := rewritingProxy(t, tg, func(path string, body []byte) []byte {
 		if !strings.HasPrefix(path, tg.NotificationsPath) || !bytes.Contains(body, []byte(`"/meta/connect"`)) || len(body) < 2 {
@@ -98,7 +100,7 @@ func TestNotificationFloodFailsWithTheFigureAndBoundedMemory(t *testing.T) {
 
 // The byte bound stops a stream of few but large notifications the same way.
 func TestStreamByteBound(t *testing.T) {
-	s := newStream()
+	s := newStream(nil)
 	big := strings.Repeat("x", 1<<20)
 	for range 5 {
 		s.add(time.Now(), "transcript", map[string]any{"text": big}, nil)

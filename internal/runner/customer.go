@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 
@@ -86,16 +87,38 @@ func (rn *run) pokeCustomers() {
 
 // waitOn is stream.waitFor on actor a's stream; for a customer it reads the
 // transcript at once and keeps the fallback ticker reading until the wait ends.
-func (rn *run) waitOn(ctx context.Context, a *actor, deadline time.Time, check func(events []event) bool) waitResult {
+// It also ends, with the problem, as soon as any actor's stream receives what
+// decides the scenario's verdict anyway (checkStream: a payload its schema
+// refuses, a repeated message index, a transcript that stopped): the same
+// problem would fail the scenario after the step, and a target that breaks a
+// step many scenarios share would otherwise cost each of them the whole wait,
+// reported as the missing notification instead of its cause.
+func (rn *run) waitOn(ctx context.Context, step *scenarios.Step, a *actor, deadline time.Time, check func(events []event) bool) (waitResult, *problem) {
+	var decided *problem
+	settled := func(events []event) bool {
+		if check(events) {
+			return true
+		}
+		for _, o := range rn.order {
+			seen := events
+			if o != a {
+				seen, _, _, _ = o.stream.snapshot()
+			}
+			if decided = rn.checkStream(step, o, seen); decided != nil {
+				return true
+			}
+		}
+		return false
+	}
 	if p := a.poller; p != nil && !a.isAgent() {
-		if events, _, _, _ := a.stream.snapshot(); check(events) {
-			return waitFound // already read: no request needed
+		if events, _, _, _ := a.stream.snapshot(); settled(events) {
+			return waitFound, decided // already read: no request needed
 		}
 		p.waiters.Add(1)
 		defer p.waiters.Add(-1)
 		p.poke()
 	}
-	return a.stream.waitFor(ctx, deadline, check)
+	return a.stream.waitFor(ctx, deadline, settled), decided
 }
 
 func (p *poller) loop() {

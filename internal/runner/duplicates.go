@@ -120,9 +120,6 @@ func (rn *run) checkDuplicates(step *scenarios.Step, a *actor, events []event) *
 	if d.chats == nil {
 		d.chats, d.ids = map[string]*indexSeen{}, map[string]int{}
 	}
-	if asksForHistory(step, a) {
-		d.histories++
-	}
 	for ; d.checked < len(events); d.checked++ {
 		e := events[d.checked]
 		if p := rn.checkIndexes(step, a, d, events, e); p != nil {
@@ -150,6 +147,17 @@ func (rn *run) duplicatesAfterCleanup() *problem {
 		}
 	}
 	return nil
+}
+
+// grantHistories gives each agent step asks a history of one grant, before the
+// step runs: its stream is checked during the step's own waits too, and the
+// history may arrive in one of them.
+func (rn *run) grantHistories(step *scenarios.Step) {
+	for _, a := range rn.order {
+		if a.isAgent() && asksForHistory(step, a) {
+			a.stream.dups.histories++
+		}
+	}
 }
 
 // asksForHistory reports whether step is a's request for a chat history that

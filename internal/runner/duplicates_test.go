@@ -336,9 +336,13 @@ func TestIndexRule(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rn := &run{r: &Runner{}, sc: &scenarios.Scenario{}, start: time.Now(), meter: &meter{}}
-			a := &actor{spec: scenarios.Actor{Name: "alice", Kind: scenarios.KindAgent}, stream: newStream(), matched: map[int]string{}}
+			a := &actor{spec: scenarios.Actor{Name: "alice", Kind: scenarios.KindAgent}, stream: newStream(nil), matched: map[int]string{}}
+			rn.order = []*actor{a}
 			var got string
 			for _, b := range c.batches {
+				if b.step != nil {
+					rn.grantHistories(b.step)
+				}
 				for _, v := range b.events {
 					a.stream.add(time.Now(), "/v2/me/chats", v, nil)
 				}

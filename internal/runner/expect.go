@@ -87,7 +87,7 @@ func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp s
 	found, next := -1, a.cursor
 	var evalErr error
 	var parts []match.Deviation
-	result := rn.waitOn(ctx, a, deadline, func(events []event) bool {
+	result, decided := rn.waitOn(ctx, step, a, deadline, func(events []event) bool {
 		for ; next < len(events); next++ {
 			devs, err := rn.matchValue(exp.Match, events[next].value, rn.vars)
 			if err == nil {
@@ -103,6 +103,9 @@ func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp s
 	})
 	if evalErr != nil {
 		return -1, nil, matchProblem(step, evalErr)
+	}
+	if decided != nil {
+		return -1, nil, decided
 	}
 	switch result {
 	case waitFound:
@@ -151,7 +154,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	used := map[int]bool{}
 	remaining, next := len(exps), a.cursor
 	var evalErr error
-	result := rn.waitOn(ctx, a, last, func(events []event) bool {
+	result, decided := rn.waitOn(ctx, step, a, last, func(events []event) bool {
 		for ; next < len(events); next++ {
 			for i, exp := range exps {
 				if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
@@ -173,6 +176,9 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	})
 	if evalErr != nil {
 		return matchProblem(step, evalErr)
+	}
+	if decided != nil {
+		return decided
 	}
 	switch result {
 	case waitCanceled:
@@ -308,21 +314,33 @@ func (rn *run) forbidden(at *scenarios.Step, a *actor, declared *scenarios.Step,
 // since the last check; step is the step that just ran (nil at the end).
 func (rn *run) checkStreams(step *scenarios.Step) *problem {
 	for _, a := range rn.order {
-		events, _, closed, err := a.stream.snapshot()
-		for ; a.checked < len(events); a.checked++ {
-			e := events[a.checked]
-			if e.invalid != nil {
-				return failure(step, "%s received an invalid %s #%d (%s): %v", a.name(), kindOfEvent(a), e.seq+1, e.channel, e.invalid).
-					withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
-			}
-		}
-		if p := rn.checkDuplicates(step, a, events); p != nil {
+		events, _, _, _ := a.stream.snapshot()
+		if p := rn.checkStream(step, a, events); p != nil {
 			return p
 		}
-		if closed && err != nil && !a.reportedEnd {
-			a.reportedEnd = true
-			return streamEndProblem(step, a, err)
+	}
+	return nil
+}
+
+// checkStream checks what actor a received since its last check: every payload
+// against its schema, the duplicate rules, and an early end of the stream. A
+// problem found here decides the scenario's verdict whatever comes next, so the
+// waits call it too (waitOn) and end at once instead of at their deadline.
+func (rn *run) checkStream(step *scenarios.Step, a *actor, events []event) *problem {
+	for ; a.checked < len(events); a.checked++ {
+		e := events[a.checked]
+		if e.invalid != nil {
+			a.checked++
+			return failure(step, "%s received an invalid %s #%d (%s): %v", a.name(), kindOfEvent(a), e.seq+1, e.channel, e.invalid).
+				withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
 		}
+	}
+	if p := rn.checkDuplicates(step, a, events); p != nil {
+		return p
+	}
+	if _, _, closed, err := a.stream.snapshot(); closed && err != nil && !a.reportedEnd {
+		a.reportedEnd = true
+		return streamEndProblem(step, a, err)
 	}
 	return nil
 }

@@ -126,11 +126,12 @@ func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
 		actors:    map[string]*actor{},
 	}
 	rn.vars = newVars(rn)
+	changed := newPulse()
 	for _, spec := range sc.Actors {
 		jar, _ := cookiejar.New(nil) // never fails without a public suffix list
 		a := &actor{
 			spec:       spec,
-			stream:     newStream(),
+			stream:     newStream(changed),
 			matched:    map[int]string{},
 			client:     newClient(jar, rn.meter),
 			bareClient: newClient(nil, rn.meter),
@@ -158,6 +159,7 @@ func (rn *run) play(ctx context.Context) *problem {
 			return rn.canceled(step, ctx)
 		}
 		endStep := rn.phases.begin(stepPhase(step))
+		rn.grantHistories(step)
 		p := rn.unchecked(step.Level, where(step), rn.step(ctx, step))
 		endStep()
 		if p != nil {

@@ -3,9 +3,10 @@ package runner
 import (
 	"context"
 	"fmt"
-	"github.com/gwsconform/gwsconform/internal/bytesize"
 	"sync"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/bytesize"
 )
 
 // event is one thing an actor received: a notification's data (agent) or a
@@ -40,6 +41,9 @@ type stream struct {
 	grew    chan struct{}
 	closed  bool
 	closeBy error // why the stream ended early; nil = still open or ended cleanly
+	// run is told of every change of any of the run's streams (nil: no one
+	// else listens): a wait on one actor also watches the others.
+	run *pulse
 
 	// dups is the duplicate checks' state (duplicates.go). Only the runner
 	// goroutine touches it, from checkStreams, so it is not guarded by mu.
@@ -70,7 +74,35 @@ func (e *floodError) Error() string {
 		maxStreamEvents, e.what, maxStreamEvents)
 }
 
-func newStream() *stream { return &stream{grew: make(chan struct{})} }
+func newStream(run *pulse) *stream { return &stream{grew: make(chan struct{}), run: run} }
+
+// pulse is a channel closed and replaced whenever any stream of a run changes.
+type pulse struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newPulse() *pulse { return &pulse{ch: make(chan struct{})} }
+
+// next is closed at the next change of any of the run's streams.
+func (p *pulse) next() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ch
+}
+
+func (p *pulse) beat() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.ch)
+	p.ch = make(chan struct{})
+}
 
 // add appends a transcript message (or any event without Bayeux details).
 func (s *stream) add(at time.Time, channel string, value any, invalid error) {
@@ -98,6 +130,7 @@ func (s *stream) put(e event, size int) {
 	s.bytes += size
 	close(s.grew)
 	s.grew = make(chan struct{})
+	s.run.beat()
 }
 
 // close marks the stream finished (err says why when it was not a clean end).
@@ -115,6 +148,7 @@ func (s *stream) end(err error) {
 	s.closed, s.closeBy = true, err
 	close(s.grew)
 	s.grew = make(chan struct{})
+	s.run.beat()
 }
 
 // approxSize is about how many bytes v takes as JSON: what a transcript message
@@ -163,13 +197,15 @@ const (
 	waitCanceled
 )
 
-// waitFor calls check with the events so far, and again each time the stream grows,
-// until check reports done, the deadline passes, the stream ends or ctx ends.
-// check must not block; it sees a growing prefix of the same slice each time.
+// waitFor calls check with the events so far, and again each time the stream
+// grows (or another stream of the run changes), until check reports done, the
+// deadline passes, the stream ends or ctx ends. check must not block; it sees a
+// growing prefix of the same slice each time.
 func (s *stream) waitFor(ctx context.Context, deadline time.Time, check func(events []event) bool) waitResult {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for {
+		others := s.run.next()
 		events, grew, closed, _ := s.snapshot()
 		if check(events) {
 			return waitFound
@@ -179,6 +215,7 @@ func (s *stream) waitFor(ctx context.Context, deadline time.Time, check func(eve
 		}
 		select {
 		case <-grew:
+		case <-others:
 		case <-timer.C:
 			// One last look at what arrived in time: the timer and the last append
 			// may have fired together.
