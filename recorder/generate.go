@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"gopkg.in/yaml.v3"
 )
@@ -27,6 +28,10 @@ type GenerateOptions struct {
 	// Source is shown in the scenario's header comment and description. Zero =
 	// "recording <dir>".
 	Source string
+	// RouteKey is the userData key the recorded target routes customer chats by
+	// (its target description's routingKey): a RequestChat's value under it becomes
+	// the customer's routeTo. Zero = gws.DefaultRouteKey.
+	RouteKey string
 }
 
 // Generate turns the recording in dir into a scenario in the catalogue format: agent and
@@ -48,7 +53,10 @@ func Generate(dir string, opts GenerateOptions) ([]byte, error) {
 	if opts.Source == "" {
 		opts.Source = "recording " + dir
 	}
-	g := newGenerator(rec)
+	if opts.RouteKey == "" {
+		opts.RouteKey = gws.DefaultRouteKey
+	}
+	g := newGenerator(rec, opts.RouteKey)
 	if len(g.ownSteps()) == 0 {
 		return nil, fmt.Errorf("generate: nothing to turn into steps: the %d exchanges of %s are all session setup the runner does itself (GetMe, StartContactCenterSession, Ready, its own Bayeux session), transcript reads, or requests the target never answered; record a session that does something (a chat, an operation)", len(rec.Exchanges), dir)
 	}
@@ -103,6 +111,7 @@ type generator struct {
 	chatIDs        map[string]bool             // every chat id the recording shows
 	lastRead       map[string]*Exchange        // customer chat -> its last transcript read
 	plumbing       *plumbing
+	routeKey       string            // the userData key of the routing hint
 	bayeuxVars     map[string]string // raw CometD clientId -> variable name
 	bayeuxTimeouts map[string]bool   // session variables whose handshake advised a timeout
 	causes         map[*BayeuxMessage]int64
@@ -113,8 +122,8 @@ type generator struct {
 	steps          []any
 }
 
-func newGenerator(rec *Recording) *generator {
-	g := &generator{rec: rec, agents: map[string]*genActor{}, customers: map[string]*genActor{},
+func newGenerator(rec *Recording, routeKey string) *generator {
+	g := &generator{rec: rec, routeKey: routeKey, agents: map[string]*genActor{}, customers: map[string]*genActor{},
 		identity: map[string]string{}, chatVars: map[string]string{}, defined: map[string]bool{},
 		completed: map[string]bool{}, seenIndex: map[string]int{}, customerLeft: map[string]bool{}, read: map[string][]map[string]any{}, chatIDs: map[string]bool{},
 		lastRead: map[string]*Exchange{}, plumbing: findPlumbing(rec), bayeuxVars: map[string]string{}, bayeuxTimeouts: map[string]bool{},
@@ -150,7 +159,7 @@ func newGenerator(rec *Recording) *generator {
 		}
 		switch x.Kind {
 		case KindCustomer:
-			if x.Request.Method != http.MethodPost || x.Request.Path != customerPath || x.Account == "" {
+			if !calls(x, gws.RequestChat) || x.Account == "" {
 				break
 			}
 			var body struct {
@@ -164,7 +173,7 @@ func newGenerator(rec *Recording) *generator {
 			json.Unmarshal(x.Response.Body.JSON, &answer)
 			c := &genActor{name: unique(sanitizeName(body.Nickname, "customer")), kind: scenarios.KindCustomer, nickname: body.Nickname,
 				secureKey: answer.SecureKey, chat: x.Account}
-			if route, ok := body.UserData["RouteTo"].(string); ok {
+			if route, ok := body.UserData[routeKey].(string); ok {
 				c.routeTo = strings.Split(route, ",")
 			}
 			g.customers[x.Account] = c
@@ -185,9 +194,8 @@ func newGenerator(rec *Recording) *generator {
 		if x.Kind == KindCustomer && x.Account != "" {
 			g.chatIDs[x.Account] = true
 		}
-		segs := strings.Split(strings.Trim(x.Request.Path, "/"), "/")
-		if len(segs) >= 5 && segs[2] == "me" && (segs[3] == "chats" || segs[3] == "interactions") {
-			g.chatIDs[segs[4]] = true
+		if _, params, ok := called(x); ok && params["chat"] != "" && x.Kind == KindAgent {
+			g.chatIDs[params["chat"]] = true
 		}
 	}
 	for _, n := range rec.Notifications {
@@ -206,7 +214,7 @@ func newGenerator(rec *Recording) *generator {
 		if x.Kind != KindAgent || a == nil || !usable(x) {
 			continue
 		}
-		if x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me" && g.plumbing.skip[x.Seq] {
+		if calls(x, gws.GetMe) && g.plumbing.skip[x.Seq] {
 			a.auth = x.Request.Header.Get("Authorization")
 			var me struct {
 				User struct{ ID, URI string } `json:"user"`
@@ -370,7 +378,7 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 	case actor.kind == scenarios.KindCustomer && actor.secureKey == "":
 		step = g.httpStep(actor, x) // no chat of its own: only raw requests can name one
 	default:
-		step, ref, notifies = g.requestStep(actor, x, operationName(x.Request.Body.JSON))
+		step, ref, notifies = g.requestStep(actor, x)
 	}
 	// The caller's own notifications go in its `then`; other agents' (and the caller's,
 	// after a request that has no `then`) become awaits.

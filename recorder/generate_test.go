@@ -67,3 +67,36 @@ func TestGenerateRefusesARecordingOfSetupOnly(t *testing.T) {
 		t.Fatalf("Generate = %v\n%s", err, out)
 	}
 }
+
+// The routing hint is read under the target's routing key, not a fixed RouteTo: a
+// recording of a target that routes by another key gives a customer whose routeTo
+// the runner sends under that key again.
+func TestGenerateReadsTheTargetsRoutingKey(t *testing.T) {
+	ref := startRefServer(t)
+	rec, proxy := startRecorder(t, ref.URL, Options{})
+	agent := newAgent(t, proxy, "agent1", testPassword)
+	agent.ok(agent.call("POST", "/api/v2/me/channels/chat", `{"operationName":"Ready"}`))
+	agent.await("Ready channel state", channelState("Ready"))
+	c := &customerClient{t: t, base: proxy}
+	if ans := c.call("POST", "/api/v2/chats", `{"operationName":"RequestChat","nickname":"Carol","userData":{"Target":"agent1"}}`); ans.status != 200 {
+		t.Fatalf("RequestChat: %d %s", ans.status, ans.body)
+	}
+	agent.await("an Invited chat", chatState("Invited"))
+	agent.close()
+	stopRecorder(t, rec)
+
+	byKey, err := Generate(rec.Dir(), GenerateOptions{Name: "routed", RouteKey: "Target"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, byKey)
+	}
+	if !strings.Contains(string(byKey), "routeTo: [agent1]") || strings.Contains(string(byKey), "body: {") {
+		t.Errorf("with RouteKey Target, the hint should be the customer's routeTo, and RequestChat needs no body (the runner sends the nickname):\n%s", byKey)
+	}
+	byDefault, err := Generate(rec.Dir(), GenerateOptions{Name: "routed"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, byDefault)
+	}
+	if strings.Contains(string(byDefault), "routeTo") || !strings.Contains(string(byDefault), "body: {userData: {Target: '{{agent1.username}}'}}") {
+		t.Errorf("under the default key, userData.Target is an ordinary part of the body:\n%s", byDefault)
+	}
+}

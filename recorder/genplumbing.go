@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // A recording made while the gwsconform runner played a scenario holds, besides the
@@ -56,20 +58,20 @@ func findPlumbing(rec *Recording) *plumbing {
 		gotMe, gotSession := false, false
 		for _, x := range xs {
 			switch {
-			case !gotMe && x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me" && x.Request.Query == "":
+			case !gotMe && calls(x, gws.GetMe) && x.Request.Query == "":
 				gotMe = true
 				p.skip[x.Seq] = true
-			case gotMe && !gotSession && isOp(x, "/api/v2/me", "StartContactCenterSession"):
+			case gotMe && !gotSession && calls(x, gws.StartContactCenterSession):
 				gotSession = true
 				p.skip[x.Seq] = true
-			case gotSession && x.Request.Path == channelPath:
-				if operationName(x.Request.Body.JSON) == "Ready" {
+			case gotSession && asksForState(x):
+				if calls(x, gws.Ready) {
 					candidates[x.Seq] = account
 				}
 			default:
 				continue
 			}
-			if x.Request.Path == channelPath {
+			if asksForState(x) {
 				break
 			}
 		}
@@ -97,25 +99,20 @@ func findPlumbing(rec *Recording) *plumbing {
 	return p
 }
 
-// channelPath is where agents set their state.
-const channelPath = "/api/v2/me/channels/chat"
-
 // agentCleanup marks the runner's cleanup of an agent: GET /api/v2/me/chats, Complete
 // or Reject of each chat still listed, then NotReady, as the agent's last requests.
 func (p *plumbing) agentCleanup(xs []*Exchange) {
 	i := len(xs) - 1
-	if i < 0 || !isOp(xs[i], channelPath, "NotReady") {
+	if i < 0 || !calls(xs[i], gws.NotReady) {
 		return
 	}
 	for i--; i >= 0; i-- {
-		x := xs[i]
-		op := operationName(x.Request.Body.JSON)
-		if x.Request.Method == http.MethodPost && strings.HasPrefix(x.Request.Path, "/api/v2/me/chats/") && (op == "Complete" || op == "Reject") {
+		if op, _, ok := called(xs[i]); ok && op.Dialect == gws.DialectChats && (op.Name == "Complete" || op.Name == "Reject") {
 			continue
 		}
 		break
 	}
-	if i < 0 || xs[i].Request.Method != http.MethodGet || xs[i].Request.Path != "/api/v2/me/chats" {
+	if i < 0 || !calls(xs[i], gws.ListChats) {
 		return
 	}
 	for _, x := range xs[i:] {
@@ -133,7 +130,7 @@ func (p *plumbing) customerCleanup(xs []*Exchange) {
 	}
 	for i := len(xs) - 2; i >= 0; i-- {
 		if isTranscriptRead(xs[i]) {
-			if transcriptState(xs[i]) == "Idle" {
+			if transcriptState(xs[i]) == gws.CustomerIdle {
 				return
 			}
 			break
@@ -142,13 +139,9 @@ func (p *plumbing) customerCleanup(xs []*Exchange) {
 	p.skip[last.Seq] = true
 }
 
-func isOp(x *Exchange, path, op string) bool {
-	return x.Request.Method == http.MethodPost && x.Request.Path == path && operationName(x.Request.Body.JSON) == op
-}
-
 // isTranscriptRead: the runner's poll of a customer transcript.
 func isTranscriptRead(x *Exchange) bool {
-	return x.Kind == KindCustomer && x.Request.Method == http.MethodGet && strings.HasSuffix(x.Request.Path, "/messages")
+	return x.Kind == KindCustomer && calls(x, gws.GetMessages)
 }
 
 func transcriptState(x *Exchange) string {

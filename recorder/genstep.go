@@ -8,56 +8,47 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Request steps: one op step (or http step) per recorded request, with its body, chat,
 // credentials and expected answer.
 
-// requestStep builds an op step (or an http step) for x.
-func (g *generator) requestStep(actor *genActor, x *Exchange, opName string) (step []kv, ref *refVar, notifies bool) {
-	kind, dialect, chatID := actor.kind, "", ""
-	segs := strings.Split(strings.Trim(x.Request.Path, "/"), "/")
-	switch {
-	case len(segs) >= 5 && segs[2] == "me" && (segs[3] == "chats" || segs[3] == "interactions"):
-		chatID = segs[4]
-		if segs[3] == "interactions" {
-			dialect = scenarios.DialectInteractions
-		}
-		if len(segs) == 6 && segs[5] == "messages" && x.Request.Method == http.MethodGet {
-			opName = "GetTranscript"
-		}
-	case x.Request.Method == http.MethodGet && x.Request.Path == "/api/v2/me/chats":
-		opName = "ListChats"
-	case kind == scenarios.KindCustomer && x.Request.Method == http.MethodGet && len(segs) == 4:
-		opName = "GetChat"
-	}
-	op, known := scenarios.ResolveOp(kind, dialect, opName)
+// requestStep builds an op step for x, or an http step when no op step sends what x
+// sent.
+func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *refVar, notifies bool) {
+	op, params, known := called(x)
 	// A refused Complete is a raw request: as an op, the linter would take the chat as
 	// completed and refuse the expectations that follow.
 	refusedComplete := op.Name == "Complete" && x.Response.Status >= 400
-	if !known || op.Method != x.Request.Method || (kind == scenarios.KindCustomer && opName == "") || !g.ownCredentials(actor, x) ||
-		missingRequired(op, x.Request.Body.JSON) || refusedComplete {
+	ownSide := (op.Caller() == gws.CustomerCaller) == (actor.kind == scenarios.KindCustomer)
+	if !known || !ownSide || !g.ownCredentials(actor, x) || refusedComplete {
 		return g.httpStep(actor, x), nil, false
 	}
-	step = []kv{{"op", op.Name}}
-	if dialect != "" {
-		step = append(step, kv{"dialect", dialect})
+	var body []kv
+	if op.Method == http.MethodPost {
+		var sendable bool
+		if body, sendable = g.opBody(actor, x, op); !sendable {
+			return g.httpStep(actor, x), nil, false
+		}
 	}
-	if chatID != "" && strings.Contains(op.Path, "{chat}") && kind == scenarios.KindAgent {
+	step = []kv{{"op", op.Name}}
+	if op.Dialect == gws.DialectInteractions {
+		step = append(step, kv{"dialect", string(op.Dialect)})
+	}
+	if chatID := params["chat"]; chatID != "" && actor.kind == scenarios.KindAgent {
 		step = append(step, kv{"chat", g.chatRef(chatID, false)})
 	}
-	if op.Method == http.MethodPost {
-		if body := g.requestBody(x, op.Name == "RequestChat"); len(body) > 0 {
-			step = append(step, kv{"body", body})
-		}
-	} else if q := g.query(x.Request.Query); len(q) > 0 {
+	if len(body) > 0 {
+		step = append(step, kv{"body", body})
+	} else if q := g.query(x.Request.Query); op.Method == http.MethodGet && len(q) > 0 {
 		step = append(step, kv{"query", q})
 	}
 	if exp := g.expect(x, op); exp != nil {
 		step = append(step, kv{"expect", exp})
 	}
-	if op.Name == "RequestChat" {
+	if op.Name == gws.RequestChat.Name {
 		name := g.newChatVar(x.Account)
 		step = append(step, kv{"save", []kv{{name, "/id"}}})
 	}
@@ -66,6 +57,45 @@ func (g *generator) requestStep(actor *genActor, x *Exchange, opName string) (st
 		ref = &refVar{name: "ref" + strconv.Itoa(g.nextRef), value: id}
 	}
 	return step, ref, op.Notifies
+}
+
+// opBody is the body of an op step for x: the recorded body without what the runner
+// fills in itself (gws.Op.StepBody), with recorded identities and chat ids replaced.
+// False when no op step sends the recorded body (it leaves out a required parameter,
+// or one the runner would add: a negative test, which only an http step can send).
+func (g *generator) opBody(actor *genActor, x *Exchange, op gws.Op) ([]kv, bool) {
+	doc, err := decodeJSON(x.Request.Body.JSON)
+	if err != nil {
+		return nil, false
+	}
+	sent, ok := normalizeNumbers(doc).(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	in := gws.Injection{Nickname: actor.nickname, SecureKey: actor.secureKey, RouteKey: g.routeKey, Route: g.routeHint(actor)}
+	body, ok := op.StepBody(sent, in)
+	if !ok {
+		return nil, false
+	}
+	return g.pairs(body), true
+}
+
+// routeHint is the routing hint the runner sends for a customer actor: its routeTo
+// entries, agents by username and queues by name.
+func (g *generator) routeHint(c *genActor) string {
+	var names []string
+	for _, r := range c.routeTo {
+		if queue, ok := strings.CutPrefix(r, "{{"); ok {
+			names = append(names, strings.TrimSuffix(queue, "}}"))
+			continue
+		}
+		for _, a := range g.agents {
+			if a.name == r {
+				names = append(names, a.username)
+			}
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
@@ -86,7 +116,7 @@ func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
 	if len(q) > 0 {
 		req = append(req, kv{"query", q})
 	}
-	if body := g.requestBody(x, false); len(body) > 0 || x.Request.Body.JSON != nil {
+	if body := g.requestBody(x); len(body) > 0 || x.Request.Body.JSON != nil {
 		if op := operationName(x.Request.Body.JSON); op != "" {
 			body = append([]kv{{"operationName", op}}, body...)
 		}
@@ -107,7 +137,7 @@ func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
 		}
 	}
 	step := []kv{{"http", req}}
-	if exp := g.expect(x, scenarios.Op{}); exp != nil {
+	if exp := g.expect(x, gws.Op{}); exp != nil {
 		step = append(step, kv{"expect", exp})
 	}
 	return step
@@ -143,9 +173,10 @@ func requestSecureKey(x *Exchange) string {
 	return values.Get("secureKey")
 }
 
-// requestBody is the recorded body without what the runner adds itself (operationName,
-// secureKey, RequestChat's routing key), with recorded identities and chat ids replaced.
-func (g *generator) requestBody(x *Exchange, requestChat bool) []kv {
+// requestBody is the recorded body of a raw request without its operationName and
+// secureKey (httpStep writes those itself), with recorded identities and chat ids
+// replaced.
+func (g *generator) requestBody(x *Exchange) []kv {
 	doc, err := decodeJSON(x.Request.Body.JSON)
 	if err != nil {
 		return nil
@@ -156,14 +187,11 @@ func (g *generator) requestBody(x *Exchange, requestChat bool) []kv {
 	}
 	delete(obj, "operationName")
 	delete(obj, "secureKey")
-	if requestChat {
-		if ud, ok := obj["userData"].(map[string]any); ok {
-			delete(ud, "RouteTo")
-			if len(ud) == 0 {
-				delete(obj, "userData")
-			}
-		}
-	}
+	return g.pairs(obj)
+}
+
+// pairs is a body as YAML pairs, with recorded identities and chat ids replaced.
+func (g *generator) pairs(obj map[string]any) []kv {
 	out := g.substitute(obj).(map[string]any)
 	n := toNode(out)
 	pairs := make([]kv, 0, len(n.Content)/2)
@@ -214,7 +242,7 @@ func (g *generator) query(raw string) []kv {
 // expect states the recorded answer: the status (a 4xx range for failures, as the
 // catalogue does) and the body reduced to what a fresh run reproduces. Nil when the body
 // says nothing beyond the op's default success shape.
-func (g *generator) expect(x *Exchange, op scenarios.Op) []kv {
+func (g *generator) expect(x *Exchange, op gws.Op) []kv {
 	status := x.Response.Status
 	doc, _ := decodeJSON(x.Response.Body.JSON)
 	body := normalizeNumbers(doc)
@@ -302,26 +330,4 @@ func sortedKeys(values url.Values) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// missingRequired: the recorded body leaves out a parameter the op requires (a negative
-// test); only an http step can send that.
-func missingRequired(op scenarios.Op, raw []byte) bool {
-	if op.Method != http.MethodPost {
-		return false
-	}
-	var body map[string]json.RawMessage
-	json.Unmarshal(raw, &body)
-	for _, req := range op.Required {
-		found := false
-		for _, alt := range strings.Split(req, "|") {
-			if _, ok := body[alt]; ok {
-				found = true
-			}
-		}
-		if !found {
-			return true
-		}
-	}
-	return false
 }

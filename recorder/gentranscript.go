@@ -1,6 +1,9 @@
 package recorder
 
-import "github.com/gwsconform/gwsconform/scenarios"
+import (
+	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
 
 // A customer's stream is its transcript, which the runner reads by polling; how often
 // it polled is chance, what it read is not. Each message a customer read for the first
@@ -17,7 +20,7 @@ func (g *generator) transcript(c *genActor, x *Exchange) {
 	body, _ := normalizeNumbers(doc).(map[string]any)
 	msgs, _ := body["messages"].([]any)
 	g.lastRead[x.Account] = x
-	ended := transcriptState(x) == "Idle"
+	ended := transcriptState(x) == gws.CustomerIdle
 	var items []any
 	for _, m := range msgs {
 		mm, _ := m.(map[string]any)
@@ -55,18 +58,15 @@ func (g *generator) snapshots() {
 		last := g.lastRead[chat]
 		// Only a read made after the last change shows the final transcript (the
 		// runner reads after every request; another client may not have).
-		if last == nil || last.StartMs < g.lastChangeEnd || transcriptState(last) == "Idle" || g.completed[c.name] || len(g.read[chat]) == 0 {
+		if last == nil || last.StartMs < g.lastChangeEnd || transcriptState(last) == gws.CustomerIdle || g.completed[c.name] || len(g.read[chat]) == 0 {
 			continue
-		}
-		if _, ok := scenarios.ResolveOp(scenarios.KindCustomer, "", "GetMessages"); !ok {
-			return
 		}
 		var list []any
 		for _, m := range g.read[chat] {
 			list = append(list, g.reduceObject(m))
 		}
 		g.steps = append(g.steps, []kv{{c.name, []kv{
-			{"op", "GetMessages"},
+			{"op", gws.GetMessages.Name},
 			{"query", []kv{{"index", "1"}}},
 			{"expect", []kv{
 				{"status", []kv{{"$range", []any{200, 299}}}},

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // Recording is a whole recording in memory, for replay and scenario generation (which
@@ -107,7 +109,7 @@ func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 		// set up concurrently, so another agent's request may have started in between).
 		if isChannelStateNotification(n.Data) {
 			for j := i - 1; j >= 0; j-- {
-				if rest[j].Kind == KindAgent && rest[j].Account == n.Account && rest[j].Request.Path == channelPath {
+				if rest[j].Kind == KindAgent && rest[j].Account == n.Account && asksForState(rest[j]) {
 					causes[n] = rest[j].Seq
 					break
 				}
@@ -117,18 +119,18 @@ func (rec *Recording) Causes() map[*BayeuxMessage]int64 {
 	return causes
 }
 
-// referenceID returns the top-level referenceId of a JSON object as text, or "".
+// referenceID is the referenceId of a JSON answer or notification as text
+// (gws.ReferenceID), or "".
 func referenceID(raw []byte) string {
 	if len(raw) == 0 || raw[0] != '{' {
 		return ""
 	}
-	var v struct {
-		ReferenceID json.RawMessage `json:"referenceId"`
-	}
-	if json.Unmarshal(raw, &v) != nil || len(v.ReferenceID) == 0 || string(v.ReferenceID) == "null" {
+	doc, err := decodeJSON(raw)
+	if err != nil {
 		return ""
 	}
-	return string(v.ReferenceID)
+	id, _ := gws.ReferenceID(doc)
+	return id
 }
 
 // operationName returns the operationName of a JSON request body, or "".
@@ -142,10 +144,27 @@ func operationName(raw []byte) string {
 	return v.OperationName
 }
 
-// isChannelStateNotification: an agent state notification (ChannelStateChangeMessageV2).
+// isChannelStateNotification: an agent state notification.
 func isChannelStateNotification(raw []byte) bool {
-	var v struct {
-		MessageType string `json:"messageType"`
+	if len(raw) == 0 || raw[0] != '{' {
+		return false
 	}
-	return len(raw) > 0 && raw[0] == '{' && json.Unmarshal(raw, &v) == nil && v.MessageType == "ChannelStateChangeMessageV2"
+	doc, err := decodeJSON(raw)
+	return err == nil && gws.MessageType(doc) == gws.ChannelStateChangeMessageV2
+}
+
+// called is the registered operation x called (gws.Identify), if any.
+func called(x *Exchange) (gws.Op, map[string]string, bool) {
+	return gws.Identify(x.Request.Method, x.Request.Path, map[string]any{"operationName": operationName(x.Request.Body.JSON)})
+}
+
+// calls reports whether x called op.
+func calls(x *Exchange, op gws.Op) bool {
+	got, _, ok := called(x)
+	return ok && got.Dialect == op.Dialect && got.Name == op.Name
+}
+
+// asksForState: x is an agent's Ready or NotReady.
+func asksForState(x *Exchange) bool {
+	return calls(x, gws.Ready) || calls(x, gws.NotReady)
 }

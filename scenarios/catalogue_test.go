@@ -1,8 +1,11 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // The embedded catalogue must load and lint clean: it is what users run.
@@ -37,4 +40,50 @@ func TestCatalogueLoadsAndLintsClean(t *testing.T) {
 			t.Errorf("no scenario refers to %s", seed)
 		}
 	}
+}
+
+// The catalogue leaves to the runner what it fills in anyway (gws.Op.Injected):
+// a hand-written copy of the default, such as RequestChat's nickname: "{{carol.nickname}}",
+// hides whether the default is ever used, and was once written only because the
+// linter demanded it.
+func TestCatalogueLeavesInjectedDefaultsToTheRunner(t *testing.T) {
+	scs, err := LoadCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := map[string]bool{}
+	for _, sc := range scs {
+		actors := map[string]Actor{}
+		for _, a := range sc.Actors {
+			actors[a.Name] = a
+		}
+		for _, st := range sc.Steps {
+			body, _ := st.Op.bodyOrNil().(map[string]any)
+			if body == nil {
+				continue
+			}
+			a := actors[st.Actor]
+			for _, in := range []gws.Injection{
+				{Nickname: a.Nickname},
+				{Nickname: "{{" + a.Name + ".nickname}}", SecureKey: "{{" + a.Name + ".secureKey}}"},
+			} {
+				defaults := map[string]any{}
+				st.Op.Op.Inject(defaults, in)
+				for field, v := range defaults {
+					where := fmt.Sprintf("%s:%d", st.File, st.Line)
+					if body[field] == v && !reported[where+field] {
+						reported[where+field] = true
+						t.Errorf("%s: %s writes %s: %v, which the runner sends anyway", where, st.Op.Name, field, v)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (o *OpStep) bodyOrNil() any {
+	if o == nil {
+		return nil
+	}
+	return o.Body
 }

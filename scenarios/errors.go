@@ -65,6 +65,9 @@ func (p *problems) sorted() []error {
 	return out
 }
 
+// Suggest is suggest for other packages: the same closeness, the same wording.
+func Suggest(word string, candidates []string) string { return suggest(word, candidates) }
+
 // suggest returns ` (did you mean "x"?)` for the candidate closest to word,
 // or "" when none is close enough: a wrong hint is worse than none.
 func suggest(word string, candidates []string) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"gopkg.in/yaml.v3"
 )
@@ -85,8 +86,8 @@ func (l *linter) errf(file string, line int, format string, args ...any) {
 func (l *linter) run() {
 	sc := l.sc
 	for _, f := range sc.Declared {
-		if _, ok := Features[f]; !ok {
-			l.errf(sc.File, sc.Line, "requires: unknown feature %q%s (features: %s)", f, suggest(f, FeatureNames()), strings.Join(FeatureNames(), ", "))
+		if _, ok := gws.Describe(gws.Feature(f)); !ok {
+			l.errf(sc.File, sc.Line, "requires: unknown feature %q%s (features: %s)", f, suggest(f, gws.FeatureNames()), strings.Join(gws.FeatureNames(), ", "))
 		}
 	}
 	if len(sc.Refs) == 0 {
@@ -187,16 +188,14 @@ func unknownOpMessage(actor *Actor, op *OpStep) string {
 	if dialect == "" {
 		dialect = actor.Dialect
 	}
-	for _, other := range registry {
-		if other.Name != op.Name {
-			continue
-		}
-		if other.Kind() != actor.Kind {
-			return fmt.Sprintf("%s: %s is %s %s operation; %s is %s %s", actor.Name, op.Name, article(other.Kind()), other.Kind(), actor.Name, article(actor.Kind), actor.Kind)
+	for _, other := range gws.Named(op.Name) {
+		if other.Caller() != caller(actor.Kind) {
+			kind := string(other.Caller())
+			return fmt.Sprintf("%s: %s is %s %s operation; %s is %s %s", actor.Name, op.Name, article(kind), kind, actor.Name, article(actor.Kind), actor.Kind)
 		}
 		return fmt.Sprintf("%s: %s is not in the %s dialect; it is in %s (add dialect: %s)", actor.Name, op.Name, dialect, other.Dialect, other.Dialect)
 	}
-	names := opNames(actor.Kind, dialect)
+	names := gws.Names(caller(actor.Kind), dialect)
 	return fmt.Sprintf("%s: unknown operation %q for %s %s (dialect %s)%s", actor.Name, op.Name, article(actor.Kind), actor.Kind, dialect, suggest(op.Name, names))
 }
 
@@ -213,17 +212,20 @@ func (l *linter) opParams(st *Step, op *OpStep) {
 	} else if len(op.Query) > 0 {
 		l.errf(st.File, line, "%s: %s is a POST: it takes body, not query", st.Actor, op.Name)
 	}
-	if op.Chat != "" && !strings.Contains(op.Op.Path, "{chat}") {
+	if op.Chat != "" && !op.Op.TakesChat() {
 		l.errf(st.File, line, "%s: %s takes no chat (%s %s)", st.Actor, op.Name, op.Op.Method, op.Op.Path)
 	}
-	if op.Op.Method != "POST" || len(op.Op.Required) == 0 {
+	if op.Op.Method != "POST" {
 		return
 	}
+	// What the runner fills in itself (Op.Injected) is never demanded.
 	switch body := op.Body.(type) {
 	case nil:
-		l.errf(st.File, line, "%s: %s needs body parameter(s) %s", st.Actor, op.Name, strings.Join(op.Op.Required, ", "))
+		if missing := op.Op.Missing(nil); len(missing) > 0 {
+			l.errf(st.File, line, "%s: %s needs body parameter(s) %s", st.Actor, op.Name, strings.Join(missing, ", "))
+		}
 	case map[string]any:
-		if missing := op.Op.requiredMissing(body); len(missing) > 0 {
+		if missing := op.Op.Missing(body); len(missing) > 0 {
 			bodyLine := line
 			if op.bodyNode != nil {
 				bodyLine = op.bodyNode.Line
@@ -373,8 +375,8 @@ func (l *linter) checkRef(file string, line int, ref string) {
 	}
 	root, field, hasField := strings.Cut(ref, ".")
 	if _, isActor := l.actors[root]; isActor {
-		if !hasField || !contains(actorFields, field) {
-			l.errf(file, line, "{{%s}}: an actor variable is {{%s.FIELD}} with FIELD one of %s%s", ref, root, strings.Join(actorFields, ", "), suggest(field, actorFields))
+		if !hasField || !contains(ActorProperties(), field) {
+			l.errf(file, line, "{{%s}}: an actor variable is {{%s.FIELD}} with FIELD one of %s%s", ref, root, strings.Join(ActorProperties(), ", "), suggest(field, ActorProperties()))
 		}
 		return
 	}

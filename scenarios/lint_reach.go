@@ -4,19 +4,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-)
 
-// Documented enumerations (API-NOTES.md, seeds 000-004). A matcher literal
-// outside them can never match a conforming target.
-var (
-	notificationTypes = []string{"StatusChange", "ParticipantsUpdated", "PropertiesUpdated", "Error", "NewMessages"}
-	messageTypes      = []string{"ChatStateChangeMessage", "MessageLogUpdated", "ChannelStateChangeMessageV2"}
-	chatStates        = []string{"Invited", "Chatting", "LeftChat", "Completed", "Revoked"}
-	transcriptTypes   = []string{"Text", "ParticipantJoined", "ParticipantLeft", "ParticipantRejoined",
-		"TypingStarted", "TypingStopped", "PushUrl", "Notice", "TranscriptSaveDone"}
-	visibilities     = []string{"All", "Agents", "Supervisors"}
-	participantTypes = []string{"Agent", "Customer", "Supervisor"}
-	channelStates    = []string{"Ready", "NotReady"}
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // agentOnlyKeys are top-level fields of agent notifications; a customer's
@@ -73,7 +62,7 @@ func (l *linter) enums(file string, n *yaml.Node, ctx string) {
 			}
 			continue
 		}
-		if allowed, what := enumFor(ctx, key); allowed != nil {
+		if allowed, what, ok := enumFor(ctx, key); ok {
 			l.literals(file, v, allowed, what)
 		}
 		if child := childContext(ctx, key); child != "" {
@@ -82,27 +71,27 @@ func (l *linter) enums(file string, n *yaml.Node, ctx string) {
 	}
 }
 
-// enumFor returns the allowed values of key in an object of kind ctx.
-func enumFor(ctx, key string) ([]string, string) {
+// enumFor returns the documented values of key in an object of kind ctx
+// (internal/gws, which holds them against the JSON Schemas) and what to call
+// it; a literal outside them can never match a conforming target.
+func enumFor(ctx, key string) (gws.Enum, string, bool) {
 	switch {
 	case ctx == "notification" && key == "notificationType":
-		return notificationTypes, "notificationType"
+		return gws.NotificationTypes, "notificationType", true
 	case ctx == "notification" && key == "messageType":
-		return messageTypes, "messageType"
+		return gws.MessageTypes, "messageType", true
 	case ctx == "chat" && key == "state":
-		return chatStates, "chat state"
-	case ctx == "chat" && key == "capabilities":
-		return nil, ""
+		return gws.ChatStates, "chat state", true
 	case ctx == "message" && key == "type":
-		return transcriptTypes, "message type"
+		return gws.TranscriptTypes, "message type", true
 	case ctx == "message" && key == "visibility":
-		return visibilities, "visibility"
+		return gws.Visibilities, "visibility", true
 	case ctx == "participant" && key == "type":
-		return participantTypes, "participant type"
+		return gws.ParticipantTypes, "participant type", true
 	case ctx == "userState" && key == "state":
-		return channelStates, "agent state"
+		return gws.AgentStates, "agent state", true
 	}
-	return nil, ""
+	return gws.Enum{}, "", false
 }
 
 // childContext says what the value of key inside a ctx object is.
@@ -135,14 +124,15 @@ func childContext(ctx, key string) string {
 
 // literals checks the scalar literals of v (directly, or under $oneOf and
 // friends) against allowed.
-func (l *linter) literals(file string, v *yaml.Node, allowed []string, what string) {
+func (l *linter) literals(file string, v *yaml.Node, allowed gws.Enum, what string) {
 	switch v.Kind {
 	case yaml.ScalarNode:
 		if v.Tag != "!!str" || strings.Contains(v.Value, "{{") {
 			return
 		}
-		if !contains(allowed, v.Value) {
-			l.errf(file, v.Line, "%s %q can never match: documented values are %s%s", what, v.Value, strings.Join(allowed, ", "), suggest(v.Value, allowed))
+		if !allowed.Has(v.Value) {
+			values := allowed.Values()
+			l.errf(file, v.Line, "%s %q can never match: documented values are %s%s", what, v.Value, strings.Join(values, ", "), suggest(v.Value, values))
 		}
 	case yaml.MappingNode:
 		if len(v.Content) == 2 && v.Content[0].Value == "$oneOf" {

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"reflect"
 	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 func lintMessages(t *testing.T, scenario string) []string {
@@ -35,6 +37,17 @@ steps:
       expect: {body: {statusCode: 0, referenceId: {$save: ref}}}
       then: [{notificationType: StatusChange, referenceId: "{{ref}}", chat: {state: {$oneOf: [Chatting, Invited]}}}]
   - carol: {never: {visibility: Agents}}
+`, nil},
+		// What the runner fills in or serves is never refused: RequestChat
+		// gets the actor's nickname, and {{carol.secureKey}} is a built-in.
+		{"what-the-runner-provides", `
+name: what-the-runner-provides
+refs: [seed-003/accept-answer]
+actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}, dave: {kind: customer, routeTo: [alice]}}
+steps:
+  - carol: {op: RequestChat, save: {chat: /id}}
+  - dave: {op: RequestChat, body: {subject: help}}
+  - carol: {http: {method: POST, path: "/api/v2/chats/{{chat}}", body: {operationName: SendMessage, text: hi, secureKey: "{{carol.secureKey}}"}}}
 `, nil},
 		{"operations", `
 name: operations
@@ -76,7 +89,7 @@ steps:
   - bob: {never: {referenceId: "{{r3}}"}}
 `, []string{
 			`s.yaml:6: undefined variable {{ref}}: no earlier step saves it and it is not an actor, queue or scenario var`,
-			`s.yaml:7: {{bob.url}}: an actor variable is {{bob.FIELD}} with FIELD one of uri, id, username, nickname, chat (did you mean "uri"?)`,
+			`s.yaml:7: {{bob.url}}: an actor variable is {{bob.FIELD}} with FIELD one of uri, id, username, nickname, chat, secureKey (did you mean "uri"?)`,
 			`s.yaml:8: {{queue1.name}}: a queue variable is {{queue1}} (its name) or {{queue1.uri}}`,
 			`s.yaml:9: malformed variable reference {{bob uri}} (names are letters, digits, _, - and dots)`,
 			`s.yaml:11: undefined variable {{r3}}: no earlier step saves it and it is not an actor, queue or scenario var (did you mean "r2"?)`,
@@ -129,13 +142,13 @@ steps:
 `, []string{
 			`s.yaml:7: notificationType "StatusChanged" can never match: documented values are StatusChange, ParticipantsUpdated, PropertiesUpdated, Error, NewMessages (did you mean "StatusChange"?)`,
 			`s.yaml:7: chat state "Chating" can never match: documented values are Invited, Chatting, LeftChat, Completed, Revoked (did you mean "Chatting"?)`,
-			`s.yaml:7: participant type "Agnet" can never match: documented values are Agent, Customer, Supervisor (did you mean "Agent"?)`,
+			`s.yaml:7: participant type "Agnet" can never match: documented values are Agent, Customer, Supervisor, External (did you mean "Agent"?)`,
 			`s.yaml:8: messageType "MessageLogUpdate" can never match: documented values are ChatStateChangeMessage, MessageLogUpdated, ChannelStateChangeMessageV2 (did you mean "MessageLogUpdated"?)`,
-			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone (did you mean "Text"?)`,
+			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "Text"?)`,
 			`s.yaml:8: visibility "Everyone" can never match: documented values are All, Agents, Supervisors`,
 			`s.yaml:9: agent state "Busy" can never match: documented values are Ready, NotReady`,
-			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone (did you mean "ParticipantJoined"?)`,
-			`s.yaml:10: participant type "Bot" can never match: documented values are Agent, Customer, Supervisor`,
+			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "ParticipantJoined"?)`,
+			`s.yaml:10: participant type "Bot" can never match: documented values are Agent, Customer, Supervisor, External`,
 		}},
 		{"evidence levels", `
 name: evidence levels
@@ -205,7 +218,7 @@ steps:
 // Lint must not trust hand-built scenarios either.
 func TestLintHandBuiltSteps(t *testing.T) {
 	sc := &Scenario{Name: "x", File: "x.yaml", Line: 1, Refs: []string{"t"},
-		Actors: []Actor{{Name: "alice", Kind: KindAgent, Dialect: DialectChats}},
+		Actors: []Actor{{Name: "alice", Kind: KindAgent, Dialect: gws.DialectChats}},
 		Steps:  []Step{{File: "x.yaml", Line: 3, Index: 1}, {Actor: "zed", File: "x.yaml", Line: 4, Index: 2}, {Actor: "alice", File: "x.yaml", Line: 5, Index: 3}}}
 	var got []string
 	for _, e := range Lint([]*Scenario{sc, nil}) {

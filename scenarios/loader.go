@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // source is one tree of YAML files: the embedded catalogue or a path on disk.
@@ -364,7 +366,8 @@ func (d *decoder) actors(n *yaml.Node) []Actor {
 				case "ready":
 					ready, _ = d.boolean(af.value, what)
 				case "dialect":
-					a.Dialect, _ = d.str(af.value, what)
+					written, _ := d.str(af.value, what)
+					a.Dialect = gws.Dialect(written)
 				case "routeTo":
 					routeN = af.value
 					a.RouteTo, _ = d.strings(af.value, what)
@@ -382,10 +385,10 @@ func (d *decoder) actors(n *yaml.Node) []Actor {
 		switch a.Kind {
 		case KindAgent:
 			if a.Dialect == "" {
-				a.Dialect = DialectChats
+				a.Dialect = gws.DialectChats
 			}
-			if a.Dialect != DialectChats && a.Dialect != DialectInteractions {
-				d.errf(f.value, "actors: %s: dialect must be chats or interactions, got %q%s", f.key, a.Dialect, suggest(a.Dialect, []string{DialectChats, DialectInteractions}))
+			if a.Dialect != gws.DialectChats && a.Dialect != gws.DialectInteractions {
+				d.errf(f.value, "actors: %s: dialect must be chats or interactions, got %q%s", f.key, a.Dialect, suggest(string(a.Dialect), []string{string(gws.DialectChats), string(gws.DialectInteractions)}))
 			}
 			if routeN != nil {
 				d.errf(routeN, "actors: %s: routeTo is for customers", f.key)
@@ -397,7 +400,7 @@ func (d *decoder) actors(n *yaml.Node) []Actor {
 			if a.Dialect != "" {
 				d.errf(f.value, "actors: %s: dialect is for agents (customers use the customer API)", f.key)
 			}
-			a.Dialect, a.Ready = DialectCustomer, false
+			a.Dialect, a.Ready = gws.DialectCustomer, false
 		case "":
 			continue
 		default:
@@ -468,7 +471,7 @@ func effectiveRequires(sc *Scenario) []string {
 	}
 	for _, st := range sc.Steps {
 		if st.Op != nil && st.Op.Op.Feature != "" {
-			set[st.Op.Op.Feature] = true
+			set[string(st.Op.Op.Feature)] = true
 		}
 		for _, ref := range stepRefs(&st) {
 			if isQueueVar(rootName(ref)) {

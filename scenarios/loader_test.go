@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // mapFS builds an in-memory tree of YAML files.
@@ -147,9 +149,9 @@ steps:
 `})
 	sc := scs[0]
 	wantActors := []Actor{
-		{Name: "alice", Kind: KindAgent, File: "s.yaml", Line: 6, Nickname: "Alice", Ready: true, Dialect: DialectChats},
-		{Name: "bob", Kind: KindAgent, File: "s.yaml", Line: 7, Nickname: "Bobby", Ready: false, Dialect: DialectInteractions},
-		{Name: "carol", Kind: KindCustomer, File: "s.yaml", Line: 8, Nickname: "Carol", RouteTo: []string{"alice", "{{queue1}}"}, Dialect: DialectCustomer},
+		{Name: "alice", Kind: KindAgent, File: "s.yaml", Line: 6, Nickname: "Alice", Ready: true, Dialect: gws.DialectChats},
+		{Name: "bob", Kind: KindAgent, File: "s.yaml", Line: 7, Nickname: "Bobby", Ready: false, Dialect: gws.DialectInteractions},
+		{Name: "carol", Kind: KindCustomer, File: "s.yaml", Line: 8, Nickname: "Carol", RouteTo: []string{"alice", "{{queue1}}"}, Dialect: gws.DialectCustomer},
 	}
 	if !reflect.DeepEqual(sc.Actors, wantActors) {
 		t.Errorf("actors:\n got  %+v\n want %+v", sc.Actors, wantActors)
@@ -168,7 +170,7 @@ steps:
 		t.Errorf("customer http step: %+v", h)
 	}
 	op := sc.Steps[2].Op
-	if op.Dialect != DialectInteractions || op.Op.Path != "/api/v2/me/interactions/{chat}" || op.Within != 2*time.Second {
+	if op.Dialect != gws.DialectInteractions || op.Op.Path != "/api/v2/me/interactions/{chat}" || op.Within != 2*time.Second {
 		t.Errorf("op step: %+v", op)
 	}
 	if e := op.Then[0]; e.Within != time.Second || !e.Once || e.Line != 12 || e.Match == nil {
@@ -196,10 +198,10 @@ steps:
 	if got := st[0].Await[0].Save; !reflect.DeepEqual(got, map[string]string{"chat": "/chat/id"}) {
 		t.Errorf("await save = %v", got)
 	}
-	if st[1].Op.Op.Name != "GetMe" || st[2].Op.Dialect != DialectAgent {
+	if st[1].Op.Op.Name != "GetMe" || st[2].Op.Dialect != gws.DialectAgent {
 		t.Errorf("GetMe did not resolve: %+v / %+v", st[1].Op, st[2].Op)
 	}
-	if st[3].Op.Op.Path != "/api/v2/chats" || st[3].Op.Dialect != DialectCustomer {
+	if st[3].Op.Op.Path != "/api/v2/chats" || st[3].Op.Dialect != gws.DialectCustomer {
 		t.Errorf("RequestChat: %+v", st[3].Op)
 	}
 	if st[4].Op.Op.Name != "" || st[4].Op.Name != "NoSuchOp" {

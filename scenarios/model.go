@@ -1,6 +1,8 @@
 // Package scenarios owns the scenario format: the model the runner plays, the
-// loader (YAML files with fragments; every error names file:line), the linter,
-// the operation registry and the embedded starter catalogue.
+// loader (YAML files with fragments; every error names file:line), the linter
+// and the embedded starter catalogue. What it knows of the GWS API itself (the
+// operations, their parameters, the wire vocabulary) it reads from
+// internal/gws.
 //
 // Typical use: scs, err := LoadCatalogue(); then errs := Lint(scs). Only
 // lint-clean scenarios should be run. The format is documented in
@@ -14,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
 )
 
@@ -22,6 +25,14 @@ const (
 	KindAgent    = "agent"
 	KindCustomer = "customer"
 )
+
+// caller is the side of the API an actor of kind calls.
+func caller(kind string) gws.Caller {
+	if kind == KindCustomer {
+		return gws.CustomerCaller
+	}
+	return gws.AgentCaller
+}
 
 // Scenario is one playable scenario, fragments already expanded.
 type Scenario struct {
@@ -69,8 +80,8 @@ type Actor struct {
 	// Ready (agents): whether actor setup ends with Ready. Default true.
 	Ready bool
 	// Dialect (agents): default dialect of this actor's op steps, "chats"
-	// (default) or "interactions".
-	Dialect string
+	// (default) or "interactions"; customers have the customer dialect.
+	Dialect gws.Dialect
 }
 
 // Step is one thing an actor does or expects. Exactly one of Op, HTTP, Await,
@@ -164,18 +175,19 @@ func (s *Step) Where() string {
 
 // OpStep calls an operation from the registry.
 type OpStep struct {
-	Name    string // operation name, e.g. Consult
-	Dialect string // the dialect it resolved in (chats, interactions, agent, customer); "" when unknown
+	Name    string      // operation name, e.g. Consult
+	Dialect gws.Dialect // the dialect it resolved in (chats, interactions, agent, customer); "" when unknown
 	// Op is the registry entry; zero (Op.Name == "") when the name is unknown
 	// for the actor, which Lint reports.
-	Op Op
+	Op gws.Op
 	// Chat is the chat id expression for ops whose path has {chat}; "" means
 	// the actor's current chat ({{actor.chat}}).
 	Chat string
 	// Body is the request body as a decoded YAML value (map[string]any,
 	// []any, string, int, float64, bool, nil), "{{var}}" strings left for run
-	// time. The runner adds "operationName": Name to POST bodies unless the
-	// body sets it, and the customer's secureKey to customer requests.
+	// time. The runner adds what Op.Injected lists (operationName, the
+	// customer's secureKey, RequestChat's nickname and routing hint) unless the
+	// body sets it.
 	Body any
 	// Query holds query parameters for GET operations (values may hold
 	// "{{var}}").
@@ -197,9 +209,9 @@ type OpStep struct {
 	// timeout.
 	Deadline *Deadline
 
-	line             int        // line of the op key
-	requestedDialect string     // the dialect asked for (step, else actor)
-	bodyNode         *yaml.Node // for the linter
+	line             int         // line of the op key
+	requestedDialect gws.Dialect // the dialect asked for (step, else actor)
+	bodyNode         *yaml.Node  // for the linter
 }
 
 // HTTPStep is a raw request, for the odd case an op step cannot express.

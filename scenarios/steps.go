@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"gopkg.in/yaml.v3"
 )
@@ -207,18 +208,19 @@ func (c *stepContext) opStep(d *decoder, get map[string]*yaml.Node, actor *Actor
 	op := &OpStep{Name: name, Within: st.Within, line: get["op"].Line}
 	dialect := actor.Dialect
 	if n := get["dialect"]; n != nil {
-		dialect, _ = d.str(n, st.Actor+": dialect")
-		valid := []string{DialectChats, DialectInteractions, DialectAgent}
+		written, _ := d.str(n, st.Actor+": dialect")
+		valid := []string{string(gws.DialectChats), string(gws.DialectInteractions), string(gws.DialectAgent)}
 		if actor.Kind == KindCustomer {
-			valid = []string{DialectCustomer}
+			valid = []string{string(gws.DialectCustomer)}
 		}
-		if !contains(valid, dialect) {
-			d.errf(n, "%s: dialect %q is not one of %s for a %s", st.Actor, dialect, strings.Join(valid, ", "), actor.Kind)
+		if !contains(valid, written) {
+			d.errf(n, "%s: dialect %q is not one of %s for a %s", st.Actor, written, strings.Join(valid, ", "), actor.Kind)
 			return nil
 		}
+		dialect = gws.Dialect(written)
 	}
 	op.requestedDialect = dialect
-	if resolved, found := ResolveOp(actor.Kind, dialect, name); found {
+	if resolved, found := gws.Resolve(caller(actor.Kind), dialect, name); found {
 		op.Op, op.Dialect = resolved, resolved.Dialect
 	}
 	if n := get["chat"]; n != nil {

@@ -4,8 +4,12 @@ import (
 	"strings"
 )
 
-// Built-in variable suffixes of an actor: {{alice.uri}} and friends.
-var actorFields = []string{"uri", "id", "username", "nickname", "chat"}
+// ActorProperties are the built-in variables of an actor, {{alice.uri}} and
+// friends: what the linter accepts after an actor's name, and what the runner
+// serves (internal/runner checks its lookup against this list).
+func ActorProperties() []string {
+	return []string{"uri", "id", "username", "nickname", "chat", "secureKey"}
+}
 
 // textRefs lists the "{{...}}" references in s, trimmed.
 func textRefs(s string) []string {

@@ -150,7 +150,7 @@ steps:
 `)
 	want := []string{
 		`s.yaml:7: undefined variable {{timeot}}: no earlier step saves it and it is not an actor, queue or scenario var`,
-		`s.yaml:11: {{alice.nick}}: an actor variable is {{alice.FIELD}} with FIELD one of uri, id, username, nickname, chat (did you mean "nickname"?)`,
+		`s.yaml:11: {{alice.nick}}: an actor variable is {{alice.FIELD}} with FIELD one of uri, id, username, nickname, chat, secureKey (did you mean "nickname"?)`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lint:\n  got  %q\n  want %q", got, want)

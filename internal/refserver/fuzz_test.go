@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // Fuzz targets for the reference server's request decoding: agent REST bodies,
@@ -21,10 +21,10 @@ import (
 // agentRoutes are the agent POST endpoints, chosen by FuzzAgentOperation's first
 // argument.
 var agentRoutes = []struct{ dialect, path string }{
-	{scenarios.DialectChats, "/api/v2/me/chats/" + phChat},
-	{scenarios.DialectInteractions, "/api/v2/me/interactions/" + phChat},
-	{scenarios.DialectAgent, "/api/v2/me"},
-	{scenarios.DialectAgent, "/api/v2/me/channels/chat"},
+	{string(gws.DialectChats), "/api/v2/me/chats/" + phChat},
+	{string(gws.DialectInteractions), "/api/v2/me/interactions/" + phChat},
+	{string(gws.DialectAgent), "/api/v2/me"},
+	{string(gws.DialectAgent), "/api/v2/me/channels/chat"},
 }
 
 // opBody is an operation with every parameter any operation reads, so each
@@ -161,7 +161,7 @@ var customerQueries = []string{
 }
 
 func FuzzCustomerRequest(f *testing.F) {
-	for _, b := range catalogueBodies(f)[scenarios.DialectCustomer] {
+	for _, b := range catalogueBodies(f)[string(gws.DialectCustomer)] {
 		route := uint8(1)
 		if strings.Contains(string(b), `"RequestChat"`) {
 			route = 0
@@ -205,7 +205,7 @@ func FuzzCustomerRequest(f *testing.F) {
 // empty catalogue would otherwise quietly shrink the fuzzers to their hand seeds.
 func TestFuzzSeedsAreReadable(t *testing.T) {
 	bodies := catalogueBodies(t)
-	for _, kind := range []string{scenarios.DialectChats, scenarios.DialectInteractions, scenarios.DialectCustomer, "bayeux"} {
+	for _, kind := range []string{string(gws.DialectChats), string(gws.DialectInteractions), string(gws.DialectCustomer), "bayeux"} {
 		if len(bodies[kind]) == 0 {
 			t.Errorf("the catalogue gives no %s request bodies", kind)
 		}

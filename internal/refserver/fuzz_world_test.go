@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -316,26 +317,26 @@ func catalogueBodies(tb testing.TB) map[string][][]byte {
 			switch {
 			case st.Op != nil && st.Op.Op.Method == http.MethodPost:
 				body, _ := st.Op.Body.(map[string]any)
-				withName := map[string]any{"operationName": st.Op.Name}
+				sent := map[string]any{}
 				for k, v := range body {
-					withName[k] = v
+					sent[k] = v
 				}
-				if st.Op.Op.Dialect == scenarios.DialectCustomer {
-					withName["secureKey"] = phKey
-				}
-				add(st.Op.Op.Dialect, withName)
+				// What the runner adds to the step's body (operationName, a
+				// customer's nickname and secureKey).
+				st.Op.Op.Inject(sent, gws.Injection{Nickname: "Carol", SecureKey: phKey})
+				add(string(st.Op.Op.Dialect), sent)
 			case st.HTTP != nil && st.HTTP.Body != nil:
 				switch p := st.HTTP.Path; {
 				case strings.HasPrefix(p, "/api/v2/notifications"):
 					add("bayeux", st.HTTP.Body)
 				case strings.HasPrefix(p, "/api/v2/chats"):
-					add(scenarios.DialectCustomer, st.HTTP.Body)
+					add(string(gws.DialectCustomer), st.HTTP.Body)
 				case strings.HasPrefix(p, "/api/v2/me/interactions/"):
-					add(scenarios.DialectInteractions, st.HTTP.Body)
+					add(string(gws.DialectInteractions), st.HTTP.Body)
 				case strings.HasPrefix(p, "/api/v2/me/chats/"):
-					add(scenarios.DialectChats, st.HTTP.Body)
+					add(string(gws.DialectChats), st.HTTP.Body)
 				default:
-					add(scenarios.DialectAgent, st.HTTP.Body)
+					add(string(gws.DialectAgent), st.HTTP.Body)
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -85,15 +86,7 @@ func (a *actor) currentChat() string {
 
 func latestInvited(events []event) string {
 	for i := len(events) - 1; i >= 0; i-- {
-		n, ok := events[i].value.(map[string]any)
-		if !ok || n["notificationType"] != "StatusChange" {
-			continue
-		}
-		chat, _ := n["chat"].(map[string]any)
-		if chat == nil || chat["state"] != "Invited" {
-			continue
-		}
-		if id, ok := chat["id"].(string); ok && id != "" {
+		if id, ok := gws.InvitedChat(events[i].value); ok {
 			return id
 		}
 	}

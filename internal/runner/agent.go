@@ -9,11 +9,9 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/schemas"
 )
-
-// Agent channels the harness subscribes to: chat events and the agent's state.
-var agentChannels = []string{"/v2/me/chats", "/v2/me/channels"}
 
 // setupAgents logs every agent in, concurrently: they are independent.
 func (rn *run) setupAgents(ctx context.Context) *problem {
@@ -42,7 +40,7 @@ func (rn *run) setupAgents(ctx context.Context) *problem {
 // center session, subscribe to notifications, then Ready unless the actor says not.
 func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	who := a.name() + " (" + a.account.Username + ")"
-	me, err := rn.send(ctx, a, request{method: http.MethodGet, url: rn.t.BaseURL + "/api/v2/me", auth: authBasic, csrf: true})
+	me, err := rn.send(ctx, a, request{method: gws.GetMe.Method, url: rn.t.BaseURL + gws.GetMe.Path, auth: authBasic, csrf: true})
 	if err != nil {
 		return transportProblem(nil, "setting up "+who+": ", err)
 	}
@@ -54,7 +52,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 		return harnessError(nil, "setting up %s: GET /api/v2/me answered HTTP %d, want 200", who, me.status).
 			withDetail(describeResponse(me))
 	}
-	if err := schemas.Validate("response/me", me.body); err != nil {
+	if err := schemas.Validate(gws.GetMe.ResponseSchema, me.body); err != nil {
 		return failure(nil, "setting up %s: GET /api/v2/me answer %v", who, err).withDetail(describeResponse(me))
 	}
 	user, _ := asObject(me.body)["user"].(map[string]any)
@@ -70,8 +68,10 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 		return harnessError(nil, "setting up %s: GET /api/v2/me named CSRF header %q but sent no value for it", who, a.csrfHeader)
 	}
 
-	session := map[string]any{"operationName": "StartContactCenterSession", "channels": []any{"chat"}}
-	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me", body: session, hasBody: true, auth: authBasic, csrf: true})
+	start := gws.StartContactCenterSession
+	session := map[string]any{"channels": []any{gws.ChatChannel}}
+	start.Inject(session, gws.Injection{})
+	resp, err := rn.send(ctx, a, request{method: start.Method, url: rn.t.BaseURL + start.Path, body: session, hasBody: true, auth: authBasic, csrf: true})
 	if err != nil {
 		return transportProblem(nil, "setting up "+who+": ", err)
 	}
@@ -79,18 +79,18 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 		return harnessError(nil, "setting up %s: StartContactCenterSession was refused (HTTP 403): the CSRF token or session cookie from GET /api/v2/me did not work", who).
 			withDetail(describeResponse(resp))
 	}
-	if !is2xx(resp.status) || !successShape(resp.body, "statusCode") {
+	if !is2xx(resp.status) || !successShape(resp.body, start.Shape) {
 		return harnessError(nil, "setting up %s: StartContactCenterSession failed", who).withDetail(describeResponse(resp))
 	}
 	a.sessionUp = true
-	a.state = "NotReady"
+	a.state = gws.AgentNotReady
 
 	if p := rn.subscribe(ctx, a, who); p != nil {
 		return p
 	}
-	want := "Ready"
+	want := gws.AgentReady
 	if !a.spec.Ready {
-		want = "NotReady"
+		want = gws.AgentNotReady
 	}
 	// The state the scenario asked for, whatever the target's default, and a proof
 	// that notifications flow: its notification must come back before step 1.
@@ -125,7 +125,7 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	}
 	a.pumpDone = make(chan struct{})
 	go rn.pump(a)
-	for _, channel := range agentChannels {
+	for _, channel := range gws.AgentChannels() {
 		if err := a.notify.Subscribe(hctx, channel); err != nil {
 			return failure(nil, "setting up %s: subscribing to %s failed: %v", who, channel, err)
 		}
@@ -183,8 +183,9 @@ func (rn *run) pump(a *actor) {
 func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 	if a.sessionUp {
 		rn.completeLeftovers(ctx, a)
-		body := map[string]any{"operationName": "NotReady"}
-		if _, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat", body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+		body := map[string]any{}
+		gws.NotReady.Inject(body, gws.Injection{})
+		if _, err := rn.send(ctx, a, request{method: gws.NotReady.Method, url: rn.t.BaseURL + gws.NotReady.Path, body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
 			rn.logf("cleanup %s: NotReady: %v", a.name(), err)
 		}
 	}
@@ -205,7 +206,7 @@ func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 
 // completeLeftovers ends the chats the scenario left with the agent.
 func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
-	resp, err := rn.send(ctx, a, request{method: http.MethodGet, url: rn.t.BaseURL + "/api/v2/me/chats", auth: authBasic, csrf: true})
+	resp, err := rn.send(ctx, a, request{method: gws.ListChats.Method, url: rn.t.BaseURL + gws.ListChats.Path, auth: authBasic, csrf: true})
 	if err != nil || resp.status != http.StatusOK {
 		rn.logf("cleanup %s: cannot list chats: %v", a.name(), err)
 		return
@@ -215,16 +216,18 @@ func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
 		chat, _ := c.(map[string]any)
 		id, _ := chat["id"].(string)
 		state, _ := chat["state"].(string)
-		if id == "" || state == "Completed" {
+		if id == "" || state == gws.ChatCompleted {
 			continue
 		}
-		op := "Complete"
-		if state == "Invited" {
-			op = "Reject"
+		name := "Complete"
+		if state == gws.ChatInvited {
+			name = "Reject"
 		}
-		body := map[string]any{"operationName": op}
-		if _, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/chats/" + pathEscape(id), body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
-			rn.logf("cleanup %s: %s %s: %v", a.name(), op, id, err)
+		op, _ := gws.Lookup(gws.DialectChats, name)
+		body := map[string]any{}
+		op.Inject(body, gws.Injection{})
+		if _, err := rn.send(ctx, a, request{method: op.Method, url: rn.t.BaseURL + op.PathFor(id), body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+			rn.logf("cleanup %s: %s %s: %v", a.name(), name, id, err)
 		}
 	}
 }

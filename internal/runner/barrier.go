@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -92,7 +93,7 @@ func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, sta
 	if err != nil {
 		return transportProblem(step, "barrier for "+a.name()+": ", err)
 	}
-	if !is2xx(resp.status) || !successShape(resp.body, scenarios.ShapeStatusCode) {
+	if !is2xx(resp.status) || !successShape(resp.body, gws.ShapeStatusCode) {
 		return harnessError(step, "barrier for %s: cannot prove delivery: POST /api/v2/me/channels/chat %s was refused", a.name(), state).
 			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
 	}
@@ -107,7 +108,7 @@ func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, s
 	deadline := time.Now().Add(rn.t.NotificationWait())
 	result, decided := rn.waitOn(ctx, step, a, deadline, func(events []event) bool {
 		for i := min(from, len(events)); i < len(events); i++ {
-			if isChannelState(events[i].value, state) {
+			if gws.IsChannelState(events[i].value, state) {
 				found = i
 				return true
 			}
@@ -150,24 +151,4 @@ func (rn *run) customerBarrier(ctx context.Context, step *scenarios.Step, a *act
 		return failure(step, "barrier for %s: reading the transcript: %v", a.name(), err)
 	}
 	return nil
-}
-
-// isChannelState reports whether v is a ChannelStateChangeMessageV2 for the chat
-// channel in state (when it names the chat channel's state at all). Checking the
-// state keeps a late notification of an earlier request from passing for this one.
-func isChannelState(v any, state string) bool {
-	n := asObject(v)
-	if n["messageType"] != "ChannelStateChangeMessageV2" {
-		return false
-	}
-	for _, c := range asSlice(n["channels"]) {
-		ch := asObject(c)
-		if ch["channel"] != "chat" {
-			continue
-		}
-		if got, ok := asObject(ch["userState"])["state"].(string); ok {
-			return got == state
-		}
-	}
-	return true
 }

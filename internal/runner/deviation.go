@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
@@ -24,12 +25,42 @@ type Deviation struct {
 // problem p (returned as is); weaker evidence records p as a deviation and lets
 // the run go on (nil).
 func (rn *run) deviate(level evidence.Level, at string, p *problem) *problem {
+	p, _ = rn.deviateIndex(level, at, p)
+	return p
+}
+
+// deviateIndex is deviate that also says where in the run's deviations p was
+// recorded (-1: it was not).
+func (rn *run) deviateIndex(level evidence.Level, at string, p *problem) (*problem, int) {
 	if p == nil || p.outcome != OutcomeFail || level.Binding(rn.r.Strict) {
-		return p
+		return p, -1
 	}
-	rn.deviations = append(rn.deviations, Deviation{Level: level, Step: p.step, Place: at, Reason: p.reason, Detail: p.detail})
+	i := rn.addDeviation(Deviation{Level: level, Step: p.step, Place: at, Reason: p.reason, Detail: p.detail})
 	rn.logf("deviation (%s) %s: %s", level, at, p.reason)
-	return nil
+	return nil, i
+}
+
+// addDeviation records d and returns its index. Agents are set up in parallel,
+// so deviations may be found by several goroutines at once.
+func (rn *run) addDeviation(d Deviation) int {
+	rn.devMu.Lock()
+	defer rn.devMu.Unlock()
+	rn.deviations = append(rn.deviations, d)
+	return len(rn.deviations) - 1
+}
+
+// amendDeviation replaces the reason of the deviation at index i.
+func (rn *run) amendDeviation(i int, reason string) {
+	rn.devMu.Lock()
+	defer rn.devMu.Unlock()
+	rn.deviations[i].Reason = reason
+}
+
+// deviationsFound returns a copy of the deviations recorded so far.
+func (rn *run) deviationsFound() []Deviation {
+	rn.devMu.Lock()
+	defer rn.devMu.Unlock()
+	return slices.Clone(rn.deviations)
 }
 
 // unchecked settles a check that could not be evaluated because a variable it
@@ -40,7 +71,7 @@ func (rn *run) unchecked(level evidence.Level, at string, p *problem) *problem {
 	if p == nil || !p.unsaved || level.Binding(rn.r.Strict) {
 		return p
 	}
-	rn.deviations = append(rn.deviations, Deviation{Level: level, Step: p.step, Place: at, Reason: "not checked: " + p.reason})
+	rn.addDeviation(Deviation{Level: level, Step: p.step, Place: at, Reason: "not checked: " + p.reason})
 	rn.logf("not checked (%s) %s: %s", level, at, p.reason)
 	return nil
 }
@@ -58,7 +89,7 @@ func (rn *run) matchValue(m match.Matcher, v any, vars match.Vars) ([]match.Devi
 // recordParts records the weak parts of a successful match that did not hold.
 func (rn *run) recordParts(step *scenarios.Step, level evidence.Level, at, what string, devs []match.Deviation) {
 	for _, d := range devs {
-		rn.deviations = append(rn.deviations, Deviation{
+		rn.addDeviation(Deviation{
 			Level:  evidence.Weaker(level, d.Level),
 			Step:   where(step),
 			Place:  at,

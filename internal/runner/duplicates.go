@@ -3,13 +3,11 @@ package runner
 import (
 	"fmt"
 	"hash/fnv"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -63,7 +61,7 @@ type dupState struct {
 	chats     map[string]*indexSeen // per chat: the last message index received
 	histories int                   // histories asked for and not yet received
 	ids       map[string]int        // "channel id" of each Bayeux event -> its seq
-	deviation int                   // index+1 in rn.deviations of the actor's redelivery deviation; 0 = none yet
+	deviation int                   // index+1 in the run's deviations of the actor's redelivery deviation; 0 = none yet
 	more      int                   // redeliveries found after the one recorded
 	first     string                // the recorded deviation's reason, before the count of more
 }
@@ -235,7 +233,7 @@ func newMessagesIndexes(v any) (chat string, indexes []int, ok bool) {
 	if n["notificationType"] != "NewMessages" {
 		return "", nil, false
 	}
-	chat = chatOfNotification(n)
+	chat = gws.MessageLogChat(n)
 	if chat == "" {
 		return "", nil, false
 	}
@@ -245,22 +243,6 @@ func newMessagesIndexes(v any) (chat string, indexes []int, ok bool) {
 		}
 	}
 	return chat, indexes, true
-}
-
-// chatOfNotification names the chat of a NewMessages notification: the last
-// segment of its chatUri or chatPath (notes/chat-uri: either may be sent).
-func chatOfNotification(n map[string]any) string {
-	for _, key := range []string{"chatUri", "chatPath"} {
-		s, _ := n[key].(string)
-		if s == "" {
-			continue
-		}
-		if u, err := url.Parse(s); err == nil && u.Path != "" {
-			s = u.Path
-		}
-		return path.Base(strings.TrimRight(s, "/"))
-	}
-	return ""
 }
 
 // checkRedelivery applies the redelivery rule to one event.
@@ -279,7 +261,7 @@ func (rn *run) checkRedelivery(step *scenarios.Step, a *actor, d *dupState, even
 			d.ids[key] = e.seq
 		}
 	}
-	if reason == "" && e.seq > 0 && isStateNotification(e.value) {
+	if reason == "" && e.seq > 0 && gws.IsStateNotification(e.value) {
 		prev := events[e.seq-1]
 		if prev.channel == e.channel && prev.hash == e.hash && prev.requests == e.requests {
 			first = prev.seq
@@ -294,27 +276,18 @@ func (rn *run) checkRedelivery(step *scenarios.Step, a *actor, d *dupState, even
 		// One deviation per actor says it; the count of later ones keeps the
 		// report short whatever the target repeats.
 		d.more++
-		rn.deviations[d.deviation-1].Reason = fmt.Sprintf("%s (and %d more redelivered notification(s) after it)", d.first, d.more)
+		rn.amendDeviation(d.deviation-1, fmt.Sprintf("%s (and %d more redelivered notification(s) after it)", d.first, d.more))
 		return nil
 	}
 	reason += fmt.Sprintf(" (a notification is delivered once: %s): %s", noDuplicates, summarize(e.value))
 	marks := map[int]string{first: "first delivery", e.seq: "DELIVERED AGAIN"}
 	p := failure(step, "%s", reason).withDetail(renderTimeline(rn.buildTimeline(a, events, marks)))
-	n := len(rn.deviations)
-	if p = rn.deviate(statementLevel(noDuplicates), fmt.Sprintf("%s:%d", rn.sc.File, rn.sc.Line), p); p != nil {
+	p, i := rn.deviateIndex(statementLevel(noDuplicates), fmt.Sprintf("%s:%d", rn.sc.File, rn.sc.Line), p)
+	if p != nil {
 		return p // a strict run
 	}
-	if len(rn.deviations) > n {
-		d.deviation, d.first = len(rn.deviations), reason
+	if i >= 0 {
+		d.deviation, d.first = i+1, reason
 	}
 	return nil
-}
-
-// isStateNotification reports whether v is a chat or channel state notification.
-func isStateNotification(v any) bool {
-	switch asObject(v)["messageType"] {
-	case "ChatStateChangeMessage", "ChannelStateChangeMessageV2":
-		return true
-	}
-	return false
 }

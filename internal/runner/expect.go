@@ -327,6 +327,8 @@ func (rn *run) checkStreams(step *scenarios.Step) *problem {
 // problem found here decides the scenario's verdict whatever comes next, so the
 // waits call it too (waitOn) and end at once instead of at their deadline.
 func (rn *run) checkStream(step *scenarios.Step, a *actor, events []event) *problem {
+	rn.checkMu.Lock()
+	defer rn.checkMu.Unlock()
 	for ; a.checked < len(events); a.checked++ {
 		e := events[a.checked]
 		if e.invalid != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
@@ -20,16 +22,16 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 	if op.Name == "" {
 		return harnessError(step, "unknown operation %q for %s actor %s", ostep.Name, a.spec.Kind, a.name())
 	}
-	if (op.Kind() == scenarios.KindCustomer) != !a.isAgent() {
+	if (op.Caller() == gws.AgentCaller) != a.isAgent() {
 		return harnessError(step, "operation %s (%s dialect) cannot be called by %s actor %s", op.Name, op.Dialect, a.spec.Kind, a.name())
 	}
 	path := op.Path
-	if strings.Contains(path, "{chat}") {
+	if op.TakesChat() {
 		chat, p := rn.chatOf(step, a, ostep.Chat)
 		if p != nil {
 			return p
 		}
-		path = strings.ReplaceAll(path, "{chat}", pathEscape(chat))
+		path = op.PathFor(chat)
 	}
 	req := request{method: op.Method, auth: authBasic, csrf: true}
 	if a.isAgent() {
@@ -43,8 +45,12 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 		return p
 	}
 	req.query = query
+	in, p := rn.injection(step, a, op)
+	if p != nil {
+		return p
+	}
 	if op.Method != http.MethodGet {
-		body, p := rn.opBody(step, a, ostep)
+		body, p := rn.opBody(step, ostep, in)
 		if p != nil {
 			return p
 		}
@@ -54,8 +60,8 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 			}
 		}
 		req.body, req.hasBody = body, true
-	} else if !a.isAgent() && a.secureKey != "" && !req.query.Has("secureKey") {
-		req.query.Set("secureKey", a.secureKey)
+	} else {
+		op.InjectQuery(req.query, in)
 	}
 
 	limit, p := rn.answerLimit(step, ostep.Deadline)
@@ -90,16 +96,16 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 
 // afterOp updates what the harness tracks about the actor: the agent's asked-for
 // state, the customer's chat.
-func (rn *run) afterOp(a *actor, op scenarios.Op, resp *response) {
+func (rn *run) afterOp(a *actor, op gws.Op, resp *response) {
 	if !is2xx(resp.status) {
 		return
 	}
 	switch {
-	case a.isAgent() && op.Dialect == scenarios.DialectAgent && (op.Name == "Ready" || op.Name == "NotReady"):
+	case op.Dialect == gws.Ready.Dialect && (op.Name == gws.Ready.Name || op.Name == gws.NotReady.Name):
 		a.state = op.Name
-	case a.isAgent() && op.Name == "StartContactCenterSession":
+	case op.Dialect == gws.StartContactCenterSession.Dialect && op.Name == gws.StartContactCenterSession.Name:
 		a.sessionUp = true
-	case !a.isAgent() && op.Name == "RequestChat":
+	case op.Dialect == gws.RequestChat.Dialect && op.Name == gws.RequestChat.Name:
 		body := asObject(resp.body)
 		id, _ := body["id"].(string)
 		key, _ := body["secureKey"].(string)
@@ -135,9 +141,9 @@ func (rn *run) chatOf(step *scenarios.Step, a *actor, expr string) (string, *pro
 	return chat, nil
 }
 
-// opBody expands the step's body and adds what every call of the op carries:
-// operationName, and for customers the secureKey and the routing hint.
-func (rn *run) opBody(step *scenarios.Step, a *actor, ostep *scenarios.OpStep) (any, *problem) {
+// opBody expands the step's body and adds what the harness fills in itself
+// (Op.Injected).
+func (rn *run) opBody(step *scenarios.Step, ostep *scenarios.OpStep, in gws.Injection) (any, *problem) {
 	expanded, err := match.Expand(ostep.Body, rn.vars)
 	if err != nil {
 		return nil, matchProblem(step, err)
@@ -149,57 +155,48 @@ func (rn *run) opBody(step *scenarios.Step, a *actor, ostep *scenarios.OpStep) (
 	if !ok {
 		return nil, harnessError(step, "the body of %s must be a mapping, got %T", ostep.Name, expanded)
 	}
-	if _, set := body["operationName"]; !set {
-		body["operationName"] = ostep.Name
-	}
-	if a.isAgent() {
-		return body, nil
-	}
-	if ostep.Name == "RequestChat" {
-		if _, set := body["nickname"]; !set {
-			body["nickname"] = a.nickname()
-		}
-		if p := rn.addRouting(step, a, body); p != nil {
-			return nil, p
-		}
-		return body, nil
-	}
-	if _, set := body["secureKey"]; !set && a.secureKey != "" {
-		body["secureKey"] = a.secureKey
-	}
+	ostep.Op.Inject(body, in)
 	return body, nil
 }
 
-// addRouting sets userData[RoutingKey] to the actor's routeTo: agent actors by
-// username, anything else ({{queue1}}, a literal queue name) as expanded.
-func (rn *run) addRouting(step *scenarios.Step, a *actor, body map[string]any) *problem {
-	if len(a.spec.RouteTo) == 0 {
-		return nil
+// injection is what the harness fills into actor a's requests of op: for a
+// customer, its nickname, secureKey and, where op carries one, routing hint.
+func (rn *run) injection(step *scenarios.Step, a *actor, op gws.Op) (gws.Injection, *problem) {
+	in := gws.Injection{RouteKey: rn.t.RouteKey()}
+	if a.isAgent() {
+		return in, nil
 	}
+	in.Nickname, in.SecureKey = a.nickname(), a.secureKey
+	if slices.Contains(op.Injected, gws.RoutingField) {
+		route, p := rn.route(step, a)
+		if p != nil {
+			return in, p
+		}
+		in.Route = route
+	}
+	return in, nil
+}
+
+// route is the customer's routeTo as the target reads it: agent actors by
+// username, anything else ({{queue1}}, a literal queue name) as expanded,
+// comma-separated.
+func (rn *run) route(step *scenarios.Step, a *actor) (string, *problem) {
 	var names []string
 	for _, entry := range a.spec.RouteTo {
 		if other, ok := rn.actors[entry]; ok {
 			if !other.isAgent() {
-				return harnessError(step, "%s routes to %s, which is not an agent", a.name(), entry)
+				return "", harnessError(step, "%s routes to %s, which is not an agent", a.name(), entry)
 			}
 			names = append(names, other.account.Username)
 			continue
 		}
 		v, err := match.Expand(entry, rn.vars)
 		if err != nil {
-			return matchProblem(step, err)
+			return "", matchProblem(step, err)
 		}
 		names = append(names, stringify(v))
 	}
-	userData, _ := body["userData"].(map[string]any)
-	if userData == nil {
-		userData = map[string]any{}
-		body["userData"] = userData
-	}
-	if _, set := userData[rn.t.RouteKey()]; !set {
-		userData[rn.t.RouteKey()] = strings.Join(names, ",")
-	}
-	return nil
+	return strings.Join(names, ","), nil
 }
 
 func (rn *run) expandQuery(step *scenarios.Step, query map[string]string) (url.Values, *problem) {
@@ -275,10 +272,9 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 	if p != nil {
 		return p
 	}
-	op, known := opForPath(hs.Method, pathOnly, req.body)
-	var opp *scenarios.Op
-	if known {
-		opp = &op
+	var opp *gws.Op
+	if op, _, known := gws.Identify(hs.Method, pathOnly, asObject(req.body)); known {
+		opp = &op // its answer is checked like an op's
 	}
 	if hs.Expect != nil && hs.Expect.Refused {
 		if p := rn.checkRefusal(ctx, step, a, resp, opp, limit, time.Now()); p != nil {
@@ -288,47 +284,6 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 		return p
 	}
 	return rn.deviate(step.Level, where(step), rn.saveFrom(step, resp.body, hs.Save, "the response"))
-}
-
-// opForPath finds the registry operation a raw request corresponds to, so its
-// answer can be validated like an op's.
-func opForPath(method, path string, body any) (scenarios.Op, bool) {
-	name, _ := asObject(body)["operationName"].(string)
-	var candidate scenarios.Op
-	found := false
-	for _, op := range scenarios.Ops() {
-		if op.Method != method || !pathMatches(op.Path, path) {
-			continue
-		}
-		if name != "" && op.Name == name {
-			return op, true
-		}
-		if !found {
-			candidate, found = op, true
-		}
-	}
-	return candidate, found
-}
-
-// pathMatches compares a registry template ({chat} is one segment) with a path.
-func pathMatches(template, path string) bool {
-	ts := strings.Split(strings.Trim(template, "/"), "/")
-	ps := strings.Split(strings.Trim(path, "/"), "/")
-	if len(ts) != len(ps) {
-		return false
-	}
-	for i := range ts {
-		if ts[i] == "{chat}" {
-			if ps[i] == "" {
-				return false
-			}
-			continue
-		}
-		if ts[i] != ps[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func pathEscape(s string) string { return url.PathEscape(s) }

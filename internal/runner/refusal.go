@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
@@ -19,7 +20,7 @@ import (
 // notification after a statusCode 0 answer, carrying the request's referenceId
 // when the answer gave one (seeds 000, 001). Which HTTP status a refusal uses no
 // page says, so none is demanded.
-func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor, resp *response, op *scenarios.Op, within time.Duration, start time.Time) *problem {
+func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor, resp *response, op *gws.Op, within time.Duration, start time.Time) *problem {
 	if op != nil && len(resp.raw) > 0 && !isAuthRefusal(resp) {
 		if resp.decodeErr != nil {
 			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
@@ -28,7 +29,7 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor,
 			return failure(step, "the answer %v", err).withDetail("received: " + describeResponse(resp))
 		}
 	}
-	shape := scenarios.ShapeStatusCode
+	shape := gws.ShapeStatusCode
 	if op != nil {
 		shape = op.Shape
 	}
@@ -54,12 +55,12 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor,
 // 0 with a statusMessage (seed 002, Return Values) or seed 002's status error
 // with an errorDescription. A 401 or a non-JSON 403 is a refusal too: no page
 // documents those bodies.
-func refusalShape(step *scenarios.Step, resp *response, shape string) *problem {
+func refusalShape(step *scenarios.Step, resp *response, shape gws.Shape) *problem {
 	if isAuthRefusal(resp) || len(resp.raw) == 0 && !is2xx(resp.status) {
 		return nil
 	}
 	body := asObject(resp.body)
-	if shape == scenarios.ShapeStatus {
+	if shape == gws.ShapeStatus {
 		if _, ok := body["errorDescription"].(string); body["status"] == "error" && ok {
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/jsonptr"
 
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -21,7 +22,7 @@ import (
 // The expectation has the step's evidence level: below documented, one that does
 // not hold is a deviation and the step goes on. Schema validation is always
 // binding.
-func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *scenarios.Op) *problem {
+func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) *problem {
 	at := fmt.Sprintf("%s:%d", step.File, step.Line)
 	if expect != nil {
 		at = fmt.Sprintf("%s:%d", expect.File, expect.Line)
@@ -44,7 +45,7 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 
 // checkAnswer applies the step's `expect`, or without one the default: a 2xx
 // status and, for an op, its documented success shape.
-func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *scenarios.Op) *problem {
+func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) *problem {
 	if expect != nil {
 		return rn.checkExpect(step, resp, expect)
 	}
@@ -69,11 +70,11 @@ func isAuthRefusal(resp *response) bool {
 
 // answerSchema is the op's response schema for a success, and the failure shape's
 // schema otherwise (a failure answer carries only the code and the message).
-func answerSchema(op scenarios.Op, resp *response) string {
+func answerSchema(op gws.Op, resp *response) string {
 	switch {
 	case is2xx(resp.status) && op.ResponseSchema != "":
 		return op.ResponseSchema
-	case op.Shape == scenarios.ShapeStatus:
+	case op.Shape == gws.ShapeStatus:
 		return "response/status"
 	default:
 		return "response/status-code"
@@ -155,17 +156,17 @@ func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, w
 func is2xx(status int) bool { return status >= 200 && status < 300 }
 
 // successShape reports whether body is the success answer of a shape.
-func successShape(body any, shape string) bool {
+func successShape(body any, shape gws.Shape) bool {
 	obj := asObject(body)
-	if shape == scenarios.ShapeStatus {
+	if shape == gws.ShapeStatus {
 		return obj["status"] == "ok"
 	}
 	code, ok := obj["statusCode"].(float64)
 	return ok && code == 0
 }
 
-func successText(shape string) string {
-	if shape == scenarios.ShapeStatus {
+func successText(shape gws.Shape) string {
+	if shape == gws.ShapeStatus {
 		return `{"status":"ok"}`
 	}
 	return `{"statusCode":0}`

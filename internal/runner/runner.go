@@ -44,8 +44,14 @@ type run struct {
 	order  []*actor
 	vars   *vars
 
-	// deviations are the weak checks that did not hold, in the order found.
+	// deviations are the weak checks that did not hold, in the order found,
+	// guarded by devMu (see addDeviation).
 	deviations []Deviation
+	devMu      sync.Mutex
+
+	// checkMu serialises checkStream: the waits of agents set up in parallel
+	// each check every actor's stream (waitOn).
+	checkMu sync.Mutex
 
 	logMu  sync.Mutex
 	traced int // bytes of trace written, guarded by logMu (see maxTraceBytes)
@@ -94,7 +100,7 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	if p != nil {
 		res.Outcome, res.Reason, res.Step, res.Detail = p.outcome, p.reason, p.step, p.detail
 	}
-	res.Deviations = rn.deviations
+	res.Deviations = rn.deviationsFound()
 	res.Duration = time.Since(start)
 	res.RoundTrip, res.Requests = rn.meter.totals()
 	res.Busy = rn.meter.busyTime()
@@ -109,7 +115,7 @@ func opFeatures(sc *scenarios.Scenario) []string {
 	var features []string
 	for _, step := range sc.Steps {
 		if step.Op != nil && step.Op.Op.Feature != "" {
-			features = append(features, step.Op.Op.Feature)
+			features = append(features, string(step.Op.Op.Feature))
 		}
 	}
 	return features

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // vars implements match.Vars for one run. Lookup order: values saved during the
@@ -101,28 +102,26 @@ type readOnly struct{ base match.Vars }
 func (r readOnly) Lookup(name string) (any, bool) { return r.base.Lookup(name) }
 func (r readOnly) Set(string, any)                {}
 
-// property is {{actor.prop}}.
+// actorProperties serve {{actor.prop}}; their names are
+// scenarios.ActorProperties, the list the linter accepts
+// (TestActorPropertiesAreTheLintersList).
+var actorProperties = map[string]func(a *actor) string{
+	"nickname":  (*actor).nickname,
+	"username":  func(a *actor) string { return a.account.Username },
+	"id":        func(a *actor) string { return a.userID },
+	"uri":       func(a *actor) string { return a.userURI },
+	"chat":      (*actor).currentChat,
+	"secureKey": func(a *actor) string { return a.secureKey },
+}
+
+// property is {{actor.prop}}; a property the actor has no value for yet is
+// undefined.
 func (a *actor) property(prop string) (any, bool) {
-	var value string
-	switch prop {
-	case "nickname":
-		value = a.spec.Nickname
-		if value == "" {
-			value = defaultNickname(a.spec.Name)
-		}
-	case "username":
-		value = a.account.Username
-	case "id":
-		value = a.userID
-	case "uri":
-		value = a.userURI
-	case "chat":
-		value = a.currentChat()
-	case "secureKey":
-		value = a.secureKey
-	default:
+	get, ok := actorProperties[prop]
+	if !ok {
 		return nil, false
 	}
+	value := get(a)
 	return value, value != ""
 }
 
@@ -135,5 +134,6 @@ func defaultNickname(name string) string {
 
 // describeUndefined explains which built-ins exist when a lookup fails.
 func describeUndefined(name string) string {
-	return fmt.Sprintf("{{%s}} is not defined: built-ins are {{ACTOR.uri|id|username|nickname|chat|secureKey}} and {{queueN}}/{{queueN.uri}}; other names must be saved earlier or listed in vars", name)
+	return fmt.Sprintf("{{%s}} is not defined: built-ins are {{ACTOR.%s}} and {{queueN}}/{{queueN.uri}}; other names must be saved earlier or listed in vars",
+		name, strings.Join(scenarios.ActorProperties(), "|"))
 }

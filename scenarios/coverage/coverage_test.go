@@ -3,6 +3,7 @@ package coverage
 import (
 	"bytes"
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"os"
 	"strings"
 	"testing"
@@ -43,8 +44,8 @@ func TestCatalogueCoversEverything(t *testing.T) {
 	for _, p := range table.Problems() {
 		t.Error(p)
 	}
-	if len(table.Ops) != len(scenarios.Ops()) {
-		t.Errorf("table has %d operations, registry %d", len(table.Ops), len(scenarios.Ops()))
+	if len(table.Ops) != len(gws.Ops()) {
+		t.Errorf("table has %d operations, registry %d", len(table.Ops), len(gws.Ops()))
 	}
 }
 
@@ -72,10 +73,10 @@ statements:
 	if err != nil {
 		t.Fatal(err)
 	}
-	send, _ := scenarios.LookupOp(scenarios.DialectChats, "SendMessage")
-	leave, _ := scenarios.LookupOp(scenarios.DialectChats, "Leave")
-	accept, _ := scenarios.LookupOp(scenarios.DialectChats, "Accept")
-	table := Build(scs, []scenarios.Op{send, leave, accept}, st)
+	send, _ := gws.Lookup(gws.DialectChats, "SendMessage")
+	leave, _ := gws.Lookup(gws.DialectChats, "Leave")
+	accept, _ := gws.Lookup(gws.DialectChats, "Accept")
+	table := Build(scs, []gws.Op{send, leave, accept}, st)
 
 	rows := map[string]OpRow{}
 	for _, r := range table.Ops {
@@ -119,14 +120,17 @@ func TestHTTPStepsCountAsCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ops []scenarios.Op
-	for _, name := range [][2]string{
-		{scenarios.DialectAgent, "GetMe"}, {scenarios.DialectChats, "Leave"},
-		{scenarios.DialectChats, "SendMessage"}, {scenarios.DialectInteractions, "Complete"},
+	var ops []gws.Op
+	for _, name := range []struct {
+		dialect gws.Dialect
+		name    string
+	}{
+		{gws.DialectAgent, "GetMe"}, {gws.DialectChats, "Leave"},
+		{gws.DialectChats, "SendMessage"}, {gws.DialectInteractions, "Complete"},
 	} {
-		op, ok := scenarios.LookupOp(name[0], name[1])
+		op, ok := gws.Lookup(name.dialect, name.name)
 		if !ok {
-			t.Fatalf("no op %s %s in the registry", name[0], name[1])
+			t.Fatalf("no op %s %s in the registry", name.dialect, name.name)
 		}
 		ops = append(ops, op)
 	}
@@ -152,34 +156,13 @@ func TestProblemsListOperationsWithoutFailureScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send, _ := scenarios.LookupOp(scenarios.DialectChats, "SendMessage")
-	accept, _ := scenarios.LookupOp(scenarios.DialectChats, "Accept")
-	problems := strings.Join(Build(scs, []scenarios.Op{send, accept}, &evidence.Statements{}).Problems(), "\n")
+	send, _ := gws.Lookup(gws.DialectChats, "SendMessage")
+	accept, _ := gws.Lookup(gws.DialectChats, "Accept")
+	problems := strings.Join(Build(scs, []gws.Op{send, accept}, &evidence.Statements{}).Problems(), "\n")
 	if want := "operation chats Accept: no failure scenario"; !strings.Contains(problems, want) {
 		t.Errorf("problems lack %q:\n%s", want, problems)
 	}
 	if strings.Contains(problems, "chats SendMessage") {
 		t.Errorf("SendMessage has both a success and a failure scenario, yet:\n%s", problems)
-	}
-}
-
-func TestPathMatches(t *testing.T) {
-	for _, c := range []struct {
-		path, template string
-		want           bool
-	}{
-		{"/api/v2/me", "/api/v2/me", true},
-		{"/api/v2/me?subresources=*", "/api/v2/me", true},
-		{"/api/v2/me/", "/api/v2/me", true},
-		{"/api/v2/me/chats/{{chat}}", "/api/v2/me/chats/{chat}", true},
-		{"/api/v2/me/chats/0000000000000000/messages", "/api/v2/me/chats/{chat}/messages", true},
-		{"/api/v2/me/chats//messages", "/api/v2/me/chats/{chat}/messages", false},
-		{"/api/v2/me/chats/x/messages", "/api/v2/chats/{chat}/messages", false},
-		{"/api/v2/me/chats", "/api/v2/me/chats/{chat}", false},
-		{"/api/v2/me/interactions/x", "/api/v2/me/chats/{chat}", false},
-	} {
-		if got := pathMatches(c.path, c.template); got != c.want {
-			t.Errorf("pathMatches(%q, %q) = %v, want %v", c.path, c.template, got, c.want)
-		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -140,5 +141,5 @@ func Generate() (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the catalogue: %w", err)
 	}
-	return Build(scs, scenarios.Ops(), st), nil
+	return Build(scs, gws.Ops(), st), nil
 }

@@ -8,15 +8,15 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // OpRow is one operation of the registry and the scenarios that call it.
 type OpRow struct {
-	Op scenarios.Op
+	Op gws.Op
 	// Success and Failure name the scenarios whose own steps call the op
 	// (an op step, or a raw http step with the op's method, path and
 	// operationName) expecting success (no `expect`, or a status matcher
@@ -54,17 +54,17 @@ type Table struct {
 }
 
 // Build joins scs with the registry ops and the statement list.
-func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *evidence.Statements) *Table {
+func Build(scs []*scenarios.Scenario, ops []gws.Op, st *evidence.Statements) *Table {
 	t := &Table{Scenarios: len(scs), Sources: st.Sources, generated: map[string]bool{}}
 	for _, src := range st.Sources {
 		t.generated[src.ID] = src.Generated
 	}
-	byOp := map[[2]string]*OpRow{}
+	byOp := map[opKey]*OpRow{}
 	for _, op := range ops {
 		t.Ops = append(t.Ops, OpRow{Op: op, Fragments: map[string]int{}})
 	}
 	for i := range t.Ops {
-		byOp[[2]string{t.Ops[i].Op.Dialect, t.Ops[i].Op.Name}] = &t.Ops[i]
+		byOp[opKey{t.Ops[i].Op.Dialect, t.Ops[i].Op.Name}] = &t.Ops[i]
 	}
 	stRows := map[string]*StatementRow{}
 	for _, s := range st.Statements {
@@ -82,7 +82,7 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *evidence.Statement
 				t.UnknownRefs = append(t.UnknownRefs, fmt.Sprintf("%s:%d: scenario %s: ref %q names no statement of %s", c.file, c.line, sc.Name, c.ref, evidence.StatementsFile))
 			}
 		}
-		seenFragments := map[[3]string]bool{}
+		seenFragments := map[fragmentCall]bool{}
 		for i := range sc.Steps {
 			step := &sc.Steps[i]
 			row, success := t.callOf(step, byOp)
@@ -93,7 +93,7 @@ func Build(scs []*scenarios.Scenario, ops []scenarios.Op, st *evidence.Statement
 			case step.Include != "":
 				// A fragment's call counts once per fragment, as setup: only
 				// a scenario's own steps prove a failure path.
-				key := [3]string{step.Include, row.Op.Dialect, row.Op.Name}
+				key := fragmentCall{step.Include, opKey{row.Op.Dialect, row.Op.Name}}
 				if success && !seenFragments[key] {
 					seenFragments[key] = true
 					row.Fragments[step.Include]++
@@ -146,58 +146,33 @@ func citations(sc *scenarios.Scenario) []citation {
 	return out
 }
 
+// opKey names an operation of the registry.
+type opKey struct {
+	dialect gws.Dialect
+	name    string
+}
+
+// fragmentCall is a fragment's call of an operation.
+type fragmentCall struct {
+	fragment string
+	op       opKey
+}
+
 // callOf finds the operation a step calls, and whether it expects success.
-// An op step names its op; a raw http step calls the op whose method and path
-// template match (and, for a POST, whose name is the body's operationName), so
-// negative requests an op step cannot express (a missing required parameter,
-// wrong credentials) count too.
-func (t *Table) callOf(step *scenarios.Step, byOp map[[2]string]*OpRow) (*OpRow, bool) {
+// An op step names its op; a raw http step calls the op gws.Identify finds
+// for its method, path and operationName, so negative requests an op step
+// cannot express (a missing required parameter, wrong credentials) count too.
+func (t *Table) callOf(step *scenarios.Step, byOp map[opKey]*OpRow) (*OpRow, bool) {
 	switch {
 	case step.Op != nil:
-		row := byOp[[2]string{step.Op.Op.Dialect, step.Op.Op.Name}]
-		return row, step.Op.Expect.ExpectsSuccess()
+		return byOp[opKey{step.Op.Op.Dialect, step.Op.Op.Name}], step.Op.Expect.ExpectsSuccess()
 	case step.HTTP != nil:
-		for i := range t.Ops {
-			if httpCalls(step.HTTP, t.Ops[i].Op) {
-				return &t.Ops[i], step.HTTP.Expect.ExpectsSuccess()
-			}
+		body, _ := step.HTTP.Body.(map[string]any)
+		if op, _, ok := gws.Identify(step.HTTP.Method, step.HTTP.Path, body); ok {
+			return byOp[opKey{op.Dialect, op.Name}], step.HTTP.Expect.ExpectsSuccess()
 		}
 	}
 	return nil, false
-}
-
-// httpCalls reports whether a raw request is a call of op.
-func httpCalls(h *scenarios.HTTPStep, op scenarios.Op) bool {
-	if h.Method != op.Method || !pathMatches(h.Path, op.Path) {
-		return false
-	}
-	if op.Method != "POST" {
-		return true
-	}
-	body, _ := h.Body.(map[string]any)
-	name, _ := body["operationName"].(string)
-	return name == op.Name
-}
-
-// pathMatches compares a request path with an op's path template segment by
-// segment: a {param} segment of the template matches any non-empty segment
-// (a literal id or a "{{var}}"), the others must be equal. A query string or
-// a trailing slash on the request path is ignored.
-func pathMatches(path, template string) bool {
-	path, _, _ = strings.Cut(path, "?")
-	got := strings.Split(strings.TrimSuffix(path, "/"), "/")
-	want := strings.Split(template, "/")
-	if len(got) != len(want) {
-		return false
-	}
-	for i, seg := range want {
-		isParam := strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
-		if isParam && got[i] != "" || seg == got[i] {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 func appendOnce(list []string, v string) []string {

@@ -1,0 +1,29 @@
+package runner
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// The linter accepts exactly the actor variables the runner serves: it once
+// refused {{actor.secureKey}}, which the runner served all along.
+func TestActorPropertiesAreTheLintersList(t *testing.T) {
+	served := slices.Sorted(maps.Keys(actorProperties))
+	linted := slices.Sorted(slices.Values(scenarios.ActorProperties()))
+	if !slices.Equal(served, linted) {
+		t.Errorf("the runner serves {{actor.%v}}, the linter accepts {{actor.%v}}", served, linted)
+	}
+}
+
+// A target without a routing key of its own uses the one the recorder
+// assumes.
+func TestTargetRoutingKeyDefaultIsTheAPIs(t *testing.T) {
+	if target.DefaultRoutingKey != gws.DefaultRouteKey {
+		t.Errorf("target.DefaultRoutingKey %q, gws.DefaultRouteKey %q", target.DefaultRoutingKey, gws.DefaultRouteKey)
+	}
+}
