@@ -20,8 +20,21 @@ func LoadScenarios(paths []string, add bool) ([]*scenarios.Scenario, []error) {
 	if err != nil {
 		return nil, scenarios.Errors(err)
 	}
-	if problems := scenarios.Lint(scs); len(problems) > 0 {
+	if problems := Lint(scs); len(problems) > 0 {
 		return nil, problems
 	}
 	return scs, nil
+}
+
+// Lint is scenarios.Lint plus what only the suite knows: every label must be one
+// Ginkgo accepts (ginkgoLabels holds that rule), or the run would stop only when
+// the suite is defined. `gwsconform lint` and every run use it.
+func Lint(scs []*scenarios.Scenario) []error {
+	problems := scenarios.Lint(scs)
+	for _, sc := range scs {
+		if _, err := ginkgoLabels(sc); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/gwsconform/gwsconform/internal/report"
 )
 
-// Filters are the spec selection and output options `gwsconform run` maps onto
-// Ginkgo's configuration (the same ones `--ginkgo.*` flags set under go test).
+// Filters are the scenario selection (Select) and output options (GinkgoConfig)
+// of `gwsconform run`.
 type Filters struct {
-	LabelFilter string        // --label-filter
-	Focus       []string      // --focus regexps (any)
-	Skip        []string      // --skip regexps (any)
+	LabelFilter string        // --label-filter, over labels and feature:NAME
+	Focus       []string      // --focus regexps over the name, case-insensitive (any)
+	Skip        []string      // --skip regexps over the name, case-insensitive (any)
 	Timeout     time.Duration // --timeout of the whole run; zero = Ginkgo's default (1h)
 	Verbose     bool          // -v: stream every spec and the runner's log
 	NoColor     bool          // --no-color
@@ -28,31 +28,17 @@ type Filters struct {
 
 // GinkgoConfig checks the filters and builds Ginkgo's configuration from them.
 // Errors name the flag, so nothing reaches Ginkgo that would make it exit the
-// process on its own.
+// process on its own. The filters themselves are applied by Select, not by
+// Ginkgo: Ginkgo matches --focus against "gwsconform " + the name, case-sensitively.
 func (f Filters) GinkgoConfig() (types.SuiteConfig, types.ReporterConfig, error) {
 	suiteConfig, reporterConfig := GinkgoConfiguration()
-	var errs []error
-	if f.LabelFilter != "" {
-		if _, err := types.ParseLabelFilter(f.LabelFilter); err != nil {
-			errs = append(errs, fmt.Errorf("--label-filter %q: %s", f.LabelFilter, plainText(err.Error())))
-		}
-	}
-	for flag, list := range map[string][]string{"--focus": f.Focus, "--skip": f.Skip} {
-		for _, re := range list {
-			if _, err := regexp.Compile(re); err != nil {
-				errs = append(errs, fmt.Errorf("%s %q: %v", flag, re, err))
-			}
-		}
-	}
+	_, err := f.compile()
 	if f.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("--timeout %s: must be positive", f.Timeout))
+		err = errors.Join(err, fmt.Errorf("--timeout %s: must be positive", f.Timeout))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return suiteConfig, reporterConfig, err
 	}
-	suiteConfig.LabelFilter = f.LabelFilter
-	suiteConfig.FocusStrings = append([]string(nil), f.Focus...)
-	suiteConfig.SkipStrings = append([]string(nil), f.Skip...)
 	suiteConfig.FailFast = f.FailFast
 	if f.Timeout > 0 {
 		suiteConfig.Timeout = f.Timeout

@@ -108,7 +108,7 @@ type ShardedRun struct {
 func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 	dir, err := os.MkdirTemp("", "gwsconform-shards-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-p %d: the shards write their results into a temporary directory: %w (set TMPDIR to a writable directory, or run with -p 1)", r.Total, err)
 	}
 	defer os.RemoveAll(dir)
 	targetJSON, err := json.Marshal(r.Target)

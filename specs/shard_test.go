@@ -104,8 +104,10 @@ func TestGinkgoConfigNamesTheFlag(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming the flag without terminal colors", flag, err)
 		}
 	}
-	suite, reporter, err := Filters{LabelFilter: "consult", Focus: []string{"Consult"}, Verbose: true}.GinkgoConfig()
-	if err != nil || suite.LabelFilter != "consult" || suite.FocusStrings[0] != "Consult" || !reporter.Verbose {
+	// Focus, skip and labels are applied by Filters.Select, before Ginkgo sees the
+	// scenarios; Ginkgo keeps only what it alone can do.
+	suite, reporter, err := Filters{LabelFilter: "consult", Focus: []string{"Consult"}, Verbose: true, FailFast: true, Seed: 7}.GinkgoConfig()
+	if err != nil || suite.LabelFilter != "" || len(suite.FocusStrings) != 0 || !suite.FailFast || suite.RandomSeed != 7 || !reporter.Verbose {
 		t.Errorf("config %+v %+v %v", suite, reporter, err)
 	}
 }

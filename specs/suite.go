@@ -157,7 +157,7 @@ func ginkgoLabels(sc *scenarios.Scenario) (Labels, error) {
 	add := func(label string) error {
 		clean, err := types.ValidateAndCleanupLabel(label, types.CodeLocation{FileName: sc.File, LineNumber: sc.Line})
 		if err != nil {
-			return fmt.Errorf("%s:%d: label %q cannot be a Ginkgo label (no empty labels, none of & | ! , ( ) /)", sc.File, sc.Line, label)
+			return fmt.Errorf("%s:%d: label %q cannot be a Ginkgo label (it must be non-empty, hold none of & | ! , ( ) / and not start or end with ':')", sc.File, sc.Line, label)
 		}
 		out = append(out, clean)
 		return nil

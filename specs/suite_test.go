@@ -52,6 +52,9 @@ func TestSpecs(t *testing.T) {
 				err = fmt.Errorf("%s and %s apply to the embedded reference server only; unset GWSCONFORM_TARGET", EnvFaults, EnvTolerate)
 			}
 			if err == nil {
+				err = CheckKnownFailures(t, scs)
+			}
+			if err == nil {
 				fmt.Fprintf(GinkgoWriter, "gwsconform: target %q at %s\n", t.Name, t.BaseURL)
 			}
 			return t, stop, err

@@ -37,7 +37,7 @@ func ResolveTarget(ctx context.Context, file string, flags target.Overrides, sta
 		}
 	}
 	emb.Features = features
-	emb.KnownFailures = t.KnownFailures
+	emb.KnownFailures, emb.KnownFailuresFrom = t.KnownFailures, t.KnownFailuresFrom
 	emb.NotificationTimeout = t.NotificationTimeout
 	emb.RequestTimeout = t.RequestTimeout
 	emb.Strict = t.Strict

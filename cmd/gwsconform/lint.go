@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/specs"
 )
 
 // cmdLint checks scenario files without running them: the embedded
@@ -53,7 +54,7 @@ func cmdLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	problems := scenarios.Errors(err)
 	if err == nil {
-		problems = scenarios.Lint(scs)
+		problems = specs.Lint(scs)
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {

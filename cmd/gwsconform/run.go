@@ -28,7 +28,7 @@ type runFlags struct {
 	queues, knownFailures string
 	notificationTimeout   time.Duration
 	faults, tolerate      stringsFlag
-	procs                 int
+	procs                 procsFlag
 	junitReport           string
 	reportDir             string
 	filters               specs.Filters
@@ -49,8 +49,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "judge checks of inferred and reference evidence as binding: their deviations fail (docs/evidence.md)")
 	fs.Var(&f.faults, "fault", "embedded server only: inject the named fault (repeatable; see gwsconform faults)")
 	fs.Var(&f.tolerate, "tolerate", "embedded server only: enable the named legal variation (repeatable)")
-	fs.IntVar(&f.procs, "p", 1, "run the non-serial scenarios in `N` processes (serial ones run afterwards)")
-	fs.IntVar(&f.procs, "procs", 1, "same as -p")
+	fs.Var(&f.procs, "p", "run the non-serial scenarios in `N` processes (serial ones run afterwards); auto: up to 4, as the accounts allow")
+	fs.Var(&f.procs, "procs", "same as -p")
 	fs.StringVar(&f.junitReport, "junit-report", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into `DIR`")
 	fs.StringVar(&f.filters.LabelFilter, "label-filter", "", "run the scenarios whose labels match this Ginkgo label `expression` (e.g. 'consult && !feature:chats.transfer')")
@@ -81,9 +81,6 @@ func parseRunFlags(args []string, stdout io.Writer) (*runFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("run: unexpected argument %q (flags only; see gwsconform run -h)", fs.Arg(0))
-	}
-	if f.procs < 1 {
-		return nil, fmt.Errorf("-p %d: need at least 1 process", f.procs)
 	}
 	if len(f.scenarioPaths) > 0 && len(f.addPaths) > 0 {
 		return nil, errors.New("--scenarios and --add: use one of them (--scenarios replaces the catalogue, --add extends it)")
@@ -124,6 +121,10 @@ func (f *runFlags) overrides() (target.Overrides, error) {
 			errs = append(errs, fmt.Errorf("--known-failures: %w", err))
 		}
 		o.KnownFailures = names
+		o.KnownFailuresFrom = "--known-failures"
+		if strings.HasPrefix(f.knownFailures, "@") {
+			o.KnownFailuresFrom += " " + f.knownFailures
+		}
 	}
 	if f.notificationTimeout < 0 {
 		errs = append(errs, fmt.Errorf("--notification-timeout %s: must be positive", f.notificationTimeout))
@@ -131,21 +132,23 @@ func (f *runFlags) overrides() (target.Overrides, error) {
 	return o, errors.Join(errs...)
 }
 
+// cmdRun is `gwsconform run`. Its errors exit 2 (exitCode); a verdict's exit
+// code travels as an exitError.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, err := parseRunFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	suiteConfig, reporterConfig, err := f.filters.GinkgoConfig()
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	overrides, err := f.overrides()
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 
 	// Lint first: an invalid scenario stops the run before anything touches a target.
@@ -158,35 +161,41 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
-		return &exitError{code: 2, err: fmt.Errorf("%d problem(s) in the scenario files; nothing was run", len(problems))}
+		return fmt.Errorf("%d problem(s) in the scenario files; nothing was run", len(problems))
+	}
+	selected, err := f.filters.Select(scs)
+	if err != nil {
+		return err
 	}
 
 	if shard, ok := os.LookupEnv(specs.EnvShard); ok {
-		return runShardChild(shard, scs, suiteConfig, reporterConfig)
+		return runShardChild(shard, selected, suiteConfig, reporterConfig)
 	}
 
 	started := time.Now()
 	tgt, stop, embedded, err := specs.ResolveTarget(ctx, f.targetFile, overrides, startEmbedded(f.faults, f.tolerate))
 	defer stop()
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if !embedded && len(f.faults)+len(f.tolerate) > 0 {
-		return &exitError{code: 2, err: errors.New("--fault and --tolerate apply to the embedded reference server only; drop --target/--target-file/GWSCONFORM_TARGET to use it")}
+		return errors.New("--fault and --tolerate apply to the embedded reference server only; drop --target/--target-file/GWSCONFORM_TARGET to use it")
 	}
-	describeTarget(stdout, tgt, embedded, f, len(scs))
-
-	var results *report.Results
-	if err := target.Preflight(ctx, tgt); err != nil {
-		// One error for the whole run, within seconds, instead of one per scenario.
-		results = &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}
-	} else if f.procs > 1 {
-		results, err = runSharded(ctx, f, args, scs, tgt, suiteConfig, reporterConfig, stdout)
-	} else {
-		results, err = runInProcess(scs, tgt, specs.Shard{}, suiteConfig, reporterConfig)
+	if err := specs.CheckKnownFailures(tgt, scs); err != nil {
+		return err
 	}
+	if err := f.filters.CheckSelection(len(scs), selected, tgt); err != nil {
+		return err
+	}
+	plan, err := specs.PlanProcesses(int(f.procs), selected, tgt)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
+	}
+	describeTarget(stdout, tgt, embedded, f, len(selected), plan)
+
+	results, err := play(ctx, args, selected, tgt, plan, suiteConfig, reporterConfig, stdout)
+	if err != nil {
+		return err
 	}
 	results.Target = report.TargetInfo{URL: tgt.BaseURL, Name: tgt.Name}
 	results.DeclaredFeatures = append([]string{}, tgt.Features...)
@@ -197,13 +206,25 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	results.Finish()
 
 	if err := writeReports(results, f); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	printSummary(stdout, results, f)
 	if results.ExitCode != 0 {
 		return &exitError{code: results.ExitCode}
 	}
 	return nil
+}
+
+// play preflights the target, then plays scs in this process or in plan's shards.
+func play(ctx context.Context, args []string, scs []*scenarios.Scenario, t *target.Target, plan specs.Plan, sc types.SuiteConfig, rc types.ReporterConfig, stdout io.Writer) (*report.Results, error) {
+	if err := target.Preflight(ctx, t); err != nil {
+		// One error for the whole run, within seconds, instead of one per scenario.
+		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
+	}
+	if plan.Processes > 1 {
+		return runSharded(ctx, plan.Processes, args, scs, t, sc, rc, stdout)
+	}
+	return runInProcess(scs, t, specs.Shard{}, sc, rc)
 }
 
 // startEmbedded starts the reference server with the requested faults and
@@ -218,7 +239,7 @@ func startEmbedded(faults, tolerate []string) specs.StartEmbedded {
 	}
 }
 
-func describeTarget(w io.Writer, t *target.Target, embedded bool, f *runFlags, n int) {
+func describeTarget(w io.Writer, t *target.Target, embedded bool, f *runFlags, n int, plan specs.Plan) {
 	what := "target"
 	if embedded {
 		what = "embedded reference server"
@@ -229,8 +250,8 @@ func describeTarget(w io.Writer, t *target.Target, embedded bool, f *runFlags, n
 			what += " tolerating " + strings.Join(f.tolerate, ", ")
 		}
 	}
-	fmt.Fprintf(w, "gwsconform: %d scenario(s) against %s %s (%q, features: %s)\n",
-		n, what, t.BaseURL, t.Name, strings.Join(t.Features, ","))
+	fmt.Fprintf(w, "gwsconform: %d scenario(s) against %s %s (%q, features: %s) in %s\n",
+		n, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
 }
 
 // runInProcess runs scs through Ginkgo in this process (once per process).
@@ -245,27 +266,28 @@ func runInProcess(scs []*scenarios.Scenario, t *target.Target, shard specs.Shard
 	return suite.Run(sc, rc)
 }
 
-// runShardChild is a child of `run -p N`: it plays its share of the non-serial
-// scenarios against the parent's target and writes its results for the parent.
-func runShardChild(shardSpec string, all []*scenarios.Scenario, sc types.SuiteConfig, rc types.ReporterConfig) error {
+// runShardChild is a child of `run -p N`: it plays its share of the selected
+// non-serial scenarios against the parent's target and writes its results for
+// the parent.
+func runShardChild(shardSpec string, selected []*scenarios.Scenario, sc types.SuiteConfig, rc types.ReporterConfig) error {
 	shard, err := specs.ParseShard(shardSpec)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("%s: %w", specs.EnvShard, err)}
+		return fmt.Errorf("%s: %w", specs.EnvShard, err)
 	}
 	t, err := specs.ShardTargetFromEnv()
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	path := os.Getenv(specs.EnvShardResults)
 	if path == "" {
-		return &exitError{code: 2, err: errors.New(specs.EnvShardResults + " is not set")}
+		return errors.New(specs.EnvShardResults + " is not set")
 	}
-	results, err := runInProcess(specs.ShardScenarios(all, shard), t, shard, sc, rc)
+	results, err := runInProcess(specs.ShardScenarios(selected, shard), t, shard, sc, rc)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if err := results.WriteJSON(path); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if results.ExitCode != 0 {
 		return &exitError{code: results.ExitCode}
@@ -273,9 +295,9 @@ func runShardChild(shardSpec string, all []*scenarios.Scenario, sc types.SuiteCo
 	return nil
 }
 
-// runSharded runs the non-serial scenarios in f.procs children of this binary,
+// runSharded runs the non-serial scenarios in procs children of this binary,
 // then the serial ones here, and merges the results.
-func runSharded(ctx context.Context, f *runFlags, args []string, scs []*scenarios.Scenario, t *target.Target, sc types.SuiteConfig, rc types.ReporterConfig, stdout io.Writer) (*report.Results, error) {
+func runSharded(ctx context.Context, procs int, args []string, scs []*scenarios.Scenario, t *target.Target, sc types.SuiteConfig, rc types.ReporterConfig, stdout io.Writer) (*report.Results, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("-p: cannot find this program to re-execute it: %w", err)
@@ -283,7 +305,7 @@ func runSharded(ctx context.Context, f *runFlags, args []string, scs []*scenario
 	run := &specs.ShardedRun{
 		Executable: exe,
 		Args:       append([]string{"run"}, args...), // a child ignores -p
-		Total:      f.procs,
+		Total:      procs,
 		Target:     t,
 		Output:     stdout,
 	}

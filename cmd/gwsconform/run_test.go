@@ -276,7 +276,7 @@ func TestRunCommand(t *testing.T) {
 		for _, args := range [][]string{
 			{"run", "--no-such-flag"},
 			{"run", "--label-filter", "(("},
-			{"run", "-p", "0"},
+			{"run", "-p", "-1"},
 			{"run", "--target", "http://127.0.0.1:1", "--fault", "capability-missing"},
 			{"run", "--fault", "no-such-fault"},
 		} {

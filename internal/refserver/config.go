@@ -38,11 +38,19 @@ type Config struct {
 func DefaultQueues() []string { return []string{"queue1", "queue2"} }
 
 // DefaultUsers returns agent1..agent8, password "password", members of every queue.
-func DefaultUsers() []User {
+func DefaultUsers() []User { return NumberedUsers(8) }
+
+// NumberedUsers returns agent1..agentN like DefaultUsers: the embedded target of
+// the harness needs more of them, eight per parallel process.
+func NumberedUsers(n int) []User {
 	names := []string{"One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight"}
-	users := make([]User, 0, len(names))
-	for i, last := range names {
+	users := make([]User, 0, n)
+	for i := range n {
 		name := fmt.Sprintf("agent%d", i+1)
+		last := fmt.Sprint(i + 1)
+		if i < len(names) {
+			last = names[i]
+		}
 		users = append(users, User{
 			Username:  name,
 			Password:  "password",

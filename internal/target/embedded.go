@@ -15,6 +15,11 @@ import (
 // nothing else: the agents' CometD clients re-poll more often.
 const EmbeddedConnectTimeout = time.Second
 
+// EmbeddedAccounts is how many agents the embedded server has when cfg.Users is
+// nil: eight per process for the specs.AutoProcesses processes of `run -p auto`
+// (the reference server's own default is eight in all).
+const EmbeddedAccounts = 32
+
 // withdrawnBy names the feature a variation of the reference server takes away:
 // under it the server no longer offers what the feature claims, so the embedded
 // target does not declare it.
@@ -27,11 +32,15 @@ var withdrawnBy = map[string]string{
 // StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
 // for it that declares every feature (but those a toleration withdraws, see
 // withdrawnBy), with the server's users as accounts and its
-// queues. A zero cfg.Bayeux.Timeout becomes EmbeddedConnectTimeout. stop shuts
-// the server down; call it once the run is over.
+// queues. A zero cfg.Bayeux.Timeout becomes EmbeddedConnectTimeout, nil
+// cfg.Users EmbeddedAccounts users. stop shuts the server down; call it once the
+// run is over.
 func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), error) {
 	if cfg.Bayeux.Timeout == 0 {
 		cfg.Bayeux.Timeout = EmbeddedConnectTimeout
+	}
+	if cfg.Users == nil {
+		cfg.Users = refserver.NumberedUsers(EmbeddedAccounts)
 	}
 	running, err := refserver.Listen(ctx, "127.0.0.1:0", cfg)
 	if err != nil {
@@ -41,12 +50,8 @@ func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), 
 	t.Name = "embedded reference server"
 	t.BaseURL = running.URL
 	t.ContactCenterID = cfg.ContactCenterID
-	users := cfg.Users
-	if users == nil {
-		users = refserver.DefaultUsers()
-	}
-	t.Accounts = make([]Account, len(users))
-	for i, u := range users {
+	t.Accounts = make([]Account, len(cfg.Users))
+	for i, u := range cfg.Users {
 		t.Accounts[i] = Account{Username: u.Username, Password: u.Password}
 	}
 	if cfg.Queues != nil {

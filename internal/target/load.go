@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -33,32 +34,50 @@ var fileKeys = map[string]func(t *Target, n *yaml.Node) error{
 // types and bad durations are errors naming path:line. Fields the file leaves out
 // keep their defaults.
 func Load(path string) (*Target, error) {
+	t, _, err := load(path)
+	return t, err
+}
+
+// load is Load that also returns the line of each key the file sets, so later
+// layers can say where a setting came from.
+func load(path string) (*Target, map[string]int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("target file: %w", err)
+		return nil, nil, fmt.Errorf("target file: %w", err)
 	}
-	t, err := Parse(data)
+	t, keys, err := parse(data)
 	if err != nil {
-		return nil, prefixErrors(path, err)
+		return nil, nil, prefixErrors(path, err)
 	}
-	return t, nil
+	if line, ok := keys["knownFailures"]; ok {
+		t.KnownFailuresFrom = fmt.Sprintf("%s:%d", path, line)
+	}
+	return t, keys, nil
 }
 
 // Parse reads target-file YAML over the defaults; errors are "line N: message".
 func Parse(data []byte) (*Target, error) {
+	t, _, err := parse(data)
+	return t, err
+}
+
+// errEmpty is the whole message for a file with no YAML in it (yaml.v3 says EOF).
+var errEmpty = errors.New("empty target file (expected YAML with at least baseURL)")
+
+func parse(data []byte) (*Target, map[string]int, error) {
 	t := Default()
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	doc, err := decodeDocument(data)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(doc.Content) == 0 {
-		return nil, errors.New("line 1: empty target file")
+		return nil, nil, errEmpty
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: a target file is a mapping of keys (name, baseURL, accounts, ...)", root.Line)
+		return nil, nil, fmt.Errorf("line %d: a target file is a mapping of keys (name, baseURL, accounts, ...)", root.Line)
 	}
+	keys := map[string]int{}
 	var errs []error
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, value := root.Content[i], root.Content[i+1]
@@ -67,15 +86,51 @@ func Parse(data []byte) (*Target, error) {
 			errs = append(errs, fmt.Errorf("line %d: unknown key %q (known keys: %s)", key.Line, key.Value, knownKeys()))
 			continue
 		}
+		keys[key.Value] = key.Line
 		if err := set(t, value); err != nil {
 			errs = append(errs, atLine(value.Line, key.Value, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t.fillZeroes()
-	return t, nil
+	return t, keys, nil
+}
+
+// decodeDocument decodes one YAML document. yaml.v3 names the line where the
+// construct it was parsing began, and for parser errors the line before it, so
+// a syntax error is placed on the first line at which the text stops being the
+// start of a valid document: the shortest prefix of lines failing the same way.
+func decodeDocument(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	err := yaml.Unmarshal(data, &doc)
+	if err == nil {
+		return &doc, nil
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, errEmpty
+	}
+	msg := yamlProblem(err)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := 1; n <= len(lines); n++ {
+		var prefix yaml.Node
+		if perr := yaml.Unmarshal(bytes.Join(lines[:n], nil), &prefix); perr != nil && yamlProblem(perr) == msg {
+			return nil, fmt.Errorf("line %d: %s", n, msg)
+		}
+	}
+	return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// yamlProblem is a yaml.v3 error without its "yaml: line N: " prefix.
+func yamlProblem(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if _, tail, found := strings.Cut(rest, ": "); found {
+			return tail
+		}
+	}
+	return msg
 }
 
 func knownKeys() string {

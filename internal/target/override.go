@@ -34,7 +34,8 @@ type Overrides struct {
 	NotificationTimeout time.Duration
 	RequestTimeout      time.Duration
 	KnownFailures       []string
-	Strict              bool // true sets Target.Strict; false leaves it alone
+	KnownFailuresFrom   string // where KnownFailures came from; zero = "--known-failures"
+	Strict              bool   // true sets Target.Strict; false leaves it alone
 }
 
 // Apply sets every non-zero field of o on t.
@@ -54,6 +55,10 @@ func (t *Target) Apply(o Overrides) {
 	}
 	if o.KnownFailures != nil {
 		t.KnownFailures = o.KnownFailures
+		t.KnownFailuresFrom = o.KnownFailuresFrom
+		if t.KnownFailuresFrom == "" {
+			t.KnownFailuresFrom = "--known-failures"
+		}
 	}
 	if o.NotificationTimeout > 0 {
 		t.NotificationTimeout = o.NotificationTimeout
@@ -116,6 +121,10 @@ func EnvOverrides(lookup func(string) (string, bool)) (Overrides, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvKnownFailures, err))
 		}
 		o.KnownFailures = names
+		o.KnownFailuresFrom = EnvKnownFailures
+		if strings.HasPrefix(v, "@") {
+			o.KnownFailuresFrom += "=" + v
+		}
 	}
 	return o, errors.Join(errs...)
 }
@@ -183,11 +192,15 @@ func ParseKnownFailures(s string) ([]string, error) {
 // the environment (through lookup; nil = os.LookupEnv), then flags. The result is
 // validated unless its BaseURL is empty, which means "start the embedded server":
 // the caller then uses StartEmbedded and applies the same overrides to its target.
+// Accounts or queues given for the embedded server are an error naming where
+// they were given: that server has its own, and ignoring them silently would
+// make a run test something other than what was asked.
 func Resolve(path string, lookup func(string) (string, bool), flags Overrides) (*Target, error) {
 	t := Default()
+	var fileKeys map[string]int
 	if path != "" {
 		var err error
-		if t, err = Load(path); err != nil {
+		if t, fileKeys, err = load(path); err != nil {
 			return nil, err
 		}
 	}
@@ -202,6 +215,27 @@ func Resolve(path string, lookup func(string) (string, bool), flags Overrides) (
 	t.Apply(flags)
 	t.fillZeroes()
 	if t.BaseURL == "" {
+		var given []string
+		for _, key := range []string{"accounts", "queues"} {
+			if line, ok := fileKeys[key]; ok {
+				given = append(given, fmt.Sprintf("%s:%d: %s", path, line, key))
+			}
+		}
+		for _, g := range []struct {
+			name string
+			set  bool
+		}{
+			{EnvAccounts, env.Accounts != nil}, {EnvQueues, env.Queues != nil},
+			{"--accounts", flags.Accounts != nil}, {"--queues", flags.Queues != nil},
+		} {
+			if g.set {
+				given = append(given, g.name)
+			}
+		}
+		if len(given) > 0 {
+			return nil, fmt.Errorf("%s: no target is given, so the run starts the embedded reference server, which has its own accounts and queues; set baseURL in the target file, GWSCONFORM_TARGET or --target, or drop them",
+				strings.Join(given, ", "))
+		}
 		return t, nil
 	}
 	if err := t.Validate(); err != nil {

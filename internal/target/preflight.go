@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // PreflightTimeout bounds each request Preflight makes, so a dead target is reported
@@ -84,15 +85,49 @@ func checkLogin(ctx context.Context, client *http.Client, meURL string, a Accoun
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return &PreflightError{URL: meURL, Account: a.Username,
-			Reason: fmt.Sprintf("login refused (HTTP %d %s); check the username and password", resp.StatusCode, strings.TrimSpace(string(body)))}
+			Reason: fmt.Sprintf("login refused (HTTP %d%s); check the username and password", resp.StatusCode, quoteBody(body))}
 	case isRedirect(resp.StatusCode):
 		return &PreflightError{URL: meURL, Account: a.Username,
 			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d (want 200), a redirect to %q: the harness follows no redirect (credentials stay with the target's origin); give the final URL as the target",
 				resp.StatusCode, resp.Header.Get("Location"))}
+	case isHTML(resp.Header.Get("Content-Type"), body):
+		// A web server or proxy, not GWS: the account is not the problem.
+		return &PreflightError{URL: meURL,
+			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d with an HTML page, not JSON: is this a GWS server (check the base URL)?%s", resp.StatusCode, quoteBody(body))}
 	default:
 		return &PreflightError{URL: meURL, Account: a.Username,
-			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d (want 200): %s", resp.StatusCode, strings.TrimSpace(string(body)))}
+			Reason: fmt.Sprintf("GET /api/v2/me answered HTTP %d (want 200)%s", resp.StatusCode, quoteBody(body))}
 	}
+}
+
+// maxQuotedBody bounds the part of an answer a preflight error quotes: enough
+// to recognise the page, short enough for a one-line summary.
+const maxQuotedBody = 200
+
+// quoteBody is ": "first bytes..."" of an answer, on one line, or "" when empty.
+func quoteBody(body []byte) string {
+	text := strings.Join(strings.Fields(string(body)), " ")
+	if text == "" {
+		return ""
+	}
+	if len(text) > maxQuotedBody {
+		cut := maxQuotedBody
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		return fmt.Sprintf(": %q... (the first %d bytes)", text[:cut], cut)
+	}
+	return fmt.Sprintf(": %q", text)
+}
+
+// isHTML reports an answer that is a web page: by its type, or by its first bytes
+// for a server that does not say.
+func isHTML(contentType string, body []byte) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/html") {
+		return true
+	}
+	start := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 64)])))
+	return strings.HasPrefix(start, "<!doctype html") || strings.HasPrefix(start, "<html")
 }
 
 // preflightLimit names the preflight's limit in its reasons.

@@ -44,6 +44,9 @@ type Target struct {
 	// KnownFailures names scenarios expected to fail on this target; the suite reports
 	// them apart so a vendor can certify with documented exceptions.
 	KnownFailures []string
+	// KnownFailuresFrom says where KnownFailures was set (the target file's
+	// path:line, GWSCONFORM_KNOWN_FAILURES, --known-failures), for messages.
+	KnownFailuresFrom string
 
 	// Strict judges every check as binding: one of inferred or reference evidence
 	// that does not hold fails its scenario instead of being reported as a

@@ -55,8 +55,9 @@ strict: true
 		Queues:            []string{"sales"}, ContactCenterID: "cc-1", RoutingKey: "Target",
 		Features:            []string{"chats", "customer"},
 		NotificationTimeout: 2 * time.Second, RequestTimeout: 1500 * time.Millisecond,
-		KnownFailures: []string{"Leave from a conference completes only the leaver"},
-		Strict:        true,
+		KnownFailures:     []string{"Leave from a conference completes only the leaver"},
+		KnownFailuresFrom: path + ":13",
+		Strict:            true,
 	}
 	if !reflect.DeepEqual(tg, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", tg, want)

@@ -1,0 +1,34 @@
+package specs
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// CheckKnownFailures is an error for every knownFailures entry that names no
+// scenario of all (the whole catalogue, before any filter: an entry for a
+// scenario --focus leaves out is fine). A misspelt entry would otherwise never
+// match, and the failure it was meant to excuse would fail the run, or a fixed
+// one would never be reported stale.
+func CheckKnownFailures(t *target.Target, all []*scenarios.Scenario) error {
+	names := make([]string, len(all))
+	known := map[string]bool{}
+	for i, sc := range all {
+		names[i] = sc.Name
+		known[sc.Name] = true
+	}
+	from := t.KnownFailuresFrom
+	if from == "" {
+		from = "knownFailures"
+	}
+	var errs []error
+	for _, entry := range t.KnownFailures {
+		if !known[entry] {
+			errs = append(errs, fmt.Errorf("%s: known failure %q names no scenario of the catalogue%s", from, entry, scenarios.Suggest(entry, names)))
+		}
+	}
+	return errors.Join(errs...)
+}
