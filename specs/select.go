@@ -98,7 +98,7 @@ func (f Filters) CheckSelection(total int, selected []*scenarios.Scenario, t *ta
 	}
 	features := "features: " + strings.Join(t.Features, ",")
 	if len(selected) == 0 {
-		return fmt.Errorf("no scenario selected: %s choose none of the %d scenario(s) (%s)", f.describe(), total, features)
+		return fmt.Errorf("no scenario selected: %s: 0 of the %d scenario(s) (%s)", f.describe(), total, features)
 	}
 	var missing []string
 	for _, sc := range selected {
@@ -108,7 +108,7 @@ func (f Filters) CheckSelection(total int, selected []*scenarios.Scenario, t *ta
 			}
 		}
 	}
-	return fmt.Errorf("no scenario selected: %s choose %d of the %d scenario(s), but the target declares none of the features they need (%s; they need %s)",
+	return fmt.Errorf("no scenario selected: %s: %d of the %d scenario(s), but the target declares none of the features they need (%s; they need %s)",
 		f.describe(), len(selected), total, features, strings.Join(missing, ", "))
 }
 
