@@ -98,8 +98,11 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 		p.reason = "setting up " + who + ": " + p.reason
 		return p
 	}
+	// Another agent still in setup may be building timelines of every actor.
+	rn.checkMu.Lock()
 	a.cursor = a.stream.len()
 	a.origin = a.cursor
+	rn.checkMu.Unlock()
 	return nil
 }
 
