@@ -282,14 +282,25 @@ func formatOffset(d time.Duration) string {
 }
 
 // cleanup releases what the run holds on the target, customers first (an open
-// customer chat could be routed to an agent of a later scenario). Actors of one
-// kind are independent, so each kind is cleaned up concurrently. It uses its own
-// deadline: the run's context may already be done.
+// customer chat could be routed to an agent of a later scenario), concurrently.
+// Agents go one after the other, in scenario order: their Completes of a shared
+// chat notify each other, and a replay of the recording can only give those
+// notifications back in their recorded order if the requests come in it too.
+// Each part has its own deadline: the run's context may already be done.
 func (rn *run) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), rn.t.RequestWait())
-	defer cancel()
-	rn.eachActor(func(a *actor) bool { return !a.isAgent() }, func(a *actor) { rn.cleanupCustomer(ctx, a) })
-	rn.eachActor((*actor).isAgent, func(a *actor) { rn.cleanupAgent(ctx, a) })
+	within := func(do func(ctx context.Context)) {
+		ctx, cancel := context.WithTimeout(context.Background(), rn.t.RequestWait())
+		defer cancel()
+		do(ctx)
+	}
+	within(func(ctx context.Context) {
+		rn.eachActor(func(a *actor) bool { return !a.isAgent() }, func(a *actor) { rn.cleanupCustomer(ctx, a) })
+	})
+	for _, a := range rn.order {
+		if a.isAgent() {
+			within(func(ctx context.Context) { rn.cleanupAgent(ctx, a) })
+		}
+	}
 }
 
 // eachActor runs do for every actor that which selects, concurrently, and waits.
