@@ -59,8 +59,14 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("exchange %d: the connection never became idle", i)
 		}
-		if xs := readAllExchanges(t, rec.Dir()); len(xs) < i-1 {
-			t.Fatalf("exchange %d's handler returned with %d exchanges on disk, want at least %d", i, len(xs), i-1)
+		// Exchange i itself may be half written: only an incomplete last line may warn.
+		n := 0
+		warnings, err := ReadExchanges(rec.Dir(), func(*Exchange) error { n++; return nil })
+		if err != nil || len(warnings) > 1 || (len(warnings) == 1 && !strings.Contains(warnings[0], "incomplete last line")) {
+			t.Fatalf("exchange %d: reading the recording: %v %v", i, err, warnings)
+		}
+		if n < i-1 {
+			t.Fatalf("exchange %d's handler returned with %d exchanges on disk, want at least %d", i, n, i-1)
 		}
 		synced := make(chan struct{})
 		go func() {
