@@ -77,7 +77,7 @@ var brokenFiles = map[string][]string{
 		"F:3: serial must be true or false, got the string \"yes\"",
 	},
 	"yaml-syntax.yaml": {
-		"F:4: YAML syntax: did not find expected key",
+		"F:5: YAML syntax: did not find expected key",
 	},
 }
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/yamlsyntax"
 )
 
 // source is one tree of YAML files: the embedded catalogue or a path on disk.
@@ -186,9 +186,6 @@ func isFragmentPath(p string) bool {
 	return false
 }
 
-// yamlLine finds the line in a yaml.v3 error message ("yaml: line 3: ...").
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 // readDocuments parses every YAML document of a file. A syntax error stops
 // the file: yaml.v3 cannot resynchronise after one.
 func readDocuments(fsys fs.FS, p, shown string, probs *problems) (docs []document) {
@@ -213,14 +210,8 @@ func readDocuments(fsys fs.FS, p, shown string, probs *problems) (docs []documen
 			return docs
 		}
 		if err != nil {
-			msg, line := err.Error(), 0
-			if m := yamlLine.FindStringSubmatch(msg); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = msg[len(m[0]):]
-			} else {
-				msg = strings.TrimPrefix(msg, "yaml: ")
-			}
-			probs.add(shown, line, "YAML syntax: %s", msg)
+			line, problem := yamlsyntax.Locate(data, err)
+			probs.add(shown, line, "YAML syntax: %s", problem)
 			return docs
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {

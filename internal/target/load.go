@@ -1,7 +1,6 @@
 package target
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gwsconform/gwsconform/internal/yamlsyntax"
 )
 
 // fileKeys are the keys a target file may use, with what each sets.
@@ -98,10 +99,7 @@ func parse(data []byte) (*Target, map[string]int, error) {
 	return t, keys, nil
 }
 
-// decodeDocument decodes one YAML document. yaml.v3 names the line where the
-// construct it was parsing began, and for parser errors the line before it, so
-// a syntax error is placed on the first line at which the text stops being the
-// start of a valid document: the shortest prefix of lines failing the same way.
+// decodeDocument decodes one YAML document; a syntax error names the line to fix.
 func decodeDocument(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	err := yaml.Unmarshal(data, &doc)
@@ -111,26 +109,11 @@ func decodeDocument(data []byte) (*yaml.Node, error) {
 	if errors.Is(err, io.EOF) {
 		return nil, errEmpty
 	}
-	msg := yamlProblem(err)
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	for n := 1; n <= len(lines); n++ {
-		var prefix yaml.Node
-		if perr := yaml.Unmarshal(bytes.Join(lines[:n], nil), &prefix); perr != nil && yamlProblem(perr) == msg {
-			return nil, fmt.Errorf("line %d: %s", n, msg)
-		}
+	line, problem := yamlsyntax.Locate(data, err)
+	if line == 0 {
+		return nil, errors.New(problem)
 	}
-	return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
-}
-
-// yamlProblem is a yaml.v3 error without its "yaml: line N: " prefix.
-func yamlProblem(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if _, tail, found := strings.Cut(rest, ": "); found {
-			return tail
-		}
-	}
-	return msg
+	return nil, fmt.Errorf("line %d: %s", line, problem)
 }
 
 func knownKeys() string {
