@@ -295,3 +295,12 @@ type Expectation struct {
 
 	node *yaml.Node // the matcher's YAML, for the linter
 }
+
+// VarRefs lists the variables the expectation's matcher uses ("chat",
+// "alice.nickname"), in order of first use.
+func (e Expectation) VarRefs() []string {
+	if e.node == nil {
+		return nil
+	}
+	return match.Refs(e.node)
+}

@@ -376,7 +376,7 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 		default:
 			continue
 		}
-		fmt.Fprintf(w, "  %-5s  %s  %s: %s\n", tag, s.Location(), s.Name, s.Reason)
+		fmt.Fprintf(w, "  %-5s  %s  %s: %s\n", tag, s.Place(), s.Name, s.Reason)
 	}
 	printDeviations(w, r)
 	if f.reportDir != "" {

@@ -146,6 +146,8 @@ func TestRunCommand(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
+	t.Run("the failure report reads as its golden file", func(t *testing.T) { checkFailureReport(t, bin) })
+
 	t.Run("all pass: exit 0, results.json and junit.xml", func(t *testing.T) {
 		dir := writeScenarios(t, map[string]string{"pass.yaml": passingScenario})
 		res := runCLI(t, bin, dir, "run", "--scenarios", ".", "--report-dir", "out", "--no-color")
@@ -180,13 +182,13 @@ func TestRunCommand(t *testing.T) {
 		}
 	})
 
-	t.Run("a failing scenario: exit 1 with the YAML location", func(t *testing.T) {
+	t.Run("a failing scenario: exit 1 with the failing step's YAML location", func(t *testing.T) {
 		dir := writeScenarios(t, map[string]string{"pass.yaml": passingScenario, "fail.yaml": failingScenario})
 		res := runCLI(t, bin, dir, "run", "--scenarios", ".", "--notification-timeout", "1s", "--junit-report", "j.xml", "--no-color")
 		if res.code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", res.code, res.output)
 		}
-		if !strings.Contains(res.output, "fail.yaml:") || !strings.Contains(res.output, "FAIL   fail.yaml:1  Ready reported as NotReady must fail") {
+		if !strings.Contains(res.output, "fail.yaml:") || !strings.Contains(res.output, "FAIL   fail.yaml:7: step 1 (bob Ready)  Ready reported as NotReady must fail") {
 			t.Errorf("the failure does not point at the YAML:\n%s", res.output)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "j.xml")); err != nil {

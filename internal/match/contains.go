@@ -1,6 +1,11 @@
 package match
 
-import "gopkg.in/yaml.v3"
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
 
 // containsMatcher is {$contains: [M...]}: the actual array has, for each
 // matcher, its own element that matches it, in any order (two matchers
@@ -45,16 +50,19 @@ func (m *containsMatcher) match(actual any, st *state, ptr string) error {
 	// fits[i] lists the elements matcher i matches; probing keeps no saves.
 	fits := make([][]int, len(m.items))
 	for i, item := range m.items {
+		var nearest *Mismatch
 		for j, el := range arr {
 			err := st.probe(item, el, index(ptr, j))
 			if err == nil {
 				fits[i] = append(fits[i], j)
 			} else if isFatal(err) {
 				return err
+			} else if mm := err.(*Mismatch); insideElement(mm, index(ptr, j)) && (nearest == nil || mm.Closeness() > nearest.Closeness()) {
+				nearest = mm
 			}
 		}
 		if len(fits[i]) == 0 {
-			return mismatch(ptr, "no element matches %s (%d elements)", render(item), len(arr))
+			return &Mismatch{Pointer: ptr, Reason: fmt.Sprintf("no element matches %s (%d elements)", render(item), len(arr)), Nearest: nearest}
 		}
 	}
 	owner := assignDistinct(fits, len(arr))
@@ -72,6 +80,13 @@ func (m *containsMatcher) match(actual any, st *state, ptr string) error {
 		}
 	}
 	return nil
+}
+
+// insideElement says whether mm lies below the element at elementPtr: only
+// then does it tell which field of the nearest element differs (for scalar
+// elements every one fails at itself, and naming one would blame it at random).
+func insideElement(mm *Mismatch, elementPtr string) bool {
+	return strings.HasPrefix(mm.Pointer, elementPtr+"/")
 }
 
 // assignDistinct finds a matching of every matcher to its own element

@@ -12,6 +12,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -55,13 +56,39 @@ type Matcher interface {
 type Mismatch struct {
 	Pointer string // JSON pointer into the actual value; "" is the value itself
 	Reason  string // e.g. `expected "Chatting", got "Invited"`
+	// Nearest is, when no element of an array fits ($contains), how the element
+	// that came closest fails; nil when none came closer than the array itself.
+	Nearest *Mismatch
+	// Matched counts the fields of the object holding Pointer that matched
+	// before this one failed (fields are checked in the order written).
+	Matched int
 }
 
 func (m *Mismatch) Error() string {
-	if m.Pointer == "" {
-		return m.Reason
+	s := m.Reason
+	if m.Pointer != "" {
+		s = m.Pointer + ": " + m.Reason
 	}
-	return m.Pointer + ": " + m.Reason
+	if m.Nearest != nil {
+		s += "; nearest " + m.Nearest.Error()
+	}
+	return s
+}
+
+// Closeness ranks how near a failed match came: the deeper in the document the
+// mismatch lies (through Nearest), the closer; at equal depth, the more fields
+// of its object matched first, the closer; then a wrong value is closer than an
+// absent one.
+func (m *Mismatch) Closeness() int {
+	deepest := m
+	for deepest.Nearest != nil {
+		deepest = deepest.Nearest
+	}
+	score := 2 * (1000*strings.Count(deepest.Pointer, "/") + deepest.Matched)
+	if !strings.Contains(deepest.Reason, "missing") && !strings.Contains(deepest.Reason, "absent") {
+		score++
+	}
+	return score
 }
 
 // CompileError is an error in a matcher's YAML; Line is the YAML line.

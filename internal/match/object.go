@@ -39,12 +39,15 @@ func (m *objectMatcher) match(actual any, st *state, ptr string) error {
 	if !ok {
 		return mismatch(ptr, "expected object, got %s %s", typeName(actual), show(actual))
 	}
-	for _, f := range m.fields {
+	for k, f := range m.fields {
 		v, ok := obj[f.key]
 		if !ok {
 			v = missing
 		}
 		if err := f.value.match(v, st, child(ptr, f.key)); err != nil {
+			if mm, ok := err.(*Mismatch); ok && mm.Pointer == child(ptr, f.key) {
+				mm.Matched = k
+			}
 			return err
 		}
 	}

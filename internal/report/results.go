@@ -112,6 +112,15 @@ func (s Scenario) Location() string {
 	return fmt.Sprintf("%s:%d", s.File, s.Line)
 }
 
+// Place is where a person should look first: the failing step ("file:line:
+// step 4 (alice Accept)") when the outcome names one, else Location.
+func (s Scenario) Place() string {
+	if s.Step != "" {
+		return s.Step
+	}
+	return s.Location()
+}
+
 // Counts the scenario as a failure of the run: an unexpected failure or a stale
 // known failure.
 func (s Scenario) failsRun() bool {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,8 +30,9 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 	marks := map[int]string{}
 	var entries []missingEntry
 	late, outOfOrder := 0, 0
-	for _, exp := range exps {
-		entry := missingEntry{place: place(exp), matcher: exp.Match.String()}
+	for i, exp := range exps {
+		entry := missingEntry{place: place(exp), matcher: exp.Match.String(), vars: rn.describeVars(exp.VarRefs())}
+		fits := -1 // an event in time that fits exp but was not taken
 		for _, e := range events[min(a.origin, len(events)):] {
 			if a.matched[e.seq] != "" || marks[e.seq] != "" {
 				continue
@@ -48,9 +50,18 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 				entry.note = fmt.Sprintf("arrived late as #%d", e.seq+1)
 				late++
 			default:
+				if fits < 0 {
+					fits = e.seq
+				}
 				continue
 			}
 			break
+		}
+		if entry.note == "" && fits >= 0 && i > 0 {
+			// Only an ordered list leaves a fitting event untaken: its items
+			// are searched one after the other, and the search stopped earlier.
+			entry.note = fmt.Sprintf("#%d fits it, but the list is ordered and %s, listed before it, is missing", fits+1, place(exps[0]))
+			marks[fits] = "fits " + place(exp) + ", not taken: an item listed before it is missing"
 		}
 		if entry.note == "" {
 			entry.closest = closestCandidate(exp.Match, events, a.cursor, deadline, check)
@@ -111,11 +122,7 @@ func closestCandidate(m match.Matcher, events []event, cursor int, deadline time
 			if err == nil || !errors.As(err, &mm) {
 				continue
 			}
-			score := 2 * strings.Count(mm.Pointer, "/")
-			if !strings.Contains(mm.Reason, "missing") && !strings.Contains(mm.Reason, "absent") {
-				score++
-			}
-			if score > bestScore {
+			if score := mm.Closeness(); score > bestScore {
 				best, bestScore = fmt.Sprintf("#%d: %s", e.seq+1, err), score
 			}
 		}
@@ -125,4 +132,27 @@ func closestCandidate(m match.Matcher, events []event, cursor int, deadline time
 		return c
 	}
 	return pick(false)
+}
+
+// describeVars shows the values the variables of a failing expectation had, so
+// a person need not work out what "{{chat}}" stood for: `chat = "02B1..."`;
+// a name not set yet says so. Secure keys stay hidden, as in the transcript.
+func (rn *run) describeVars(names []string) string {
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		value, ok := rn.vars.Lookup(name)
+		switch {
+		case !ok:
+			parts = append(parts, name+" is not set")
+		case strings.HasSuffix(strings.ToLower(name), "securekey"):
+			parts = append(parts, name+" = ***")
+		default:
+			shown, err := json.Marshal(value)
+			if err != nil {
+				shown = []byte(fmt.Sprint(value))
+			}
+			parts = append(parts, name+" = "+clip(string(shown), summaryWidth))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -30,6 +30,7 @@ type missingEntry struct {
 	matcher string // Matcher.String()
 	closest string // "#3: /chat/state: expected ..."; "" = nothing received to compare
 	note    string // e.g. "arrived late as #5"
+	vars    string // the values of the variables the matcher uses; "" = it uses none
 }
 
 // summaryWidth caps the summary column so marks stay aligned on long summaries.
@@ -112,6 +113,9 @@ func renderTimeline(tl timeline) string {
 		b.WriteString("missing:\n")
 		for _, m := range tl.missing {
 			fmt.Fprintf(&b, "  %s  %s\n", m.place, m.matcher)
+			if m.vars != "" {
+				fmt.Fprintf(&b, "      where %s\n", m.vars)
+			}
 			if m.note != "" {
 				fmt.Fprintf(&b, "      %s\n", m.note)
 			}
