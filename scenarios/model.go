@@ -296,6 +296,23 @@ type Expectation struct {
 	node *yaml.Node // the matcher's YAML, for the linter
 }
 
+// Saves says whether matching the expectation sets the variable name, by
+// `save` or by a $save inside its matcher.
+func (e Expectation) Saves(name string) bool {
+	if _, ok := e.Save[name]; ok {
+		return true
+	}
+	if e.node == nil {
+		return false
+	}
+	for _, s := range match.Saves(e.node) {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
 // VarRefs lists the variables the expectation's matcher uses ("chat",
 // "alice.nickname"), in order of first use.
 func (e Expectation) VarRefs() []string {

@@ -22,20 +22,47 @@ func (s *Server) post(n note) {
 }
 
 // collect makes the request running under s.mu keep its notifications until the
-// returned flush, which merges them (new-messages-merged) and sends them in order.
-// Without the toleration it does nothing, so the default path sends at once.
+// returned flush, which merges them (new-messages-merged), moves its StatusChanges
+// last (status-change-last) and sends them. Without either toleration it does
+// nothing, so the default path sends at once.
 func (s *Server) collect() (flush func()) {
-	if !s.tolerates("new-messages-merged") {
+	merge, statusLast := s.tolerates("new-messages-merged"), s.tolerates("status-change-last")
+	if !merge && !statusLast {
 		return func() {}
 	}
 	s.collecting = true
 	return func() {
 		notes := s.outbox
 		s.outbox, s.collecting = nil, false
-		for _, n := range s.merged(notes) {
+		if merge {
+			notes = s.merged(notes)
+		}
+		if statusLast {
+			notes = statusChangesLast(notes)
+		}
+		for _, n := range notes {
 			s.send(n)
 		}
 	}
+}
+
+// statusChangesLast keeps the order of a request's notifications but moves its
+// StatusChanges after the others (no page states the order of the notifications
+// one request causes, so a client must not rely on the default's).
+func statusChangesLast(notes []note) []note {
+	isStatus := func(n note) bool { return n.data.get("notificationType") == "StatusChange" }
+	out := make([]note, 0, len(notes))
+	for _, n := range notes {
+		if !isStatus(n) {
+			out = append(out, n)
+		}
+	}
+	for _, n := range notes {
+		if isStatus(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // merged joins the NewMessages notes of one chat due to the same agent into one,

@@ -17,6 +17,7 @@ var tolerationList = []Fault{
 	{"delayed-notifications", "", "notifications are delivered 300ms late, still in order"},
 	{"batched-differently", "", "NewMessages with several messages are split into one notification per message"},
 	{"new-messages-merged", "", "NewMessages of one chat due to an agent from one request go out as one notification (only ParticipantsUpdated/PropertiesUpdated are overtaken)"},
+	{"status-change-last", "", "the StatusChange notifications an agent operation causes go out after its other notifications (ParticipantsUpdated, NewMessages, ...): no page states their order"},
 
 	// What the seed pages show (or allow) where the default differs.
 	{"answers-without-reference-id", "", "successful operation answers carry a referenceId only for Consult and Invite (seeds 000, 001); the others are exactly {\"statusCode\":0}"},

@@ -78,6 +78,21 @@ func TestNewMessagesMerged(t *testing.T) {
 
 // seed-shaped is an alias: every member is on, and the Accept of seed 003 looks as
 // printed there (answer without referenceId, StatusChange with it, the others without).
+func TestStatusChangeLast(t *testing.T) {
+	run := startServer(t, Config{Tolerate: []string{"status-change-last"}})
+	alice := newAgent(t, run.URL, "agent1").start(true)
+	carol := requestChat(t, run.URL, "Carol", "agent1")
+	alice.await(obj{"notificationType": "StatusChange", "chat": obj{"id": carol.id, "state": "Invited"}})
+	alice.chatOp(carol.id, "Accept", obj{"nickname": "Alice"})
+	alice.expect(obj{"notificationType": "ParticipantsUpdated"})
+	alice.expect(obj{"notificationType": "NewMessages"})
+	alice.expect(obj{"notificationType": "StatusChange", "chat": obj{"state": "Chatting"}})
+
+	alice.chatOp(carol.id, "Leave", obj{"text": "bye"})
+	alice.expect(obj{"notificationType": "NewMessages", "messages": []any{obj{"type": "Text", "text": "bye"}}})
+	alice.expect(obj{"notificationType": "StatusChange", "chat": obj{"state": "LeftChat"}})
+}
+
 func TestSeedShapedAlias(t *testing.T) {
 	s, err := New(Config{Tolerate: []string{"seed-shaped"}})
 	if err != nil {

@@ -2,9 +2,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/jsonptr"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -155,21 +157,38 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	remaining, next := len(exps), a.cursor
 	var evalErr error
 	result, decided := rn.waitOn(ctx, step, a, last, func(events []event) bool {
-		for ; next < len(events); next++ {
-			for i, exp := range exps {
-				if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
-					continue
+		// An item may use a variable another item of the set saves; until that
+		// one has matched it cannot be decided, so each new match searches
+		// again from the cursor for the items that waited on a variable.
+		for deferred := true; deferred; {
+			deferred = false
+			for ; next < len(events); next++ {
+				for i, exp := range exps {
+					if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
+						continue
+					}
+					devs, err := rn.matchValue(exp.Match, events[next].value, rn.vars)
+					if err == nil {
+						assigned[i], used[next], parts[i] = next, true, devs
+						remaining--
+						rn.saveEarly(events[next].value, exp.Save)
+						if waiting := unassignedUsing(exps, assigned, i); waiting {
+							deferred = true
+						}
+						break
+					}
+					var undefined *match.UndefinedError
+					if errors.As(err, &undefined) && savedBySet(exps, assigned, undefined.Name) {
+						continue
+					}
+					if !isMismatch(err) {
+						evalErr = err
+						return true
+					}
 				}
-				devs, err := rn.matchValue(exp.Match, events[next].value, rn.vars)
-				if err == nil {
-					assigned[i], used[next], parts[i] = next, true, devs
-					remaining--
-					break
-				}
-				if !isMismatch(err) {
-					evalErr = err
-					return true
-				}
+			}
+			if deferred && remaining > 0 {
+				next = a.cursor
 			}
 		}
 		return remaining == 0
@@ -213,6 +232,43 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	}
 	a.cursor = maxSeq + 1
 	return nil
+}
+
+// savedBySet says whether an item of the set not yet matched saves name.
+func savedBySet(exps []scenarios.Expectation, assigned []int, name string) bool {
+	for i, e := range exps {
+		if assigned[i] < 0 && e.Saves(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unassignedUsing says whether an item still unmatched uses a variable the
+// item just matched (matched) saves.
+func unassignedUsing(exps []scenarios.Expectation, assigned []int, matched int) bool {
+	for i, e := range exps {
+		if assigned[i] >= 0 {
+			continue
+		}
+		for _, ref := range e.VarRefs() {
+			if exps[matched].Saves(ref) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// saveEarly stores an item's `save` values as soon as it matches, for the
+// items of its set that use them; accept stores them again and reports a
+// missing one.
+func (rn *run) saveEarly(doc any, save map[string]string) {
+	for name, ptr := range save {
+		if v, ok := jsonptr.Get(doc, normalizePointer(ptr)); ok {
+			rn.vars.Set(name, v)
+		}
+	}
 }
 
 // addNevers registers a never step's expectations.

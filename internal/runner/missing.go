@@ -64,7 +64,7 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 			marks[fits] = "fits " + place(exp) + ", not taken: an item listed before it is missing"
 		}
 		if entry.note == "" {
-			entry.closest = closestCandidate(exp.Match, events, a.cursor, deadline, check)
+			entry.closest = closestCandidate(exp.Match, events, a, deadline, check)
 		}
 		entries = append(entries, entry)
 	}
@@ -106,32 +106,39 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 	return failure(step, "%s", reason).withDetail(renderTimeline(tl))
 }
 
-// closestCandidate finds the event that came nearest to matching m among those
-// from the cursor on that arrived in time (else any): the one whose mismatch lies
-// deepest in the document, a wrong value ranking above an absent one; the
-// earliest on a tie.
-func closestCandidate(m match.Matcher, events []event, cursor int, deadline time.Time, vars match.Vars) string {
-	pick := func(inTime bool) string {
-		best, bestScore := "", -1
-		for _, e := range events[min(cursor, len(events)):] {
-			if inTime && e.at.After(deadline) {
-				continue
-			}
-			err := m.Match(e.value, vars)
-			var mm *match.Mismatch
-			if err == nil || !errors.As(err, &mm) {
-				continue
-			}
-			if score := mm.Closeness(); score > bestScore {
-				best, bestScore = fmt.Sprintf("#%d: %s", e.seq+1, err), score
+// closestCandidate finds the event that came nearest to matching m: the one
+// whose mismatch lies deepest in the document (match.Mismatch.Closeness), among
+// the actor's events of the scenario that no other expectation took. At equal
+// closeness one from the cursor on that arrived in time wins, then the
+// earliest. One before the cursor says so: it came before the previous match,
+// so even a full match would not have counted.
+func closestCandidate(m match.Matcher, events []event, a *actor, deadline time.Time, vars match.Vars) string {
+	best, bestScore, bestRank := "", -1, -1
+	for _, e := range events[min(a.origin, len(events)):] {
+		if a.matched[e.seq] != "" {
+			continue
+		}
+		err := m.Match(e.value, vars)
+		var mm *match.Mismatch
+		if err == nil || !errors.As(err, &mm) {
+			continue
+		}
+		rank := 0
+		if e.seq >= a.cursor {
+			rank++
+			if !e.at.After(deadline) {
+				rank++
 			}
 		}
-		return best
+		score := mm.Closeness()
+		if score > bestScore || (score == bestScore && rank > bestRank) {
+			best, bestScore, bestRank = fmt.Sprintf("#%d: %s", e.seq+1, err), score, rank
+			if e.seq < a.cursor {
+				best = fmt.Sprintf("#%d (before the previous match): %s", e.seq+1, err)
+			}
+		}
 	}
-	if c := pick(true); c != "" {
-		return c
-	}
-	return pick(false)
+	return best
 }
 
 // describeVars shows the values the variables of a failing expectation had, so
