@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/report"
@@ -21,24 +23,21 @@ import (
 // Environment of a child of a sharded run (`gwsconform run -p N`). Ginkgo's own
 // parallel host lives in the ginkgo CLI, so the harness shards by re-executing
 // itself: the parent resolves and preflights the target once (starting the embedded
-// server if needed), then starts N children that each play a fixed share of the
-// non-serial scenarios with a disjoint share of the accounts.
+// server if needed), then starts N children, each with a disjoint share of the
+// accounts, that work through one queue of the non-serial scenarios.
 const (
 	EnvShard        = "GWSCONFORM_SHARD"         // "k/N": this process is child k of N
 	EnvShardTarget  = "GWSCONFORM_SHARD_TARGET"  // the resolved target, JSON (never written to disk)
 	EnvShardResults = "GWSCONFORM_SHARD_RESULTS" // where the child writes its results.json
+	EnvShardClaims  = "GWSCONFORM_SHARD_CLAIMS"  // the directory of the queue's claims (see Claims)
 )
 
-// ShardScenarios returns the scenarios child sh plays, sorted by name. The
-// non-serial scenarios are dealt, in name order, each to the share with the least
-// weight so far, the slow ones first. A scenario labelled "slow" waits on the target
-// (a connect held for its whole timeout: 1 s on the embedded server, 30 s on many
-// real ones) and is taken to outlast any number of ordinary ones, so it gets a share
-// to itself while there are shares to spare, and the others work through the
-// CPU-bound scenarios while it waits.
-// The split depends only on names and labels, so every child computes the same
-// partition without talking to the others.
-func ShardScenarios(all []*scenarios.Scenario, sh Shard) []*scenarios.Scenario {
+// ShardQueue is the order in which the children of a sharded run work through
+// the non-serial scenarios: those labelled "slow" first (they wait on the target,
+// a connect held for its whole timeout, so starting them early overlaps their
+// wait with the others' work), then by name. Every child computes the same queue;
+// Claims decides which child plays which scenario.
+func ShardQueue(all []*scenarios.Scenario) []*scenarios.Scenario {
 	var slow, ordinary []*scenarios.Scenario
 	for _, sc := range all {
 		switch {
@@ -52,34 +51,34 @@ func ShardScenarios(all []*scenarios.Scenario, sh Shard) []*scenarios.Scenario {
 	byName := func(a, b *scenarios.Scenario) int { return strings.Compare(a.Name, b.Name) }
 	slices.SortStableFunc(slow, byName)
 	slices.SortStableFunc(ordinary, byName)
-	load := make([]int, sh.Total)
-	var share []*scenarios.Scenario
-	deal := func(list []*scenarios.Scenario, weight int) {
-		for _, sc := range list {
-			lightest := 0
-			for k := range load {
-				if load[k] < load[lightest] {
-					lightest = k
-				}
-			}
-			load[lightest] += weight
-			if lightest == sh.Index-1 {
-				share = append(share, sc)
-			}
-		}
-	}
-	deal(slow, slowWeight)
-	deal(ordinary, 1)
-	slices.SortStableFunc(share, byName)
-	return share
+	return append(slow, ordinary...)
 }
 
-// slowLabel marks a scenario that spends its time waiting on the target; slowWeight
-// is what it counts for when the shares are balanced: more than a whole catalogue.
-const (
-	slowLabel  = "slow"
-	slowWeight = 1 << 20
-)
+// slowLabel marks a scenario that spends its time waiting on the target.
+const slowLabel = "slow"
+
+// Claims hands each position of the shard queue to the first child that asks for
+// it, so a child that finishes early takes the next scenario instead of idling
+// while another works through a fixed share: a target that breaks a step many
+// scenarios share makes each of them wait a notification timeout, and a fixed
+// split left two of four processes idle after a second while the other two waited
+// 156 s. A claim is a file created with O_EXCL in Dir, which the parent removes
+// with the run: the children need no channel to the parent or to each other.
+type Claims struct {
+	Dir string
+}
+
+// Take claims queue position i; false means another child has it.
+func (c *Claims) Take(i int) (bool, error) {
+	f, err := os.OpenFile(filepath.Join(c.Dir, strconv.Itoa(i)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claiming a scenario of the sharded run: %w", err)
+	}
+	return true, f.Close()
+}
 
 // SerialScenarios returns the scenarios marked serial: a sharded run plays them in
 // the parent after every child finished, with all the accounts.
@@ -122,6 +121,10 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 		results string
 		started error
 	}
+	claims := filepath.Join(dir, "claims")
+	if err := os.Mkdir(claims, 0o700); err != nil {
+		return nil, fmt.Errorf("-p %d: the shards' queue: %w", r.Total, err)
+	}
 	children := make([]*child, r.Total)
 	for i := range children {
 		sh := Shard{Index: i + 1, Total: r.Total}
@@ -131,6 +134,7 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 			EnvShard+"="+sh.String(),
 			EnvShardTarget+"="+string(targetJSON),
 			EnvShardResults+"="+c.results,
+			EnvShardClaims+"="+claims,
 		)
 		c.cmd.Stdout = &c.output
 		c.cmd.Stderr = &c.output
@@ -147,7 +151,7 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 		} else {
 			waitErr = c.cmd.Wait()
 		}
-		fmt.Fprintf(r.Output, "\n===== shard %s =====\n", sh)
+		fmt.Fprintf(r.Output, "\n===== shard %s (what the other shards played shows as skipped) =====\n", sh)
 		r.Output.Write(c.output.Bytes())
 		fmt.Fprintf(r.Output, "===== end of shard %s =====\n", sh)
 		part, err := report.ReadJSON(c.results)

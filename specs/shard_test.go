@@ -2,63 +2,69 @@ package specs
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
-func TestShardScenariosPartitionsTheNonSerialOnes(t *testing.T) {
+func TestShardQueueHoldsTheNonSerialOnesSlowFirst(t *testing.T) {
 	var all []*scenarios.Scenario
 	for i := 9; i >= 0; i-- { // written out of order on purpose
-		all = append(all, &scenarios.Scenario{Name: fmt.Sprintf("s%d", i), Serial: i%4 == 0})
-	}
-	seen := map[string]int{}
-	for k := 1; k <= 3; k++ {
-		share := ShardScenarios(all, Shard{Index: k, Total: 3})
-		for i, sc := range share {
-			if sc.Serial {
-				t.Errorf("shard %d got serial scenario %s", k, sc.Name)
-			}
-			if i > 0 && share[i-1].Name >= sc.Name {
-				t.Errorf("shard %d is not sorted: %s before %s", k, share[i-1].Name, sc.Name)
-			}
-			seen[sc.Name]++
+		sc := &scenarios.Scenario{Name: fmt.Sprintf("s%d", i), Serial: i%4 == 0}
+		if i == 7 {
+			sc.Labels = []string{"bayeux", "slow"}
 		}
+		all = append(all, sc)
 	}
-	serial := SerialScenarios(all)
-	for _, sc := range serial {
-		seen[sc.Name]++
+	if got, want := strings.Join(names(ShardQueue(all)), " "), "s7 s1 s2 s3 s5 s6 s9"; got != want {
+		t.Errorf("queue %q, want %q (slow first, then by name, no serial ones)", got, want)
 	}
-	if len(seen) != len(all) || len(serial) != 3 {
-		t.Fatalf("shards and serial part cover %d of %d scenarios (%d serial)", len(seen), len(all), len(serial))
-	}
-	for name, n := range seen {
-		if n != 1 {
-			t.Errorf("%s runs %d times", name, n)
-		}
+	if got := strings.Join(names(SerialScenarios(all)), " "); got != "s8 s4 s0" {
+		t.Errorf("serial %q, want s8 s4 s0", got)
 	}
 }
 
-// A scenario that waits (labelled slow) gets a share to itself while there is one to
-// spare, so its waiting overlaps the others' work; with more slow ones than shares,
-// they are spread before the ordinary ones are dealt.
-func TestShardScenariosBalanceSlowOnes(t *testing.T) {
-	all := []*scenarios.Scenario{{Name: "a-wait", Labels: []string{"bayeux", "slow"}}}
-	for i := range 30 {
-		all = append(all, &scenarios.Scenario{Name: fmt.Sprintf("s%02d", i)})
+// Children race for the queue's positions: each is played by exactly one.
+func TestClaimsHandEachPositionToOneChild(t *testing.T) {
+	claims := &Claims{Dir: t.TempDir()}
+	const positions, children = 200, 4
+	var mu sync.Mutex
+	owner := map[int]int{}
+	var wg sync.WaitGroup
+	for c := range children {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range positions {
+				mine, err := claims.Take(i)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if mine {
+					mu.Lock()
+					if prev, taken := owner[i]; taken {
+						t.Errorf("position %d taken by child %d and child %d", i, prev, c)
+					}
+					owner[i] = c
+					mu.Unlock()
+				}
+			}
+		}()
 	}
-	first, second := ShardScenarios(all, Shard{Index: 1, Total: 2}), ShardScenarios(all, Shard{Index: 2, Total: 2})
-	if len(first)+len(second) != len(all) || first[0].Name != "a-wait" {
-		t.Fatalf("shares %d + %d of %d; first share starts with %s", len(first), len(second), len(all), first[0].Name)
+	wg.Wait()
+	if len(owner) != positions {
+		t.Errorf("%d of %d positions were taken", len(owner), positions)
 	}
-	if len(first) != 1 || len(second) != 30 {
-		t.Errorf("shares of %d and %d scenarios, want the slow one alone and the 30 others", len(first), len(second))
-	}
-	all = append(all, &scenarios.Scenario{Name: "b-wait", Labels: []string{"slow"}}, &scenarios.Scenario{Name: "c-wait", Labels: []string{"slow"}})
-	first, second = ShardScenarios(all, Shard{Index: 1, Total: 2}), ShardScenarios(all, Shard{Index: 2, Total: 2})
-	if strings.Join(names(first), " ") != "a-wait c-wait" || names(second)[0] != "b-wait" || len(second) != 31 {
-		t.Errorf("three slow ones over two shares: %v | %v", names(first), names(second))
+}
+
+func TestClaimsThatCannotBeWrittenAreErrors(t *testing.T) {
+	claims := &Claims{Dir: filepath.Join(t.TempDir(), "missing")}
+	if mine, err := claims.Take(0); err == nil || mine {
+		t.Fatalf("Take in a missing directory = %v, %v; want an error (a scenario nobody claims would vanish from the run)", mine, err)
 	}
 }
 

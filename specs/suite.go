@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -18,6 +19,10 @@ import (
 // errorPrefix starts every Ginkgo failure message that is a harness or environment
 // error rather than a non-conformance of the target.
 const errorPrefix = "ERROR (harness/environment): "
+
+// playedElsewhere is the skip of a scenario another child of a sharded run
+// claimed; it records no result, so the merged results hold the other's.
+const playedElsewhere = "played by another shard"
 
 // resultEntry names the report entry each It attaches its report.Scenario to.
 const resultEntry = "gwsconform.result"
@@ -34,6 +39,10 @@ type Suite struct {
 	// Shard is set in a child of `gwsconform run -p`: the accounts are partitioned by
 	// it instead of by Ginkgo's parallel process, and results carry it.
 	Shard Shard
+	// Claims, in a child of `gwsconform run -p`, decides which of the Scenarios
+	// (the shard queue, the same in every child) this child plays; the others
+	// are skipped here. Nil plays them all.
+	Claims *Claims
 	// Done receives the run's results on Ginkgo process 1 after every spec ran.
 	Done func(*report.Results)
 }
@@ -113,7 +122,7 @@ func (s *Suite) Define() error {
 	})
 
 	for i, sc := range s.Scenarios {
-		s.defineScenario(sc, labels[i], func() (*target.Target, []target.Account) { return tgt, accounts })
+		s.defineScenario(i, sc, labels[i], func() (*target.Target, []target.Account) { return tgt, accounts })
 	}
 
 	ReportAfterSuite("gwsconform results", func(r Report) {
@@ -126,12 +135,26 @@ func (s *Suite) Define() error {
 
 // defineScenario registers the It of one scenario. current returns the target and
 // account share, known only once the suite setup ran.
-func (s *Suite) defineScenario(sc *scenarios.Scenario, labels Labels, current func() (*target.Target, []target.Account)) {
+func (s *Suite) defineScenario(i int, sc *scenarios.Scenario, labels Labels, current func() (*target.Target, []target.Account)) {
 	args := []any{labels, types.CodeLocation{FileName: sc.File, LineNumber: sc.Line}}
 	if sc.Serial {
 		args = append(args, Serial)
 	}
+	if slices.Contains(sc.Labels, slowLabel) {
+		// Ginkgo shuffles the order; a scenario that waits on the target starts
+		// first, so its wait overlaps the others' work instead of ending the run.
+		args = append(args, SpecPriority(1))
+	}
 	args = append(args, func(ctx SpecContext) {
+		if s.Claims != nil {
+			mine, err := s.Claims.Take(i)
+			if err != nil {
+				Fail(errorPrefix + err.Error())
+			}
+			if !mine {
+				Skip(playedElsewhere)
+			}
+		}
 		t, accounts := current()
 		res := Play(ctx, t, accounts, sc, GinkgoWriter)
 		res.Shard = s.Shard.String()

@@ -282,7 +282,20 @@ func runShardChild(shardSpec string, selected []*scenarios.Scenario, sc types.Su
 	if path == "" {
 		return errors.New(specs.EnvShardResults + " is not set")
 	}
-	results, err := runInProcess(specs.ShardScenarios(selected, shard), t, shard, sc, rc)
+	claims := os.Getenv(specs.EnvShardClaims)
+	if claims == "" {
+		return errors.New(specs.EnvShardClaims + " is not set")
+	}
+	rc.SilenceSkips = true // the scenarios other children claimed
+	suite := &specs.Suite{
+		Scenarios: specs.ShardQueue(selected),
+		Setup: func(context.Context) (*target.Target, func(), error) {
+			return t, nil, nil
+		},
+		Shard:  shard,
+		Claims: &specs.Claims{Dir: claims},
+	}
+	results, err := suite.Run(sc, rc)
 	if err != nil {
 		return err
 	}

@@ -308,7 +308,7 @@ func TestRunCommand(t *testing.T) {
 		if len(a) != 4 || !equalMaps(a, b) {
 			t.Errorf("outcomes differ:\none process: %v\n-p 2:        %v", a, b)
 		}
-		for _, block := range []string{"===== shard 1/2 =====", "===== shard 2/2 =====", "1 serial scenario(s)"} {
+		for _, block := range []string{"===== shard 1/2 ", "===== shard 2/2 ", "1 serial scenario(s)"} {
 			if !strings.Contains(two.output, block) {
 				t.Errorf("-p 2 output lacks %q:\n%s", block, two.output)
 			}
