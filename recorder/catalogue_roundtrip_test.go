@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/target"
@@ -170,7 +171,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 
 // recordScenario plays sc against a clean embedded server through a Recorder writing to dir.
 func recordScenario(ctx context.Context, dir string, sc *scenarios.Scenario) runner.Result {
-	tgt, stop, err := target.StartEmbedded(ctx, refserver.Config{})
+	tgt, stop, err := embedded.Start(ctx, refserver.Config{})
 	if err != nil {
 		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: err.Error()}
 	}
@@ -193,7 +194,7 @@ func recordScenario(ctx context.Context, dir string, sc *scenarios.Scenario) run
 
 // playEmbedded plays sc against a fresh embedded server with cfg.
 func playEmbedded(ctx context.Context, cfg refserver.Config, sc *scenarios.Scenario) runner.Result {
-	tgt, stop, err := target.StartEmbedded(ctx, cfg)
+	tgt, stop, err := embedded.Start(ctx, cfg)
 	if err != nil {
 		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: err.Error()}
 	}

@@ -6,9 +6,9 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/runner"
-	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -26,7 +26,7 @@ func TestRoundTripRecordGenerateRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	tgt, stop, err := target.StartEmbedded(ctx, refserver.Config{})
+	tgt, stop, err := embedded.Start(ctx, refserver.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

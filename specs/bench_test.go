@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/runner"
-	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 // BenchmarkSuiteOverhead plays the whole catalogue against the embedded reference
@@ -28,7 +28,7 @@ func BenchmarkSuiteOverhead(b *testing.B) {
 		b.Fatalf("the scenarios do not load: %v", problems)
 	}
 	ctx := context.Background()
-	tgt, stop, err := target.StartEmbedded(ctx, refserver.Config{})
+	tgt, stop, err := embedded.Start(ctx, refserver.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
@@ -81,7 +82,7 @@ func TestSpecs(t *testing.T) {
 // that knows the reference server; the suite itself only sees a target.
 func startEmbeddedFromEnv(opts EnvOptions) StartEmbedded {
 	return func(ctx context.Context) (*target.Target, func(), error) {
-		t, stop, err := target.StartEmbedded(ctx, refserver.Config{Faults: opts.Faults, Tolerate: opts.Tolerate})
+		t, stop, err := embedded.Start(ctx, refserver.Config{Faults: opts.Faults, Tolerate: opts.Tolerate})
 		if err != nil && len(opts.Faults)+len(opts.Tolerate) > 0 {
 			err = fmt.Errorf("%s/%s %s: %w", EnvFaults, EnvTolerate, strings.Join(append(opts.Faults, opts.Tolerate...), ","), err)
 		}

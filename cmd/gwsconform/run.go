@@ -12,6 +12,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
@@ -231,7 +232,7 @@ func play(ctx context.Context, args []string, scs []*scenarios.Scenario, t *targ
 // tolerated variations.
 func startEmbedded(faults, tolerate []string) specs.StartEmbedded {
 	return func(ctx context.Context) (*target.Target, func(), error) {
-		t, stop, err := target.StartEmbedded(ctx, refserver.Config{Faults: faults, Tolerate: tolerate})
+		t, stop, err := embedded.Start(ctx, refserver.Config{Faults: faults, Tolerate: tolerate})
 		if err != nil && len(faults)+len(tolerate) > 0 {
 			return nil, nil, fmt.Errorf("--fault/--tolerate: %w (gwsconform faults lists the names)", err)
 		}

@@ -11,15 +11,26 @@ const module = "github.com/gwsconform/gwsconform/"
 
 // The model of the API sits below its consumers, and the reference server
 // stays out of it: it is the independent second reading of the documentation,
-// and a mistake in a model both shared would pass on both sides.
+// and a mistake in a model both shared would pass on both sides. Only
+// internal/embedded (the default target) and the commands meet both: the
+// harness (runner, suite, scenarios, target, recorder, matchers, reports)
+// never depends on the reference server, nor the server on the harness.
 func TestLayering(t *testing.T) {
-	for _, rule := range []struct {
+	harness := []string{"internal/gws", "internal/runner", "specs", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence"}
+	rules := []struct {
 		pkg       string
 		forbidden []string
 	}{
-		{"internal/refserver", []string{"internal/gws"}},
+		{"internal/refserver", harness},
 		{"internal/gws", []string{"internal/runner", "scenarios", "recorder", "internal/refserver"}},
-	} {
+	}
+	for _, pkg := range harness {
+		rules = append(rules, struct {
+			pkg       string
+			forbidden []string
+		}{pkg, []string{"internal/refserver", "internal/embedded"}})
+	}
+	for _, rule := range rules {
 		deps := goListDeps(t, rule.pkg)
 		for _, f := range rule.forbidden {
 			if slices.Contains(deps, module+f) {

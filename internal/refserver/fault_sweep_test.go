@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/runner"
-	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -40,7 +40,7 @@ func loadCatalogue(t *testing.T) map[string]*scenarios.Scenario {
 func playOn(cfg refserver.Config, scs []*scenarios.Scenario) ([]runner.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout*time.Duration(len(scs)))
 	defer cancel()
-	tg, stop, err := target.StartEmbedded(ctx, cfg)
+	tg, stop, err := embedded.Start(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("starting the embedded server with %+v: %w", cfg, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	embeddedserver "github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -17,9 +18,9 @@ import (
 // embedded starts the reference server for one test.
 func embedded(t *testing.T, cfg refserver.Config) *target.Target {
 	t.Helper()
-	tg, stop, err := target.StartEmbedded(t.Context(), cfg)
+	tg, stop, err := embeddedserver.Start(t.Context(), cfg)
 	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
+		t.Fatalf("embedded.Start: %v", err)
 	}
 	t.Cleanup(stop)
 	return tg

@@ -191,7 +191,7 @@ func ParseKnownFailures(s string) ([]string, error) {
 // Resolve builds the target of a run: defaults, then the file at path (if any), then
 // the environment (through lookup; nil = os.LookupEnv), then flags. The result is
 // validated unless its BaseURL is empty, which means "start the embedded server":
-// the caller then uses StartEmbedded and applies the same overrides to its target.
+// the caller then starts it (internal/embedded) and applies the same overrides to its target.
 // Accounts or queues given for the embedded server are an error naming where
 // they were given: that server has its own, and ignoring them silently would
 // make a run test something other than what was asked.

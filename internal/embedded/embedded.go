@@ -1,4 +1,8 @@
-package target
+// Package embedded runs the reference server as the default target of a run. It
+// is the one place where the harness side meets the reference server: the
+// runner, the scenario model and the suite depend on neither (the layering test
+// in internal/gws says so), so one mistake cannot pass both sides.
+package embedded
 
 import (
 	"context"
@@ -6,19 +10,20 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/target"
 )
 
-// EmbeddedConnectTimeout is how long the embedded server holds a Bayeux connect
+// ConnectTimeout is how long the embedded server holds a Bayeux connect
 // when cfg.Bayeux.Timeout is zero. The reference server's own default is 30s,
 // like CometD's; a scenario proving that a connect is answered by the advised
 // timeout then waits 30s. A short timeout keeps the catalogue fast and changes
 // nothing else: the agents' CometD clients re-poll more often.
-const EmbeddedConnectTimeout = time.Second
+const ConnectTimeout = time.Second
 
-// EmbeddedAccounts is how many agents the embedded server has when cfg.Users is
+// Accounts is how many agents the embedded server has when cfg.Users is
 // nil: eight per process for the specs.AutoProcesses processes of `run -p auto`
 // (the reference server's own default is eight in all).
-const EmbeddedAccounts = 32
+const Accounts = 32
 
 // withdrawnBy names the feature a variation of the reference server takes away:
 // under it the server no longer offers what the feature claims, so the embedded
@@ -29,30 +34,30 @@ var withdrawnBy = map[string]string{
 	"refusals-by-error-notification": "errors.sync-unknown-target",
 }
 
-// StartEmbedded starts the reference server on 127.0.0.1:0 and returns a target
+// Start starts the reference server on 127.0.0.1:0 and returns a target
 // for it that declares every feature (but those a toleration withdraws, see
 // withdrawnBy), with the server's users as accounts and its
-// queues. A zero cfg.Bayeux.Timeout becomes EmbeddedConnectTimeout, nil
-// cfg.Users EmbeddedAccounts users. stop shuts the server down; call it once the
+// queues. A zero cfg.Bayeux.Timeout becomes ConnectTimeout, nil
+// cfg.Users Accounts users. stop shuts the server down; call it once the
 // run is over.
-func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), error) {
+func Start(ctx context.Context, cfg refserver.Config) (*target.Target, func(), error) {
 	if cfg.Bayeux.Timeout == 0 {
-		cfg.Bayeux.Timeout = EmbeddedConnectTimeout
+		cfg.Bayeux.Timeout = ConnectTimeout
 	}
 	if cfg.Users == nil {
-		cfg.Users = refserver.NumberedUsers(EmbeddedAccounts)
+		cfg.Users = refserver.NumberedUsers(Accounts)
 	}
 	running, err := refserver.Listen(ctx, "127.0.0.1:0", cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the embedded reference server: %w", err)
 	}
-	t := Default()
+	t := target.Default()
 	t.Name = "embedded reference server"
 	t.BaseURL = running.URL
 	t.ContactCenterID = cfg.ContactCenterID
-	t.Accounts = make([]Account, len(cfg.Users))
+	t.Accounts = make([]target.Account, len(cfg.Users))
 	for i, u := range cfg.Users {
-		t.Accounts[i] = Account{Username: u.Username, Password: u.Password}
+		t.Accounts[i] = target.Account{Username: u.Username, Password: u.Password}
 	}
 	if cfg.Queues != nil {
 		t.Queues = append([]string(nil), cfg.Queues...)
@@ -67,7 +72,6 @@ func StartEmbedded(ctx context.Context, cfg refserver.Config) (*Target, func(), 
 			t.Features = append(t.Features, "-"+feature)
 		}
 	}
-	t.fillZeroes()
 	stop := func() { _ = running.Close() }
 	return t, stop, nil
 }
