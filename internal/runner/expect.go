@@ -207,6 +207,9 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 			return streamEndProblem(step, a, err)
 		}
 	}
+	if remaining > 0 {
+		rn.reassign(a, exps, deadlines, assigned, parts)
+	}
 	maxSeq := a.cursor - 1
 	for i, seq := range assigned {
 		if seq < 0 {
@@ -232,6 +235,61 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	}
 	a.cursor = maxSeq + 1
 	return nil
+}
+
+// reassign completes a set whose first-come assignment left items without an
+// event although a complete one exists: an event that fits two items went to the
+// first, and the other fits nothing else. It moves events between items along
+// augmenting paths (Kuhn's algorithm, as $contains does for array elements),
+// probing without saving, then matches each moved item for real so its saves
+// and weak parts are those of its new event. It runs once the wait is over, so
+// a set only this can complete costs its deadline but never a false failure.
+func (rn *run) reassign(a *actor, exps []scenarios.Expectation, deadlines []time.Time, assigned []int, parts [][]match.Deviation) {
+	events, _, _, _ := a.stream.snapshot()
+	probe := readOnly{rn.vars}
+	fits := make([][]int, len(exps))
+	for i, exp := range exps {
+		for seq := a.cursor; seq < len(events); seq++ {
+			if events[seq].at.After(deadlines[i]) {
+				continue
+			}
+			if _, err := rn.matchValue(exp.Match, events[seq].value, probe); err == nil {
+				fits[i] = append(fits[i], seq)
+			}
+		}
+	}
+	owner := map[int]int{}
+	for i, seq := range assigned {
+		if seq >= 0 {
+			owner[seq] = i
+		}
+	}
+	before := append([]int(nil), assigned...)
+	var augment func(i int, seen map[int]bool) bool
+	augment = func(i int, seen map[int]bool) bool {
+		for _, seq := range fits[i] {
+			if seen[seq] {
+				continue
+			}
+			seen[seq] = true
+			if j, taken := owner[seq]; !taken || augment(j, seen) {
+				owner[seq], assigned[i] = i, seq
+				return true
+			}
+		}
+		return false
+	}
+	for i := range exps {
+		if assigned[i] < 0 {
+			augment(i, map[int]bool{})
+		}
+	}
+	for i, seq := range assigned {
+		if seq >= 0 && seq != before[i] {
+			parts[i], _ = rn.matchValue(exps[i].Match, events[seq].value, rn.vars)
+			rn.saveEarly(events[seq].value, exps[i].Save)
+		}
+	}
 }
 
 // savedBySet says whether an item of the set not yet matched saves name.

@@ -106,6 +106,26 @@ func TestUnorderedAcceptsAnyOrder(t *testing.T) {
 	requireOutcome(t, play(t, tg, sc), OutcomePass)
 }
 
+// The first message fits both items; the first-come assignment gives it to the
+// looser one, and only moving that one to the second message completes the set.
+func TestUnorderedFindsAnAssignmentFirstComeMisses(t *testing.T) {
+	tg := embedded(t, refserver.Config{})
+	sc := loadScenario(t, chatScenario(`
+  - carol:
+      op: SendMessage
+      body: {text: first}
+  - carol:
+      op: SendMessage
+      body: {text: second}
+  - alice:
+      within: 300ms
+      unordered:
+        - {notificationType: NewMessages, messages: {$contains: [{type: Text}]}}
+        - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: first}]}}
+`))
+	requireOutcome(t, play(t, tg, sc), OutcomePass)
+}
+
 func TestMissingNotificationShowsClosestCandidate(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
 	sc := loadScenario(t, chatScenario(`
