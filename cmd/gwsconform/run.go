@@ -50,7 +50,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "judge checks of inferred and reference evidence as binding: their deviations fail (docs/evidence.md)")
 	fs.Var(&f.faults, "fault", "embedded server only: inject the named fault (repeatable; see gwsconform faults)")
 	fs.Var(&f.tolerate, "tolerate", "embedded server only: enable the named legal variation (repeatable)")
-	fs.Var(&f.procs, "p", "run the non-serial scenarios in `N` processes (serial ones run afterwards); auto: up to 4, as the accounts allow")
+	fs.Var(&f.procs, "p", "run the non-serial scenarios in `N` processes (serial ones run afterwards); auto: up to 6, as the accounts allow")
 	fs.Var(&f.procs, "procs", "same as -p")
 	fs.StringVar(&f.junitReport, "junit-report", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into `DIR`")
@@ -203,7 +203,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	results.Strict = tgt.Strict
 	results.StartedAt = started
 	results.SetDuration(time.Since(started))
-	results.ApplyKnownFailures(tgt.KnownFailures)
 	results.Finish()
 
 	if err := writeReports(results, f); err != nil {

@@ -21,8 +21,9 @@ import (
 const ConnectTimeout = time.Second
 
 // Accounts is how many agents the embedded server has when cfg.Users is
-// nil: eight per process for the specs.AutoProcesses processes of `run -p auto`
-// (the reference server's own default is eight in all).
+// nil: enough for the specs.AutoProcesses processes of `run -p auto` to have
+// a share each for the widest scenario (the reference server's own default is
+// eight in all).
 const Accounts = 32
 
 // withdrawnBy names the feature a variation of the reference server takes away:
