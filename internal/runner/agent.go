@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -53,7 +54,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 			withDetail(describeResponse(me))
 	}
 	if err := schemas.Validate(gws.GetMe.ResponseSchema, me.body); err != nil {
-		return failure(nil, "setting up %s: GET /api/v2/me answer %v", who, err).withDetail(describeResponse(me))
+		return invalidPayload(nil, err, fmt.Sprintf("setting up %s: GET /api/v2/me answer", who)).withDetail(describeResponse(me))
 	}
 	user, _ := asObject(me.body)["user"].(map[string]any)
 	a.userID, _ = user["id"].(string)

@@ -447,7 +447,7 @@ func (rn *run) checkStream(step *scenarios.Step, a *actor, events []event) *prob
 		e := events[a.checked]
 		if e.invalid != nil {
 			a.checked++
-			return failure(step, "%s received an invalid %s #%d (%s): %v", a.name(), kindOfEvent(a), e.seq+1, e.channel, e.invalid).
+			return invalidPayload(step, e.invalid, fmt.Sprintf("%s received an invalid %s #%d (%s):", a.name(), kindOfEvent(a), e.seq+1, e.channel)).
 				withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/schemas"
 )
 
 // problem ends a run early with an outcome other than pass.
@@ -44,6 +45,19 @@ func where(step *scenarios.Step) string {
 		return ""
 	}
 	return step.Where()
+}
+
+// invalidPayload is the outcome of a schema check of what the target sent
+// (what describes it: "the answer", "setting up alice: GET /api/v2/me
+// answer"): the target's failure when the payload breaks the schema, a harness
+// error when the check itself could not run (an unknown schema name, a schema
+// that does not compile: bugs of ours, never the target's).
+func invalidPayload(step *scenarios.Step, err error, what string) *problem {
+	var invalid *schemas.ValidationError
+	if errors.As(err, &invalid) {
+		return failure(step, "%s %v", what, err)
+	}
+	return harnessError(step, "%s could not be checked (a bug of the harness, not the target's): %v", what, err)
 }
 
 // matchProblem classifies an error from Matcher.Match that is not a plain

@@ -26,7 +26,7 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor,
 			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 		}
 		if err := schemas.Validate(answerSchema(*op, resp), resp.body); err != nil {
-			return failure(step, "the answer %v", err).withDetail("received: " + describeResponse(resp))
+			return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 		}
 	}
 	shape := gws.ShapeStatusCode

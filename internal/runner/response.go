@@ -38,7 +38,7 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 	}
 	schema := answerSchema(*op, resp)
 	if err := schemas.Validate(schema, resp.body); err != nil {
-		return failure(step, "the answer %v", err).withDetail("received: " + describeResponse(resp))
+		return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 	}
 	return nil
 }
