@@ -24,17 +24,13 @@ import (
 
 // Play runs one scenario against t with the given accounts and returns its result
 // as the reports record it. A scenario that requires a feature t does not declare
-// is skipped without touching the target. Known failures are applied here too, so
-// the caller can tell an expected failure from a real one.
+// is skipped without touching the target. Known failures are applied here, the
+// one place of a run that does, so the It can tell an expected failure from a
+// real one.
 func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
 		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs),
-	}
-	if missing := t.MissingFeatures(sc.Requires); len(missing) > 0 {
-		res.Outcome = report.Skip
-		res.Reason = "the target does not declare feature " + strings.Join(missing, ", ")
-		return res
 	}
 	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict}
 	out := r.Run(ctx, sc)
@@ -53,8 +49,7 @@ func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 		res.Reason = "the runner returned no outcome (harness bug)"
 	}
 	if t.IsKnownFailure(sc.Name) {
-		res.ExpectedFailure = res.Outcome == report.Fail
-		res.StaleKnownFailure = res.Outcome == report.Pass
+		res.MarkKnownFailure()
 	}
 	return res
 }

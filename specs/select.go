@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -82,7 +83,7 @@ func (f Filters) Select(all []*scenarios.Scenario) ([]*scenarios.Scenario, error
 func Playable(scs []*scenarios.Scenario, t *target.Target) []*scenarios.Scenario {
 	var out []*scenarios.Scenario
 	for _, sc := range scs {
-		if len(t.MissingFeatures(sc.Requires)) == 0 {
+		if runner.Unplayable(t, sc) == "" {
 			out = append(out, sc)
 		}
 	}

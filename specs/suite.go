@@ -31,10 +31,12 @@ const resultEntry = "gwsconform.result"
 type Suite struct {
 	// Scenarios to turn into specs, already loaded and lint-clean.
 	Scenarios []*scenarios.Scenario
-	// Setup provides the target. It runs once, on Ginkgo process 1, before any spec,
-	// with a context that lasts until the suite ends; the returned stop (may be nil)
-	// runs after the last process finished. The suite preflights the target itself,
-	// so a dead target is one error, not N failures.
+	// Setup provides the target, preflighted (target.Preflight), so a dead target
+	// is one error, not N failures: the owner of the run preflights once, before
+	// it decides between this process and shards, and a shard gets the target
+	// its parent preflighted. It runs once, on Ginkgo process 1, before any
+	// spec, with a context that lasts until the suite ends; the returned stop
+	// (may be nil) runs after the last process finished.
 	Setup func(ctx context.Context) (t *target.Target, stop func(), err error)
 	// Shard is set in a child of `gwsconform run -p`: the accounts are partitioned by
 	// it instead of by Ginkgo's parallel process, and results carry it.
@@ -88,9 +90,6 @@ func (s *Suite) Define() error {
 		}
 		info = report.TargetInfo{URL: t.BaseURL, Name: t.Name}
 		features = nonNil(t.Features)
-		if err := target.Preflight(ctx, t); err != nil {
-			Fail(errorPrefix + err.Error())
-		}
 		// The target, credentials included, goes to the other processes through
 		// Ginkgo's local parallel channel only; it is never written anywhere.
 		data, err := json.Marshal(t)

@@ -56,6 +56,9 @@ func TestSpecs(t *testing.T) {
 				err = CheckKnownFailures(t, scs)
 			}
 			if err == nil {
+				err = target.Preflight(ctx, t)
+			}
+			if err == nil {
 				fmt.Fprintf(GinkgoWriter, "gwsconform: target %q at %s\n", t.Name, t.BaseURL)
 			}
 			return t, stop, err

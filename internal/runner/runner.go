@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,14 +71,8 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 		res.Outcome, res.Reason = OutcomeError, "runner has no target"
 		return res
 	}
-	if missing := r.Target.MissingFeatures(sc.Requires); len(missing) > 0 {
-		res.Outcome = OutcomeSkip
-		res.Reason = fmt.Sprintf("target %q does not declare feature %s", r.Target.Name, strings.Join(missing, ", "))
-		return res
-	}
-	if missing := r.Target.MissingFeatures(opFeatures(sc)); len(missing) > 0 {
-		res.Outcome = OutcomeSkip
-		res.Reason = fmt.Sprintf("target %q does not declare feature %s (used by an operation of the scenario)", r.Target.Name, strings.Join(missing, ", "))
+	if why := Unplayable(r.Target, sc); why != "" {
+		res.Outcome, res.Reason = OutcomeSkip, why
 		return res
 	}
 
@@ -109,8 +104,20 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	return res
 }
 
-// opFeatures lists the features of the operations a scenario calls (already part
-// of a loaded scenario's Requires; checked again for hand-built scenarios).
+// Unplayable says why t cannot play sc (a feature sc requires, or that an
+// operation it calls needs, which t does not declare), or "" when it can. It is
+// the one place a run decides that skip: Run skips by it, and the planner counts
+// only the scenarios it lets through.
+func Unplayable(t *target.Target, sc *scenarios.Scenario) string {
+	missing := t.MissingFeatures(append(slices.Clone(sc.Requires), opFeatures(sc)...))
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("target %q does not declare feature %s", t.Name, strings.Join(missing, ", "))
+}
+
+// opFeatures lists the features of the operations a scenario calls (the loader
+// adds them to Requires; a scenario built in Go may not have them there).
 func opFeatures(sc *scenarios.Scenario) []string {
 	var features []string
 	for _, step := range sc.Steps {
