@@ -1,4 +1,4 @@
-package gws
+package modcheck
 
 import (
 	"os/exec"
