@@ -1,7 +1,7 @@
 // Package embedded runs the reference server as the default target of a run. It
 // is the one place where the harness side meets the reference server: the
 // runner, the scenario model and the suite depend on neither (the layering test
-// in internal/gws says so), so one mistake cannot pass both sides.
+// in internal/modcheck says so), so one mistake cannot pass both sides.
 package embedded
 
 import (
