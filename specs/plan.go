@@ -10,10 +10,11 @@ import (
 // AutoProcesses is the most processes `-p auto` plans. A target that breaks a
 // step many scenarios share costs one notification timeout per scenario; the
 // processes overlap those waits. Measured on a 2-core machine against the
-// embedded server (README, Benchmarks): the healthy catalogue takes 1.52 s with
-// 4, 1.70 s with 6 and 2.1 s with 8 (each process loads the catalogue), while
-// the worst planted fault (bayeux-loses-message-between-connects, 83 scenarios
-// waiting out their timeout) takes 121 s, 87 s and 71 s.
+// embedded server (README, Benchmarks): the healthy catalogue takes about 0.2 s
+// more with 6 than with 4 and 0.6 s more with 8 (each process loads the
+// catalogue), while the worst planted fault (bayeux-loses-message-between-
+// connects, 83 scenarios waiting out their timeout) takes 121 s with 4, 87 s
+// with 6 and 71 s with 8.
 const AutoProcesses = 6
 
 // Plan is how many processes a run uses, and why.
