@@ -15,6 +15,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -97,9 +98,9 @@ func TestCatalogueRoundTrip(t *testing.T) {
 			}
 			reason, exempt := exemptFaults[name]
 			switch {
-			case res.Outcome == runner.OutcomeFail && exempt:
+			case res.Outcome == report.Fail && exempt:
 				trip.failf("fault %s is caught by the generated scenario, but listed as exempt (%s): remove it from exemptFaults", name, reason)
-			case res.Outcome == runner.OutcomeFail:
+			case res.Outcome == report.Fail:
 				caught++
 			case exempt:
 				exemptSeen++
@@ -132,7 +133,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	if err := validateHAR(filepath.Join(dir, HARFile)); err != nil {
 		trip.failf("%v", err)
 	}
-	if trip.recorded.Outcome != runner.OutcomePass {
+	if trip.recorded.Outcome != report.Pass {
 		trip.failf("the original through the recording proxy: %s, want pass\n%s", trip.recorded.Outcome, describeResult(trip.recorded))
 		return
 	}
@@ -153,7 +154,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	}
 
 	trip.clean = playEmbedded(ctx, refserver.Config{}, gen[0])
-	if trip.clean.Outcome != runner.OutcomePass {
+	if trip.clean.Outcome != report.Pass {
 		trip.failf("the generated scenario against a clean server: %s, want pass\n%s", trip.clean.Outcome, describeResult(trip.clean))
 	}
 	for _, fault := range faults {
@@ -164,7 +165,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	switch {
 	case trip.replayErr != nil:
 		trip.failf("replay: %v", trip.replayErr)
-	case trip.replay.Outcome != runner.OutcomePass:
+	case trip.replay.Outcome != report.Pass:
 		trip.failf("the original against the replay of its recording: %s, want pass\n%s", trip.replay.Outcome, describeResult(trip.replay))
 	}
 }
@@ -173,21 +174,21 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 func recordScenario(ctx context.Context, dir string, sc *scenarios.Scenario) runner.Result {
 	tgt, stop, err := embedded.Start(ctx, refserver.Config{})
 	if err != nil {
-		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: err.Error()}
+		return runner.Result{Scenario: sc, Outcome: report.Error, Reason: err.Error()}
 	}
 	defer stop()
 	upstream, _ := url.Parse(tgt.BaseURL)
 	rec, err := New(Options{Target: upstream, Dir: dir})
 	if err != nil {
-		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: err.Error()}
+		return runner.Result{Scenario: sc, Outcome: report.Error, Reason: err.Error()}
 	}
 	proxy := httptest.NewServer(rec)
 	through := *tgt
 	through.BaseURL = proxy.URL
 	res := runScenario(ctx, &through, sc)
 	proxy.Close()
-	if err := rec.Close(); err != nil && res.Outcome == runner.OutcomePass {
-		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: "closing the recorder: " + err.Error()}
+	if err := rec.Close(); err != nil && res.Outcome == report.Pass {
+		return runner.Result{Scenario: sc, Outcome: report.Error, Reason: "closing the recorder: " + err.Error()}
 	}
 	return res
 }
@@ -196,7 +197,7 @@ func recordScenario(ctx context.Context, dir string, sc *scenarios.Scenario) run
 func playEmbedded(ctx context.Context, cfg refserver.Config, sc *scenarios.Scenario) runner.Result {
 	tgt, stop, err := embedded.Start(ctx, cfg)
 	if err != nil {
-		return runner.Result{Scenario: sc, Outcome: runner.OutcomeError, Reason: err.Error()}
+		return runner.Result{Scenario: sc, Outcome: report.Error, Reason: err.Error()}
 	}
 	defer stop()
 	return runScenario(ctx, tgt, sc)

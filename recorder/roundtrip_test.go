@@ -8,6 +8,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -32,7 +33,7 @@ func TestRoundTripRecordGenerateRun(t *testing.T) {
 	}
 	defer stop()
 	res := (&runner.Runner{Target: tgt, Strict: true}).Run(ctx, scs[0])
-	if res.Outcome != runner.OutcomePass {
+	if res.Outcome != report.Pass {
 		t.Fatalf("generated scenario %s: %s\n%s\n%s\nscenario:\n%s", res.Outcome, res.Reason, res.Step, res.Detail, out)
 	}
 	t.Logf("round trip passed: %d requests, %v", res.Requests, res.Duration)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkSuiteOverhead(b *testing.B) {
 		for _, sc := range scs {
 			// The runner itself (what Play wraps), for its per-phase figures.
 			res := (&runner.Runner{Target: tgt, Accounts: tgt.Accounts}).Run(ctx, sc)
-			if res.Outcome != runner.OutcomePass {
+			if res.Outcome != report.Pass {
 				b.Fatalf("%s:%d: %s against the reference server: %s %s", sc.File, sc.Line, res.Outcome, res.Step, res.Reason)
 			}
 			roundTrips += res.RoundTrip

@@ -34,7 +34,7 @@ func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 	}
 	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict}
 	out := r.Run(ctx, sc)
-	res.Outcome = string(out.Outcome)
+	res.Outcome = out.Outcome
 	res.Reason, res.Step, res.Detail = out.Reason, out.Step, out.Detail
 	for _, d := range out.Deviations {
 		res.Deviations = append(res.Deviations, report.Deviation{

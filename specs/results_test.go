@@ -44,11 +44,11 @@ func TestBuildResults(t *testing.T) {
 		},
 	}
 	res := buildResults(r, report.TargetInfo{URL: "http://x", Name: "x"}, nil)
-	got := map[string]string{}
+	got := map[string]report.Outcome{}
 	for _, s := range res.Scenarios {
 		got[s.Name] = s.Outcome
 	}
-	want := map[string]string{"passes": report.Pass, "fails": report.Fail, "times out": report.Error}
+	want := map[string]report.Outcome{"passes": report.Pass, "fails": report.Fail, "times out": report.Error}
 	if len(got) != len(want) {
 		t.Fatalf("scenarios %v, want %v", got, want)
 	}

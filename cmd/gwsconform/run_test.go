@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -115,8 +116,8 @@ func readResults(t *testing.T, dir string) *report.Results {
 	return r
 }
 
-func outcomes(r *report.Results) map[string]string {
-	out := map[string]string{}
+func outcomes(r *report.Results) map[string]report.Outcome {
+	out := map[string]report.Outcome{}
 	for _, s := range r.Scenarios {
 		out[s.Name] = s.Outcome
 	}
@@ -305,7 +306,7 @@ func TestRunCommand(t *testing.T) {
 			t.Fatalf("exit codes %d and %d, want 1 and 1\n--- one process:\n%s\n--- -p 2:\n%s", one.code, two.code, one.output, two.output)
 		}
 		a, b := outcomes(readResults(t, filepath.Join(dir, "one"))), outcomes(readResults(t, filepath.Join(dir, "two")))
-		if len(a) != 4 || !equalMaps(a, b) {
+		if len(a) != 4 || !maps.Equal(a, b) {
 			t.Errorf("outcomes differ:\none process: %v\n-p 2:        %v", a, b)
 		}
 		for _, block := range []string{"===== shard 1/2 ", "===== shard 2/2 ", "1 serial scenario(s)"} {
@@ -321,16 +322,4 @@ func TestRunCommand(t *testing.T) {
 			t.Errorf("scenarios did not run in both shards and the parent: %v", shards)
 		}
 	})
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -109,7 +110,7 @@ func TestFaultRegistry(t *testing.T) {
 func checkCaught(t *testing.T, f refserver.Fault, res runner.Result) {
 	t.Helper()
 	if f.CaughtAt() != "documented" {
-		if res.Outcome != runner.OutcomePass {
+		if res.Outcome != report.Pass {
 			t.Errorf("fault %s is caught at %s level: want its scenario to pass with a deviation, got %s\n%s", f.Name, f.CaughtAt(), res.Outcome, describe(res))
 		}
 		for _, d := range res.Deviations {
@@ -120,7 +121,7 @@ func checkCaught(t *testing.T, f refserver.Fault, res runner.Result) {
 		t.Errorf("fault %s (%s): want a %s-level deviation from scenario %q, got %v\n%s", f.Name, f.Description, f.CaughtAt(), res.Scenario.Name, res.Deviations, describe(res))
 		return
 	}
-	if res.Outcome == runner.OutcomeFail {
+	if res.Outcome == report.Fail {
 		return
 	}
 	hint := ""
@@ -168,7 +169,7 @@ func TestFaultSweep(t *testing.T) {
 	// The reference server makes the choices the reference-level checks state, so
 	// it passes them all: no deviation either.
 	wholeCatalogue("clean server passes the catalogue", refserver.Config{}, func(t *testing.T, res runner.Result) {
-		if res.Outcome != runner.OutcomePass {
+		if res.Outcome != report.Pass {
 			t.Errorf("%s", describe(res))
 		}
 		for _, d := range res.Deviations {
@@ -191,10 +192,10 @@ func TestFaultSweep(t *testing.T) {
 		wholeCatalogue("tolerate "+tol.Name, refserver.Config{Tolerate: []string{tol.Name}}, func(t *testing.T, res runner.Result) {
 			// A variation that takes a feature away (no secureKey, asynchronous
 			// unknown targets) skips the scenarios that require it.
-			if res.Outcome == runner.OutcomeSkip && strings.Contains(res.Reason, "does not declare feature") {
+			if res.Outcome == report.Skip && strings.Contains(res.Reason, "does not declare feature") {
 				return
 			}
-			if res.Outcome != runner.OutcomePass {
+			if res.Outcome != report.Pass {
 				t.Errorf("tolerating %s (%s):\n%s", tol.Name, tol.Description, describe(res))
 			}
 			for _, d := range res.Deviations {

@@ -85,17 +85,18 @@ func outcomeLabel(s Scenario) string {
 	case s.ExpectedFailure:
 		return "fail (known)"
 	}
-	return s.Outcome
+	return string(s.Outcome)
 }
 
+// outcomeClass is the row's CSS class: the outcome, or xfail for a known failure.
 func outcomeClass(s Scenario) string {
 	switch {
 	case s.StaleKnownFailure:
-		return Fail
+		return string(Fail)
 	case s.ExpectedFailure:
 		return "xfail"
 	}
-	return s.Outcome
+	return string(s.Outcome)
 }
 
 // attentionFirst orders the rows as a reader triages them: errors, then failures
@@ -103,7 +104,7 @@ func outcomeClass(s Scenario) string {
 // catalogue order is kept within each group.
 func attentionFirst(list []Scenario) []Scenario {
 	rank := func(s Scenario) int {
-		switch outcomeClass(s) {
+		switch Outcome(outcomeClass(s)) {
 		case Error:
 			return 0
 		case Fail:

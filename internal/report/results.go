@@ -16,12 +16,17 @@ import (
 // semantics the reports describe.
 const SuiteVersion = "1"
 
-// The four outcomes of a scenario (see docs/running.md).
+// Outcome is the verdict of one scenario: the one vocabulary of the runner,
+// the suite and the reports (see docs/running.md).
+type Outcome string
+
+// The four outcomes. Only Fail means "the target does not conform"; Error means
+// the harness, the environment or the scenario broke.
 const (
-	Pass  = "pass"
-	Fail  = "fail"
-	Skip  = "skip"
-	Error = "error"
+	Pass  Outcome = "pass"
+	Fail  Outcome = "fail"
+	Skip  Outcome = "skip"
+	Error Outcome = "error"
 )
 
 // The verdict of a whole run and its process exit code.
@@ -79,7 +84,7 @@ type Scenario struct {
 	Line    int      `json:"line"`
 	Labels  []string `json:"labels"`
 	Refs    []string `json:"refs"`
-	Outcome string   `json:"outcome"`
+	Outcome Outcome  `json:"outcome"`
 	Reason  string   `json:"reason,omitempty"`
 	Step    string   `json:"step,omitempty"`
 	// Detail is the rendered timeline of a failure: expected versus received.

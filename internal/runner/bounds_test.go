@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 // Bounded resources: whatever a target sends, an actor's stream, a failure's
@@ -83,7 +84,7 @@ func TestNotificationFloodFailsWithTheFigureAndBoundedMemory(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	t.Logf("flood: %s in %s, peak heap %d MiB, heap after GC %d MiB, reason %q, detail %d bytes",
 		res.Outcome, took.Round(time.Millisecond), peak>>20, ms.HeapAlloc>>20, res.Reason, len(res.Detail))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "notification stream stopped: more than 10000 notifications arrived in this scenario (a flood")
 	if took > 60*time.Second {
 		t.Errorf("the flood took %s to report, want well under a minute", took)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/interop"
 	"os/exec"
 	"slices"
@@ -107,10 +108,10 @@ func TestCatalogueBayeuxScenariosAgainstCometDNodeServer(t *testing.T) {
 		res := r.Run(ctx, sc)
 		line := fmt.Sprintf("%-50s %-5s %s", sc.Name, res.Outcome, res.Reason)
 		summary = append(summary, line)
-		if res.Outcome != runner.OutcomeSkip {
+		if res.Outcome != report.Skip {
 			played++
 		}
-		report := func(format string, args ...any) {
+		complain := func(format string, args ...any) {
 			t.Errorf("%s (%s): "+format+"\nstep: %s\n%s\ntrace:\n%s", append(append([]any{sc.Name, sc.File}, args...), res.Step, res.Detail, trace.String())...)
 		}
 		// Deviations are allowed: CometD's own choices (no advice on a held
@@ -120,16 +121,16 @@ func TestCatalogueBayeuxScenariosAgainstCometDNodeServer(t *testing.T) {
 			t.Logf("%s: deviation (%s) %s: %s", sc.Name, d.Level, d.Place, d.Reason)
 		}
 		switch res.Outcome {
-		case runner.OutcomePass:
-		case runner.OutcomeSkip:
+		case report.Pass:
+		case report.Skip:
 			// Only a feature the target does not declare may skip a scenario.
 			if missing := tg.MissingFeatures(sc.Requires); len(missing) == 0 {
-				report("skipped although the target declares every feature it requires (%v): %s", sc.Requires, res.Reason)
+				complain("skipped although the target declares every feature it requires (%v): %s", sc.Requires, res.Reason)
 			}
-		case runner.OutcomeFail:
-			report("fails against cometd-nodejs-server at documented level: %s", res.Reason)
+		case report.Fail:
+			complain("fails against cometd-nodejs-server at documented level: %s", res.Reason)
 		default: // error: the harness or the environment broke
-			report("ended in %s: %s", res.Outcome, res.Reason)
+			complain("ended in %s: %s", res.Outcome, res.Reason)
 		}
 	}
 	t.Logf("Bayeux-level scenarios against cometd-nodejs-server (%d selected, %d played):\n%s",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 // A wait ends as soon as any actor receives what decides the verdict: the
@@ -39,7 +40,7 @@ func TestRepeatedIndexEndsAnotherActorsWait(t *testing.T) {
   - carol:
       await: {type: Text, text: second}
 `)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "message index", "message indexes increase")
 	if strings.Contains(res.Reason, "not received") {
 		t.Errorf("the reason blames the missing message, not its cause: %s", res.Reason)
@@ -53,6 +54,6 @@ func TestInvalidNotificationEndsTheWait(t *testing.T) {
 	res := playDecided(t, refserver.Config{}, func(path string, body []byte) []byte {
 		return bytes.ReplaceAll(body, broken, []byte(`"notificationType":7`))
 	}, "")
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "received an invalid notification", "notificationType")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -32,7 +33,7 @@ func (rn *run) deviate(level evidence.Level, at string, p *problem) *problem {
 // deviateIndex is deviate that also says where in the run's deviations p was
 // recorded (-1: it was not).
 func (rn *run) deviateIndex(level evidence.Level, at string, p *problem) (*problem, int) {
-	if p == nil || p.outcome != OutcomeFail || level.Binding(rn.r.Strict) {
+	if p == nil || p.outcome != report.Fail || level.Binding(rn.r.Strict) {
 		return p, -1
 	}
 	i := rn.addDeviation(Deviation{Level: level, Step: p.step, Place: at, Reason: p.reason, Detail: p.detail})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 func playStrict(t *testing.T, tgt Runner, text string) Result {
@@ -31,7 +32,7 @@ func TestWeakExpectationThatFailsIsADeviation(t *testing.T) {
   - carol: {await: {type: Text, text: hello}}
 `)
 	res := play(t, tg, loadScenario(t, text))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if len(res.Deviations) != 1 {
 		t.Fatalf("want 1 deviation, got %+v", res.Deviations)
 	}
@@ -43,7 +44,7 @@ func TestWeakExpectationThatFailsIsADeviation(t *testing.T) {
 	requireContains(t, "deviation step", d.Step, "step 5 (alice SendMessage)")
 
 	strict := playStrict(t, Runner{Target: tg, Strict: true}, text)
-	requireOutcome(t, strict, OutcomeFail)
+	requireOutcome(t, strict, report.Fail)
 	requireContains(t, "strict reason", strict.Reason, "never sent")
 	if len(strict.Deviations) != 0 {
 		t.Errorf("a strict run reports failures, not deviations: %+v", strict.Deviations)
@@ -60,7 +61,7 @@ func TestDocumentedExpectationThatFailsIsAFailure(t *testing.T) {
       within: 300ms
       then: [{notificationType: NewMessages, messages: {$contains: [{text: never sent}]}}]
 `)))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "never sent")
 }
 
@@ -76,7 +77,7 @@ func TestWeakKeyThatFailsIsADeviation(t *testing.T) {
       then:
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: hello, visibility: {$reference: Supervisors}}]}}
 `)))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if len(res.Deviations) != 2 {
 		t.Fatalf("want 2 deviations (status, visibility), got %+v", res.Deviations)
 	}
@@ -95,7 +96,7 @@ func TestWeakNeverIsReportedOnce(t *testing.T) {
   - alice: {op: SendMessage, body: {text: hello}}
   - carol: barrier
 `)))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if len(res.Deviations) != 1 {
 		t.Fatalf("want the violated never reported once, got %+v", res.Deviations)
 	}
@@ -115,7 +116,7 @@ func TestResponseAtReferenceLevelIsADeviation(t *testing.T) {
       expect: {status: 409, body: {statusCode: 7}}
   - carol: {op: SendMessage, body: {text: still chatting}}
 `)))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if len(res.Deviations) != 1 {
 		t.Fatalf("want 1 deviation, got %+v", res.Deviations)
 	}
@@ -132,7 +133,7 @@ func TestAgentBarrierWorksWhenUnchangedReadyIsSilent(t *testing.T) {
   - alice: {op: SendMessage, body: {text: after the barrier}}
   - carol: {await: {type: Text, text: after the barrier}}
 `)))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 }
 
 // A weak check whose variable went unsaved (because an earlier weak check
@@ -149,7 +150,7 @@ func TestWeakCheckOfAnUnsavedVariableIsNotChecked(t *testing.T) {
       await: {notificationType: NewMessages, referenceId: "{{missing}}"}
   - carol: {await: {type: Text, text: hello}}
 `)))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if len(res.Deviations) != 2 {
 		t.Fatalf("want the missing field and the unchecked await, got %+v", res.Deviations)
 	}
@@ -172,5 +173,5 @@ steps:
       http: {method: POST, path: /api/v2/me/channels/chat, body: {operationName: Ready}, csrf: false}
       expect: {status: 403}
 `))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 }

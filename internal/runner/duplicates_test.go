@@ -21,6 +21,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -206,18 +207,18 @@ func TestEveryDuplicatedNotificationIsCaught(t *testing.T) {
 		total += n
 		switch {
 		case n == 0:
-		case res.Outcome == OutcomeFail:
+		case res.Outcome == report.Fail:
 			failed++
-		case res.Outcome == OutcomePass && redelivered(res):
+		case res.Outcome == report.Pass && redelivered(res):
 			deviated++
-		case res.Outcome == OutcomeSkip:
-		case n == raced && res.Outcome == OutcomePass:
+		case res.Outcome == report.Skip:
+		case n == raced && res.Outcome == report.Pass:
 			// Every copy came in a reply that raced the disconnect.
 		default:
 			passedSilently++
 			t.Errorf("%s: %d notifications duplicated, yet %s with no redelivery deviation: %s %s\n%s", sc.Name, n, res.Outcome, res.Step, res.Reason, res.Detail)
 		}
-		if res.Outcome == OutcomeFail && strings.Contains(res.Reason, "message index") {
+		if res.Outcome == report.Fail && strings.Contains(res.Reason, "message index") {
 			requireContains(t, sc.Name+" reason", res.Reason, "again in #", "of chat ", "notes/message-indexes")
 		}
 	})
@@ -246,7 +247,7 @@ func TestRefserverDuplicatesFaultFailsOnTheRepeatedIndex(t *testing.T) {
       await: {notificationType: NewMessages, messages: {$contains: [{type: Text, text: second}]}}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "alice received message index", "again in #", "notes/message-indexes")
 	requireContains(t, "detail", res.Detail, "REPEATS index")
 }
@@ -274,7 +275,7 @@ steps:
 			tg := embedded(t, refserver.Config{})
 			front := rewritingProxy(t, tg, duplicator(tg, &dups, keepIDs))
 			res := play(t, front, sc)
-			requireOutcome(t, res, OutcomePass)
+			requireOutcome(t, res, report.Pass)
 			if len(res.Deviations) != 1 || !redelivered(res) || res.Deviations[0].Level != evidence.Reference {
 				t.Fatalf("want one reference-level redelivery deviation, got %+v", res.Deviations)
 			}
@@ -286,7 +287,7 @@ steps:
 			requireContains(t, "deviation detail", res.Deviations[0].Detail, "DELIVERED AGAIN")
 
 			strict := (&Runner{Target: front, Strict: true}).Run(t.Context(), sc)
-			requireOutcome(t, strict, OutcomeFail)
+			requireOutcome(t, strict, report.Fail)
 			requireContains(t, "strict reason", strict.Reason, "wire/no-duplicate-notifications")
 		})
 	}
@@ -344,7 +345,7 @@ func TestLegalRepeatsAreNotDuplicates(t *testing.T) {
 	for _, tolerate := range [][]string{nil, {"batched-differently"}, {"new-messages-merged"}, {"delayed-notifications"}} {
 		t.Run(fmt.Sprint(tolerate), func(t *testing.T) {
 			res := play(t, embedded(t, refserver.Config{Tolerate: tolerate}), sc)
-			requireOutcome(t, res, OutcomePass)
+			requireOutcome(t, res, report.Pass)
 			if redelivered(res) {
 				t.Errorf("legal traffic reported as redelivered: %+v", res.Deviations)
 			}
@@ -422,7 +423,7 @@ func TestCustomerTranscriptRepeatWithinAnAnswerFails(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		edit func(msgs []any) []any
-		want Outcome
+		want report.Outcome
 	}{
 		{"every message twice", func(msgs []any) []any {
 			var out []any
@@ -430,7 +431,7 @@ func TestCustomerTranscriptRepeatWithinAnAnswerFails(t *testing.T) {
 				out = append(out, m, m)
 			}
 			return out
-		}, OutcomeFail},
+		}, report.Fail},
 		{"an older message after a newer one", func(msgs []any) []any {
 			last, _ := messageIndex(msgs[len(msgs)-1])
 			if last < 2 {
@@ -442,7 +443,7 @@ func TestCustomerTranscriptRepeatWithinAnAnswerFails(t *testing.T) {
 			}
 			older["index"] = float64(last - 1)
 			return append(msgs, older)
-		}, OutcomeFail},
+		}, report.Fail},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tg := embedded(t, refserver.Config{})

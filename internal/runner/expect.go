@@ -8,6 +8,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/jsonptr"
 	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -364,7 +365,7 @@ func settle[T any](rn *run, checks []T, violated func(T) (scenarios.Expectation,
 	var kept []T
 	for i, c := range checks {
 		exp, p := violated(c)
-		if p != nil && p.outcome == OutcomeFail && !exp.Level.Binding(rn.r.Strict) {
+		if p != nil && p.outcome == report.Fail && !exp.Level.Binding(rn.r.Strict) {
 			rn.deviate(exp.Level, place(exp), p)
 			continue
 		}

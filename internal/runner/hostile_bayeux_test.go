@@ -16,6 +16,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 )
 
@@ -105,17 +106,17 @@ func TestHostileBayeuxReasonNamesTheCause(t *testing.T) {
 	cases := []struct {
 		name    string
 		brk     breakage
-		outcome Outcome
+		outcome report.Outcome
 		reason  []string
 	}{
 		{"HTML instead of JSON", onConnect(func(w http.ResponseWriter, _ *http.Request, _ bayeux.Message, _ http.Handler) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = io.WriteString(w, "<html><body>Service Unavailable</body></html>")
-		}), OutcomeFail, []string{"alice's notification stream stopped", "the notification endpoint answered HTML instead of a JSON array"}},
+		}), report.Fail, []string{"alice's notification stream stopped", "the notification endpoint answered HTML instead of a JSON array"}},
 
 		{"object instead of array", onConnect(func(w http.ResponseWriter, _ *http.Request, m bayeux.Message, _ http.Handler) {
 			answerJSON(w, okConnect(m))
-		}), OutcomeFail, []string{"alice's notification stream stopped", "connect reply is a JSON object, not an array"}},
+		}), report.Fail, []string{"alice's notification stream stopped", "connect reply is a JSON object, not an array"}},
 
 		{"2 GiB connect reply", onConnect(func(w http.ResponseWriter, _ *http.Request, _ bayeux.Message, _ http.Handler) {
 			w.Header().Set("Content-Type", "application/json")
@@ -126,19 +127,19 @@ func TestHostileBayeuxReasonNamesTheCause(t *testing.T) {
 					return
 				}
 			}
-		}), OutcomeFail, []string{"alice's notification stream stopped", "connect reply larger than 8 MiB"}},
+		}), report.Fail, []string{"alice's notification stream stopped", "connect reply larger than 8 MiB"}},
 
 		{"event without channel", onConnect(func(w http.ResponseWriter, _ *http.Request, m bayeux.Message, _ http.Handler) {
 			answerJSON(w, `[{"data":{"messageType":"ChannelStateChangeMessageV2"}},`+okConnect(m)+`]`)
-		}), OutcomeFail, []string{"alice's notification stream stopped", "holds a message without a channel"}},
+		}), report.Fail, []string{"alice's notification stream stopped", "holds a message without a channel"}},
 
 		{"402 loop", onConnect(func(w http.ResponseWriter, _ *http.Request, m bayeux.Message, _ http.Handler) {
 			answerJSON(w, fmt.Sprintf(`[{"channel":"/meta/connect","id":%q,"successful":false,"error":"402::Unknown client","advice":{"reconnect":"handshake","interval":0}}]`, m.ID))
-		}), OutcomeError, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports: bayeux: 402 Unknown client to", "consecutive connect"}},
+		}), report.Error, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports: bayeux: 402 Unknown client to", "consecutive connect"}},
 
 		{"instant empty connects", onConnect(func(w http.ResponseWriter, _ *http.Request, m bayeux.Message, _ http.Handler) {
 			answerJSON(w, "["+okConnect(m)+"]")
-		}), OutcomeError, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports:", "consecutive connects were answered at once with no events"}},
+		}), report.Error, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports:", "consecutive connects were answered at once with no events"}},
 
 		{"absurd advice interval", func(w http.ResponseWriter, r *http.Request, _ bayeux.Message, upstream http.Handler) bool {
 			// The real reply, its advice asking for an hour between connects
@@ -155,21 +156,21 @@ func TestHostileBayeuxReasonNamesTheCause(t *testing.T) {
 			b, _ := json.Marshal(reply)
 			answerJSON(w, string(b))
 			return true
-		}, OutcomeError, []string{"no ChannelStateChangeMessageV2", "advice interval 3600000 ms exceeds the client's cap of 5s"}},
+		}, report.Error, []string{"no ChannelStateChangeMessageV2", "advice interval 3600000 ms exceeds the client's cap of 5s"}},
 
 		{"cut connection", onConnect(func(w http.ResponseWriter, _ *http.Request, _ bayeux.Message, _ http.Handler) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
 				_ = conn.Close()
 			}
-		}), OutcomeError, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports:", "consecutive connect(s) failed; the last:", "EOF"}},
+		}), report.Error, []string{"no ChannelStateChangeMessageV2", "the Bayeux client reports:", "consecutive connect(s) failed; the last:", "EOF"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tg := hostileFront(t, embedded(t, refserver.Config{}), tc.brk)
 			tg.NotificationTimeout = degrading
-			if tc.outcome == OutcomeFail {
+			if tc.outcome == report.Fail {
 				tg.NotificationTimeout = fatal
 			}
 			start := time.Now()
@@ -203,7 +204,7 @@ func TestFailedHandshakeCleansUpAtOnce(t *testing.T) {
 	res := play(t, tg, loadScenario(t, hostileScenario))
 	took := time.Since(start)
 	t.Logf("%s after %v: %s", res.Outcome, took.Round(time.Millisecond), res.Reason)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "Bayeux handshake on", "answered HTML instead of a JSON array", "handshake reply")
 	if took > 10*time.Second {
 		t.Fatalf("the run took %v: cleanup waited for a pump that never ran", took)

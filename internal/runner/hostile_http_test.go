@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 )
 
@@ -98,15 +99,15 @@ func TestHostileRESTAnswersHaveAClearReason(t *testing.T) {
 	cases := []struct {
 		name    string
 		answer  http.HandlerFunc
-		outcome Outcome
+		outcome report.Outcome
 		reason  []string
 	}{
 		{"TLS bytes then close", raw(func(c net.Conn) { _, _ = c.Write(serverHello) }),
-			OutcomeError, []string{"POST /api/v2/me/chats/", `"\x16\x03\x03`, "looks like TLS: use https://"}},
+			report.Error, []string{"POST /api/v2/me/chats/", `"\x16\x03\x03`, "looks like TLS: use https://"}},
 		{"TLS bytes then hold", raw(func(c net.Conn) { _, _ = c.Write(serverHello); holdUntilClosed(c) }),
-			OutcomeError, []string{"looks like TLS: use https://"}},
+			report.Error, []string{"looks like TLS: use https://"}},
 		{"garbage", raw(func(c net.Conn) { _, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n\x00\x01\xff")); holdUntilClosed(c) }),
-			OutcomeFail, []string{"the answer is not HTTP", `"SSH-2.0-OpenSSH_9.6\r\n`}},
+			report.Fail, []string{"the answer is not HTTP", `"SSH-2.0-OpenSSH_9.6\r\n`}},
 		{"slow drip", raw(func(c net.Conn) {
 			for _, b := range []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}") {
 				if _, err := c.Write([]byte{b}); err != nil {
@@ -114,22 +115,22 @@ func TestHostileRESTAnswersHaveAClearReason(t *testing.T) {
 				}
 				time.Sleep(time.Second) // the misbehaviour itself: one byte a second
 			}
-		}), OutcomeError, []string{"still incomplete when the request timeout 2s (requestTimeout) ran out", "slow drip", `"HT`}},
+		}), report.Error, []string{"still incomplete when the request timeout 2s (requestTimeout) ran out", "slow drip", `"HT`}},
 		{"no answer", raw(holdUntilClosed),
-			OutcomeError, []string{"no answer within the request timeout 2s (requestTimeout)"}},
+			report.Error, []string{"no answer within the request timeout 2s (requestTimeout)"}},
 		{"closed without answering", raw(func(net.Conn) {}),
-			OutcomeFail, []string{"closed it without answering"}},
+			report.Fail, []string{"closed it without answering"}},
 		{"broken header", raw(func(c net.Conn) { _, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n")) }),
-			OutcomeFail, []string{"breaks HTTP framing", "malformed MIME header"}},
+			report.Fail, []string{"breaks HTTP framing", "malformed MIME header"}},
 		{"cut body", raw(func(c net.Conn) {
 			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"statusCode\":0"))
-		}), OutcomeFail, []string{"the answer was cut", "after 15 bytes of body of the 100 its Content-Length announced"}},
+		}), report.Fail, []string{"the answer was cut", "after 15 bytes of body of the 100 its Content-Length announced"}},
 		{"5 MiB answer", answerBody(big),
-			OutcomeFail, []string{"answer larger than 4 MiB, cut"}},
+			report.Fail, []string{"answer larger than 4 MiB, cut"}},
 		{"empty body", answerBody(nil),
-			OutcomeFail, []string{"expected the success answer of Accept", "got an empty body (HTTP 200)"}},
+			report.Fail, []string{"expected the success answer of Accept", "got an empty body (HTTP 200)"}},
 		{"invalid JSON", answerBody([]byte(`{"statusCode":0,}`)),
-			OutcomeFail, []string{"not JSON: invalid JSON at byte 17 of 17", `("{\"statusCode\":0,}" ends there)`}},
+			report.Fail, []string{"not JSON: invalid JSON at byte 17 of 17", `("{\"statusCode\":0,}" ends there)`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,7 +205,7 @@ func TestRedirectsAreAnswersNotFollowed(t *testing.T) {
 			tg := restFront(t, embedded(t, refserver.Config{}), tc.victim, false, redirectTo(elsewhere.URL))
 			res, took, _ := measuredPlay(t, tg, chatScenario(""))
 			t.Logf("%s after %v: %s; the other origin received %q", res.Outcome, took.Round(time.Millisecond), res.Reason, other.received())
-			requireOutcome(t, res, OutcomeFail)
+			requireOutcome(t, res, report.Fail)
 			requireContains(t, "reason", res.Reason, "expected a 2xx answer, got HTTP 307, a redirect to", elsewhere.URL, "not followed")
 			requireContains(t, "step", res.Step, tc.step)
 			if got := other.received(); len(got) > 0 {
@@ -228,7 +229,7 @@ func TestBayeuxRedirectIsNotFollowed(t *testing.T) {
 	tg = restFront(t, tg, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, notifications) }, false, redirectTo(elsewhere.URL))
 	res, took, _ := measuredPlay(t, tg, chatScenario(""))
 	t.Logf("%s after %v: %s", res.Outcome, took.Round(time.Millisecond), res.Reason)
-	if res.Outcome == OutcomePass {
+	if res.Outcome == report.Pass {
 		t.Errorf("a target redirecting its notification endpoint passed")
 	}
 	if got := other.received(); len(got) > 0 {

@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 
 // problem ends a run early with an outcome other than pass.
 type problem struct {
-	outcome Outcome
+	outcome report.Outcome
 	reason  string // one line
 	step    string // Step.Where() of the step it concerns, or ""
 	detail  string // multi-line explanation
@@ -27,12 +28,12 @@ func (p *problem) Error() string { return p.reason }
 
 // failure: the target does not conform.
 func failure(step *scenarios.Step, format string, args ...any) *problem {
-	return &problem{outcome: OutcomeFail, reason: fmt.Sprintf(format, args...), step: where(step)}
+	return &problem{outcome: report.Fail, reason: fmt.Sprintf(format, args...), step: where(step)}
 }
 
 // harnessError: the harness, the environment or the scenario is at fault.
 func harnessError(step *scenarios.Step, format string, args ...any) *problem {
-	return &problem{outcome: OutcomeError, reason: fmt.Sprintf(format, args...), step: where(step)}
+	return &problem{outcome: report.Error, reason: fmt.Sprintf(format, args...), step: where(step)}
 }
 
 func (p *problem) withDetail(detail string) *problem {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 
@@ -12,14 +13,14 @@ import (
 // error, never filed against the target.
 func TestInvalidPayloadBlamesOnlyWhatTheTargetSent(t *testing.T) {
 	broken := schemas.Validate("response/status-code", map[string]any{"statusCode": "zero"})
-	if p := invalidPayload(nil, broken, "the answer"); p.outcome != OutcomeFail || !strings.HasPrefix(p.reason, "the answer ") {
+	if p := invalidPayload(nil, broken, "the answer"); p.outcome != report.Fail || !strings.HasPrefix(p.reason, "the answer ") {
 		t.Errorf("an invalid answer: %s %q, want a failure", p.outcome, p.reason)
 	}
 	unchecked := schemas.Validate("response/no-such-schema", map[string]any{"statusCode": 0})
 	if unchecked == nil {
 		t.Fatal("an unknown schema name validated")
 	}
-	if p := invalidPayload(nil, unchecked, "the answer"); p.outcome != OutcomeError || !strings.Contains(p.reason, "bug of the harness") {
+	if p := invalidPayload(nil, unchecked, "the answer"); p.outcome != report.Error || !strings.Contains(p.reason, "bug of the harness") {
 		t.Errorf("an unknown schema: %s %q, want a harness error", p.outcome, p.reason)
 	}
 }

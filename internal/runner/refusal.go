@@ -9,6 +9,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
@@ -45,7 +46,7 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor,
 		return harnessError(step, "building the Error expectation: %v", err)
 	}
 	p := rn.expectOrdered(ctx, step, a, []scenarios.Expectation{exp}, within, start)
-	if p != nil && p.outcome == OutcomeFail {
+	if p != nil && p.outcome == report.Fail {
 		p.reason = "expected a refusal: the answer was statusCode 0 and no Error notification followed (a refusal may be in the answer or an Error notification, API-NOTES): " + p.reason
 	}
 	return p

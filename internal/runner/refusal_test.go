@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 // expect: refused accepts a refusal in the answer and one by an Error
@@ -21,7 +22,7 @@ func TestRefusedAcceptsARefusalInTheAnswerAndFailsWithoutEither(t *testing.T) {
       body: {targetUri: "{{bob.uri}}"}
       expect: refused
 `)))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	// Bob is Ready, so the consult is not refused at all: the failure says both
 	// ways were looked for.
 	requireContains(t, "reason", res.Reason, "expected a refusal: the answer was statusCode 0 and no Error notification followed")
@@ -45,7 +46,7 @@ steps:
       body: {targetUri: "{{bob.uri}}"}
       expect: refused
 `))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 }
 
 func TestRefusedRejectsACustomerSuccess(t *testing.T) {
@@ -56,6 +57,6 @@ func TestRefusedRejectsACustomerSuccess(t *testing.T) {
       body: {text: hello}
       expect: refused
 `)))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "a customer has no notification channel")
 }

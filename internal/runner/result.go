@@ -7,25 +7,14 @@ package runner
 import (
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
-)
-
-// Outcome is the verdict of one scenario run.
-type Outcome string
-
-// The four outcomes. Only OutcomeFail means "the target does not conform";
-// OutcomeError means the harness or the environment broke.
-const (
-	OutcomePass  Outcome = "pass"
-	OutcomeFail  Outcome = "fail"
-	OutcomeSkip  Outcome = "skip"
-	OutcomeError Outcome = "error"
 )
 
 // Result is what Run reports for one scenario.
 type Result struct {
 	Scenario *scenarios.Scenario
-	Outcome  Outcome
+	Outcome  report.Outcome
 	// Reason is one line: why the scenario failed, errored or was skipped.
 	Reason string
 	// Step is "file:line: step N (actor Op)" of the failing step; empty when the

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -64,15 +65,15 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	res = Result{Scenario: sc}
 	start := time.Now()
 	if sc == nil {
-		res.Outcome, res.Reason = OutcomeError, "no scenario"
+		res.Outcome, res.Reason = report.Error, "no scenario"
 		return res
 	}
 	if r.Target == nil {
-		res.Outcome, res.Reason = OutcomeError, "runner has no target"
+		res.Outcome, res.Reason = report.Error, "runner has no target"
 		return res
 	}
 	if why := Unplayable(r.Target, sc); why != "" {
-		res.Outcome, res.Reason = OutcomeSkip, why
+		res.Outcome, res.Reason = report.Skip, why
 		return res
 	}
 
@@ -91,7 +92,7 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 		p = rn.duplicatesAfterCleanup() // the notifications pumped after the last step's check
 	}
 
-	res.Outcome = OutcomePass
+	res.Outcome = report.Pass
 	if p != nil {
 		res.Outcome, res.Reason, res.Step, res.Detail = p.outcome, p.reason, p.step, p.detail
 	}

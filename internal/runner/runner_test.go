@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 // requireOutcome fails the test with the whole result when the outcome differs.
-func requireOutcome(t *testing.T, res Result, want Outcome) {
+func requireOutcome(t *testing.T, res Result, want report.Outcome) {
 	t.Helper()
 	if res.Outcome != want {
 		t.Fatalf("outcome %s, want %s\nreason: %s\nstep: %s\ndetail:\n%s", res.Outcome, want, res.Reason, res.Step, res.Detail)
@@ -61,7 +62,7 @@ func TestOrderedAwaitPasses(t *testing.T) {
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: second}]}}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 	if res.Requests == 0 || res.RoundTrip <= 0 || res.Duration <= 0 {
 		t.Errorf("measures not filled: requests %d, round trip %s, duration %s", res.Requests, res.RoundTrip, res.Duration)
 	}
@@ -83,7 +84,7 @@ func TestOrderedAwaitReportsOutOfOrder(t *testing.T) {
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: first}]}}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "step", res.Step, "test.yaml:", "step 7 (alice await)")
 	requireContains(t, "reason", res.Reason, "out of order")
 	requireContains(t, "detail", res.Detail, "alice's notifications", "out of order: fits test.yaml:", "missing:", "matched test.yaml:")
@@ -103,7 +104,7 @@ func TestUnorderedAcceptsAnyOrder(t *testing.T) {
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: second}]}}
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: first}]}}
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 // The first message fits both items; the first-come assignment gives it to the
@@ -123,7 +124,7 @@ func TestUnorderedFindsAnAssignmentFirstComeMisses(t *testing.T) {
         - {notificationType: NewMessages, messages: {$contains: [{type: Text}]}}
         - {notificationType: NewMessages, messages: {$contains: [{type: Text, text: first}]}}
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 func TestMissingNotificationShowsClosestCandidate(t *testing.T) {
@@ -137,7 +138,7 @@ func TestMissingNotificationShowsClosestCandidate(t *testing.T) {
       await: {notificationType: NewMessages, messages: {$contains: [{type: Text, text: goodbye}]}}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "alice: expected notification (test.yaml:", "not received by its deadline")
 	requireContains(t, "detail", res.Detail, "deadline", "missing:", "closest: #", `goodbye`, "unexpected")
 }
@@ -155,7 +156,7 @@ func TestLateNotificationIsClassifiedLate(t *testing.T) {
       await: {notificationType: NewMessages, messages: {$contains: [{type: Text, text: slow}]}}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "arrived after its deadline")
 	requireContains(t, "detail", res.Detail, "late: fits test.yaml:", "after the deadline", "arrived late as #")
 }
@@ -175,7 +176,7 @@ func TestOnceFailsOnASecondMatch(t *testing.T) {
       body: {text: twice}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "matching once")
 	requireContains(t, "step", res.Step, "step 6 (alice await)")
 	requireContains(t, "detail", res.Detail, "SECOND MATCH of once test.yaml:", "matched once test.yaml:")
@@ -193,7 +194,7 @@ func TestOncePassesWhenItHappensOnce(t *testing.T) {
         once: true
   - alice: barrier
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 const neverAgentsOnly = `
@@ -209,13 +210,13 @@ const neverAgentsOnly = `
 
 func TestNeverHoldsThroughTheBarrier(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
-	requireOutcome(t, play(t, tg, loadScenario(t, chatScenario(neverAgentsOnly))), OutcomePass)
+	requireOutcome(t, play(t, tg, loadScenario(t, chatScenario(neverAgentsOnly))), report.Pass)
 }
 
 func TestNeverCatchesALeakAtTheBarrier(t *testing.T) {
 	tg := embedded(t, refserver.Config{Faults: []string{"agents-messages-leak-to-customer"}})
 	res := play(t, tg, loadScenario(t, chatScenario(neverAgentsOnly)))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "step", res.Step, "step 5 (carol never)")
 	requireContains(t, "reason", res.Reason, "carol received #", "which matches never (test.yaml:")
 	requireContains(t, "detail", res.Detail, "checked at test.yaml:", "step 7 (carol barrier)", "FORBIDDEN by never test.yaml:", "carol's transcript")
@@ -234,7 +235,7 @@ func TestSaveAndExpand(t *testing.T) {
   - carol:
       await: {type: Text, text: "for Carol in {{chat}}", index: "{{index}}"}
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 func TestUndefinedVariableIsAnError(t *testing.T) {
@@ -245,7 +246,7 @@ func TestUndefinedVariableIsAnError(t *testing.T) {
       body: {text: "{{nowhere}}"}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeError)
+	requireOutcome(t, res, report.Error)
 	requireContains(t, "reason", res.Reason, "{{nowhere}} is not defined")
 }
 
@@ -271,7 +272,7 @@ steps:
       http: {method: GET, path: "/api/v2/users/{{me}}"}
       expect: {status: {$range: [200, 499]}}
 `)
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 func TestResponseMismatchShowsExpectedAndReceived(t *testing.T) {
@@ -287,7 +288,7 @@ steps:
       expect: {status: 200}
 `)
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "step", res.Step, "test.yaml:6: step 1 (alice http GET /api/v2/me)")
 	requireContains(t, "detail", res.Detail, "expected (test.yaml:", "status 200", "received: HTTP 401", `"statusCode": 20`)
 }
@@ -313,7 +314,7 @@ steps:
       http: {method: GET, path: /api/v2/chats/C1}
 `)
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "response/customer-chat", "/chat/state")
 }
 
@@ -327,7 +328,7 @@ func TestUnreachableTargetIsAnError(t *testing.T) {
 	tg := target.Default()
 	tg.BaseURL = "http://" + addr
 	res := play(t, tg, loadScenario(t, chatScenario("")))
-	requireOutcome(t, res, OutcomeError)
+	requireOutcome(t, res, report.Error)
 	requireContains(t, "reason", res.Reason, "unreachable", addr)
 }
 
@@ -335,7 +336,7 @@ func TestBadCredentialsAreAnError(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
 	tg.Accounts = []target.Account{{Username: "agent1", Password: "nope"}, {Username: "agent2", Password: "nope"}}
 	res := play(t, tg, loadScenario(t, chatScenario("")))
-	requireOutcome(t, res, OutcomeError)
+	requireOutcome(t, res, report.Error)
 	requireContains(t, "reason", res.Reason, "refused the credentials")
 }
 
@@ -349,7 +350,7 @@ func TestMissingFeatureSkips(t *testing.T) {
       body: {targetUri: "{{bob.uri}}"}
 `))
 	res := play(t, tg, sc)
-	requireOutcome(t, res, OutcomeSkip)
+	requireOutcome(t, res, report.Skip)
 	requireContains(t, "reason", res.Reason, "chats.consult")
 	if res.Requests != 0 {
 		t.Errorf("a skipped scenario made %d requests", res.Requests)
@@ -360,7 +361,7 @@ func TestShareTooSmallIsAnError(t *testing.T) {
 	tg := embedded(t, refserver.Config{})
 	r := &Runner{Target: tg, Accounts: tg.Accounts[:1]}
 	res := r.Run(t.Context(), loadScenario(t, chatScenario("")))
-	requireOutcome(t, res, OutcomeError)
+	requireOutcome(t, res, report.Error)
 	requireContains(t, "reason", res.Reason, "needs 2 distinct agent accounts", "this process has 1")
 }
 
@@ -368,13 +369,13 @@ func TestCleanupLeavesNoChatForTheNextScenario(t *testing.T) {
 	// The first run leaves a chat open with alice; the second, on the same
 	// accounts, must not be offered it.
 	tg := embedded(t, refserver.Config{})
-	requireOutcome(t, play(t, tg, loadScenario(t, chatScenario(""))), OutcomePass)
+	requireOutcome(t, play(t, tg, loadScenario(t, chatScenario(""))), report.Pass)
 	sc := loadScenario(t, chatScenario(`
   - alice:
       op: ListChats
       expect: {body: {chats: {$len: 1}}}
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }
 
 func TestCustomerTranscriptIsReadWithoutTheFallbackTicker(t *testing.T) {
@@ -399,5 +400,5 @@ func TestCustomerTranscriptIsReadWithoutTheFallbackTicker(t *testing.T) {
   - carol:
       await: {type: Text, text: second, from: {type: Agent}}
 `))
-	requireOutcome(t, play(t, tg, sc), OutcomePass)
+	requireOutcome(t, play(t, tg, sc), report.Pass)
 }

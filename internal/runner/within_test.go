@@ -7,6 +7,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 // heldConnectScenario handshakes a raw Bayeux session, saves the advised timeout,
@@ -43,13 +44,13 @@ steps:
 func TestWithinPassesAnAnswerInTime(t *testing.T) {
 	tg := embedded(t, refserver.Config{Bayeux: bayeux.ServerOptions{Timeout: 300 * time.Millisecond}})
 	res := play(t, tg, loadScenario(t, heldConnectScenario("{{timeout}}ms + 1s")))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 }
 
 func TestWithinFailsASlowAnswer(t *testing.T) {
 	tg := embedded(t, refserver.Config{Bayeux: bayeux.ServerOptions{Timeout: 300 * time.Millisecond}})
 	res := play(t, tg, loadScenario(t, heldConnectScenario("100ms")))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "step", res.Step, "test.yaml:", "step 3 (alice http POST /api/v2/notifications/connect)")
 	requireContains(t, "reason", res.Reason, "answered after ", ", limit 100ms")
 	if strings.Contains(res.Reason, "(from ") {
@@ -65,14 +66,14 @@ func TestWithinNamesTheExpressionOfAComputedLimit(t *testing.T) {
 		Bayeux: bayeux.ServerOptions{Timeout: 500 * time.Millisecond},
 	})
 	res := play(t, tg, loadScenario(t, heldConnectScenario("{{timeout}}ms + 100ms")))
-	requireOutcome(t, res, OutcomeFail)
+	requireOutcome(t, res, report.Fail)
 	requireContains(t, "reason", res.Reason, "answered after ", `, limit 150ms (from "{{timeout}}ms + 100ms")`)
 }
 
 func TestWithinWithAnUndefinedVariableIsAnError(t *testing.T) {
 	tg := embedded(t, refserver.Config{Bayeux: bayeux.ServerOptions{Timeout: 300 * time.Millisecond}})
 	res := play(t, tg, loadScenario(t, heldConnectScenario("{{timeot}}ms + 1s")))
-	requireOutcome(t, res, OutcomeError)
+	requireOutcome(t, res, report.Error)
 	requireContains(t, "reason", res.Reason, `within "{{timeot}}ms + 1s"`, "timeot")
 }
 
@@ -82,5 +83,5 @@ func TestWithinExtendsTheRequestTimeout(t *testing.T) {
 	tg := embedded(t, refserver.Config{Bayeux: bayeux.ServerOptions{Timeout: 500 * time.Millisecond}})
 	tg.RequestTimeout = 200 * time.Millisecond
 	res := play(t, tg, loadScenario(t, heldConnectScenario("{{timeout}}ms + 1s")))
-	requireOutcome(t, res, OutcomePass)
+	requireOutcome(t, res, report.Pass)
 }
