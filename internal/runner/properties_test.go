@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -17,13 +15,5 @@ func TestActorPropertiesAreTheLintersList(t *testing.T) {
 	linted := slices.Sorted(slices.Values(scenarios.ActorProperties()))
 	if !slices.Equal(served, linted) {
 		t.Errorf("the runner serves {{actor.%v}}, the linter accepts {{actor.%v}}", served, linted)
-	}
-}
-
-// A target without a routing key of its own uses the one the recorder
-// assumes.
-func TestTargetRoutingKeyDefaultIsTheAPIs(t *testing.T) {
-	if target.DefaultRoutingKey != gws.DefaultRouteKey {
-		t.Errorf("target.DefaultRoutingKey %q, gws.DefaultRouteKey %q", target.DefaultRoutingKey, gws.DefaultRouteKey)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // Account is one agent login the harness may use.
@@ -58,7 +60,6 @@ type Target struct {
 // server's defaults, so a bare URL works against `gwsconform serve`.
 const (
 	DefaultNotificationsPath   = "/api/v2/notifications"
-	DefaultRoutingKey          = "RouteTo"
 	DefaultNotificationTimeout = 5 * time.Second
 	DefaultRequestTimeout      = 10 * time.Second
 	// AllFeatures, as a Features entry, declares every feature.
@@ -86,7 +87,7 @@ func Default() *Target {
 		NotificationsPath:   DefaultNotificationsPath,
 		Accounts:            DefaultAccounts(),
 		Queues:              DefaultQueues(),
-		RoutingKey:          DefaultRoutingKey,
+		RoutingKey:          gws.DefaultRouteKey,
 		Features:            []string{AllFeatures},
 		NotificationTimeout: DefaultNotificationTimeout,
 		RequestTimeout:      DefaultRequestTimeout,
@@ -100,7 +101,7 @@ func (t *Target) fillZeroes() {
 		t.NotificationsPath = DefaultNotificationsPath
 	}
 	if t.RoutingKey == "" {
-		t.RoutingKey = DefaultRoutingKey
+		t.RoutingKey = gws.DefaultRouteKey
 	}
 	if t.NotificationTimeout == 0 {
 		t.NotificationTimeout = DefaultNotificationTimeout
@@ -186,7 +187,7 @@ func (t *Target) RouteKey() string {
 	if t.RoutingKey != "" {
 		return t.RoutingKey
 	}
-	return DefaultRoutingKey
+	return gws.DefaultRouteKey
 }
 
 // HasFeature reports whether the target declares feature, directly, by a "prefix.*"
