@@ -159,6 +159,14 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 		}
 		switch x.Kind {
 		case KindCustomer:
+			if calls(x, gws.RequestChat) && x.Account == "" && g.customers[""] == nil {
+				// A refused RequestChat opened no chat; its customer still made the
+				// request (a negative test) and gets an actor of its own.
+				c := &genActor{name: unique("customer"), kind: scenarios.KindCustomer, nickname: "Customer"}
+				g.customers[""] = c
+				g.actors = append(g.actors, c)
+				break
+			}
 			if !calls(x, gws.RequestChat) || x.Account == "" {
 				break
 			}

@@ -12,9 +12,13 @@ import (
 // scenario's own requests, what the runner does by itself: actor setup, the customers'
 // transcript polling, its own CometD session, and the cleanup after the last step. A
 // generated scenario must not replay those as steps (the runner will do them again);
-// they become actor declarations (`ready`) and expectations instead. A recording of
-// another client simply has fewer of them: every rule below only matches the exact
-// shape the runner produces.
+// they become actor declarations (`ready`) and expectations instead.
+//
+// The runner names the purpose of each request in its User-Agent (gws.UserAgent), and
+// a recording that carries those labels is read by them (labelledPlumbing). A
+// recording of another client has none and no plumbing of ours. The shape rules of
+// findPlumbing remain for recordings of runs made before the runner labelled its
+// traffic: every one of them only matches the exact shape the runner produced.
 
 // plumbing is what findPlumbing learned.
 type plumbing struct {
@@ -27,6 +31,9 @@ type plumbing struct {
 }
 
 func findPlumbing(rec *Recording) *plumbing {
+	if p, ok := labelledPlumbing(rec); ok {
+		return p
+	}
 	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}}
 	byAccount := map[string][]*Exchange{}
 	var rest []*Exchange
@@ -191,4 +198,36 @@ func (p *plumbing) isRunnerBayeux(x *Exchange) bool {
 		return handshakeClientID(x) == session
 	}
 	return bayeuxClientID(x) == session
+}
+
+// labelledPlumbing reads the plumbing from the runner's User-Agent labels: every
+// exchange made for another purpose than a step is skipped, a Ready the setup
+// sent declares the actor ready, and the handshake of the harness's own Bayeux
+// session names it. false when no exchange carries a label.
+func labelledPlumbing(rec *Recording) (*plumbing, bool) {
+	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}}
+	labelled := false
+	for _, x := range rec.Exchanges {
+		purpose, ok := gws.PurposeOf(x.Request.Header.Get("User-Agent"))
+		if !ok {
+			continue
+		}
+		labelled = true
+		if !usable(x) {
+			continue
+		}
+		switch {
+		case x.Kind == KindBayeux:
+			if _, known := p.runnerSession[x.Account]; !known && purpose == gws.PurposeNotifications && isHandshake(x) {
+				p.runnerSession[x.Account] = handshakeClientID(x)
+			}
+		case purpose == gws.PurposeStep:
+		default:
+			p.skip[x.Seq] = true
+			if purpose == gws.PurposeSetup && calls(x, gws.Ready) {
+				p.setupReady[x.Account] = true
+			}
+		}
+	}
+	return p, labelled
 }

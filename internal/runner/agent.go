@@ -41,7 +41,7 @@ func (rn *run) setupAgents(ctx context.Context) *problem {
 // center session, subscribe to notifications, then Ready unless the actor says not.
 func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	who := a.name() + " (" + a.account.Username + ")"
-	me, err := rn.send(ctx, a, request{method: gws.GetMe.Method, url: rn.t.BaseURL + gws.GetMe.Path, auth: authBasic, csrf: true})
+	me, err := rn.send(ctx, a, request{method: gws.GetMe.Method, url: rn.t.BaseURL + gws.GetMe.Path, auth: authBasic, csrf: true, purpose: gws.PurposeSetup})
 	if err != nil {
 		return transportProblem(nil, "setting up "+who+": ", err)
 	}
@@ -72,7 +72,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	start := gws.StartContactCenterSession
 	session := map[string]any{"channels": []any{gws.ChatChannel}}
 	start.Inject(session, gws.Injection{})
-	resp, err := rn.send(ctx, a, request{method: start.Method, url: rn.t.BaseURL + start.Path, body: session, hasBody: true, auth: authBasic, csrf: true})
+	resp, err := rn.send(ctx, a, request{method: start.Method, url: rn.t.BaseURL + start.Path, body: session, hasBody: true, auth: authBasic, csrf: true, purpose: gws.PurposeSetup})
 	if err != nil {
 		return transportProblem(nil, "setting up "+who+": ", err)
 	}
@@ -116,6 +116,7 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 		Prepare: func(req *http.Request) {
 			req.SetBasicAuth(a.account.Username, a.account.Password)
 			req.Header.Set(a.csrfHeader, a.csrfToken)
+			req.Header.Set("User-Agent", gws.UserAgent(gws.PurposeNotifications))
 		},
 	})
 	hctx, cancel := context.WithTimeout(ctx, rn.t.RequestWait())
@@ -189,7 +190,7 @@ func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 		rn.completeLeftovers(ctx, a)
 		body := map[string]any{}
 		gws.NotReady.Inject(body, gws.Injection{})
-		if _, err := rn.send(ctx, a, request{method: gws.NotReady.Method, url: rn.t.BaseURL + gws.NotReady.Path, body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+		if _, err := rn.send(ctx, a, request{method: gws.NotReady.Method, url: rn.t.BaseURL + gws.NotReady.Path, body: body, hasBody: true, auth: authBasic, csrf: true, purpose: gws.PurposeCleanup}); err != nil {
 			rn.logf("cleanup %s: NotReady: %v", a.name(), err)
 		}
 	}
@@ -210,7 +211,7 @@ func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 
 // completeLeftovers ends the chats the scenario left with the agent.
 func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
-	resp, err := rn.send(ctx, a, request{method: gws.ListChats.Method, url: rn.t.BaseURL + gws.ListChats.Path, auth: authBasic, csrf: true})
+	resp, err := rn.send(ctx, a, request{method: gws.ListChats.Method, url: rn.t.BaseURL + gws.ListChats.Path, auth: authBasic, csrf: true, purpose: gws.PurposeCleanup})
 	if err != nil || resp.status != http.StatusOK {
 		rn.logf("cleanup %s: cannot list chats: %v", a.name(), err)
 		return
@@ -230,7 +231,7 @@ func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
 		op, _ := gws.Lookup(gws.DialectChats, name)
 		body := map[string]any{}
 		op.Inject(body, gws.Injection{})
-		if _, err := rn.send(ctx, a, request{method: op.Method, url: rn.t.BaseURL + op.PathFor(id), body: body, hasBody: true, auth: authBasic, csrf: true}); err != nil {
+		if _, err := rn.send(ctx, a, request{method: op.Method, url: rn.t.BaseURL + op.PathFor(id), body: body, hasBody: true, auth: authBasic, csrf: true, purpose: gws.PurposeCleanup}); err != nil {
 			rn.logf("cleanup %s: %s %s: %v", a.name(), name, id, err)
 		}
 	}

@@ -37,7 +37,7 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 	}
 	from := a.stream.len()
 	for _, state := range []string{away, back} {
-		if p := rn.askState(ctx, step, a, state); p != nil {
+		if p := rn.askState(ctx, step, a, state, gws.PurposeBarrier); p != nil {
 			a.state = back
 			return p
 		}
@@ -78,7 +78,7 @@ func (rn *run) settleState(ctx context.Context, a *actor, state string) *problem
 // changeState asks for state and waits for its notification.
 func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, state string) *problem {
 	from := a.stream.len()
-	if p := rn.askState(ctx, step, a, state); p != nil {
+	if p := rn.askState(ctx, step, a, state, gws.PurposeSetup); p != nil {
 		return p
 	}
 	_, p := rn.awaitState(ctx, step, a, state, from)
@@ -86,10 +86,10 @@ func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, 
 }
 
 // askState sends Ready or NotReady for the agent.
-func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, state string) *problem {
+func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, state string, purpose gws.Purpose) *problem {
 	body := map[string]any{"operationName": state}
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
-		body: body, hasBody: true, auth: authBasic, csrf: true})
+		body: body, hasBody: true, auth: authBasic, csrf: true, purpose: purpose})
 	if err != nil {
 		return transportProblem(step, "barrier for "+a.name()+": ", err)
 	}

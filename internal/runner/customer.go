@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
@@ -191,6 +192,7 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 		method: http.MethodGet,
 		url:    rn.t.CustomerURL() + "/api/v2/chats/" + pathEscape(p.chatID) + "/messages",
 		query:  query, header: rn.customerHeaders(), auth: authNone,
+		purpose: gws.PurposePoll,
 	})
 	if err != nil {
 		return false, err
@@ -251,7 +253,7 @@ func (rn *run) cleanupCustomer(ctx context.Context, a *actor) {
 	}
 	body := map[string]any{"operationName": "Complete", "secureKey": a.secureKey}
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.CustomerURL() + "/api/v2/chats/" + pathEscape(a.chatID),
-		body: body, hasBody: true, header: rn.customerHeaders(), auth: authNone})
+		body: body, hasBody: true, header: rn.customerHeaders(), auth: authNone, purpose: gws.PurposeCleanup})
 	if err != nil {
 		rn.logf("cleanup %s: Complete: %v", a.name(), err)
 	} else if !is2xx(resp.status) {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -38,6 +40,9 @@ type request struct {
 	// timeout is the request's deadline when longer than the target's request
 	// timeout (a request step with a long `within`); zero = the target's.
 	timeout time.Duration
+	// purpose goes into the User-Agent (gws.UserAgent); zero = a scenario step.
+	// A step's own User-Agent header wins.
+	purpose gws.Purpose
 }
 
 // response is what came back, decoded when it is JSON.
@@ -124,6 +129,9 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	hreq.Header.Set("Accept", "application/json")
+	if hreq.Header.Get("User-Agent") == "" {
+		hreq.Header.Set("User-Agent", gws.UserAgent(cmp.Or(req.purpose, gws.PurposeStep)))
+	}
 	client := a.client
 	if a.isAgent() {
 		switch req.auth {
