@@ -139,7 +139,7 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 	}
 	var usernames []string
 	for _, x := range rec.Exchanges {
-		if x.Kind == KindAgent && usable(x) && x.Account != "" && !slices.Contains(usernames, x.Account) {
+		if x.Kind == KindAgent && usable(x) && x.Account != "" && !g.plumbing.preflight[x.Seq] && !slices.Contains(usernames, x.Account) {
 			usernames = append(usernames, x.Account)
 		}
 	}

@@ -28,13 +28,16 @@ type plumbing struct {
 	setupReady map[string]bool
 	// runnerSession is the clientId of the runner's own CometD session, by account.
 	runnerSession map[string]string
+	// preflight holds the Seq of the run's preflight requests: an account that made
+	// only those was checked, not played, and is no actor.
+	preflight map[int64]bool
 }
 
 func findPlumbing(rec *Recording) *plumbing {
 	if p, ok := labelledPlumbing(rec); ok {
 		return p
 	}
-	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}}
+	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}, preflight: map[int64]bool{}}
 	byAccount := map[string][]*Exchange{}
 	var rest []*Exchange
 	for _, x := range rec.Exchanges {
@@ -205,7 +208,7 @@ func (p *plumbing) isRunnerBayeux(x *Exchange) bool {
 // sent declares the actor ready, and the handshake of the harness's own Bayeux
 // session names it. false when no exchange carries a label.
 func labelledPlumbing(rec *Recording) (*plumbing, bool) {
-	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}}
+	p := &plumbing{skip: map[int64]bool{}, setupReady: map[string]bool{}, runnerSession: map[string]string{}, preflight: map[int64]bool{}}
 	labelled := false
 	for _, x := range rec.Exchanges {
 		purpose, ok := gws.PurposeOf(x.Request.Header.Get("User-Agent"))
@@ -224,6 +227,7 @@ func labelledPlumbing(rec *Recording) (*plumbing, bool) {
 		case purpose == gws.PurposeStep:
 		default:
 			p.skip[x.Seq] = true
+			p.preflight[x.Seq] = purpose == gws.PurposePreflight
 			if purpose == gws.PurposeSetup && calls(x, gws.Ready) {
 				p.setupReady[x.Account] = true
 			}

@@ -9,6 +9,7 @@ import "strings"
 type Purpose string
 
 const (
+	PurposePreflight     Purpose = "preflight"     // the run's check of each account before any scenario
 	PurposeStep          Purpose = "step"          // a scenario step: an op or a raw http request
 	PurposeSetup         Purpose = "setup"         // an actor's setup: GET /me, StartContactCenterSession, the first state
 	PurposePoll          Purpose = "poll"          // a customer's transcript reads

@@ -3,7 +3,7 @@ package gws
 import "testing"
 
 func TestUserAgentNamesThePurposeBothWays(t *testing.T) {
-	for _, p := range []Purpose{PurposeStep, PurposeSetup, PurposePoll, PurposeBarrier, PurposeCleanup, PurposeNotifications} {
+	for _, p := range []Purpose{PurposePreflight, PurposeStep, PurposeSetup, PurposePoll, PurposeBarrier, PurposeCleanup, PurposeNotifications} {
 		got, ok := PurposeOf(UserAgent(p))
 		if !ok || got != p {
 			t.Errorf("PurposeOf(UserAgent(%s)) = %q, %v", p, got, ok)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // PreflightTimeout bounds each request Preflight makes, so a dead target is reported
@@ -71,6 +73,7 @@ func checkLogin(ctx context.Context, client *http.Client, meURL string, a Accoun
 		return &PreflightError{URL: meURL, Reason: err.Error()}
 	}
 	req.SetBasicAuth(a.Username, a.Password)
+	req.Header.Set("User-Agent", gws.UserAgent(gws.PurposePreflight))
 	resp, err := client.Do(req)
 	if err != nil {
 		return wireProblem(meURL, wire.Explain(parent, err, preflightLimit))
