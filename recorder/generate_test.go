@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
@@ -98,5 +99,32 @@ func TestGenerateReadsTheTargetsRoutingKey(t *testing.T) {
 	}
 	if strings.Contains(string(byDefault), "routeTo") || !strings.Contains(string(byDefault), "body: {userData: {Target: '{{agent1.username}}'}}") {
 		t.Errorf("under the default key, userData.Target is an ordinary part of the body:\n%s", byDefault)
+	}
+}
+
+// The run's preflight checks every account; an account it only checked did
+// nothing in the scenario and is no actor (issue: a whole run's recording asked
+// for eight agents).
+func TestGenerateMakesNoActorOfAPreflightedAccount(t *testing.T) {
+	ref := startRefServer(t)
+	rec, proxy := startRecorder(t, ref.URL, Options{})
+	tg := target.Default()
+	tg.BaseURL = proxy
+	tg.Accounts = []target.Account{{Username: "agent1", Password: testPassword}, {Username: "agent2", Password: testPassword}}
+	if err := target.Preflight(t.Context(), tg); err != nil {
+		t.Fatal(err)
+	}
+	agent := newAgent(t, proxy, "agent1", testPassword)
+	agent.ok(agent.call("POST", "/api/v2/me/channels/chat", `{"operationName":"Ready"}`))
+	agent.await("Ready channel state", channelState("Ready"))
+	agent.close()
+	stopRecorder(t, rec)
+
+	out, err := Generate(rec.Dir(), GenerateOptions{Name: "preflighted"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "agent1") || strings.Contains(string(out), "agent2") {
+		t.Errorf("want agent1 as the only actor (agent2 was only preflighted):\n%s", out)
 	}
 }
