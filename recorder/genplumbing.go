@@ -227,7 +227,9 @@ func labelledPlumbing(rec *Recording) (*plumbing, bool) {
 		case purpose == gws.PurposeStep:
 		default:
 			p.skip[x.Seq] = true
-			p.preflight[x.Seq] = purpose == gws.PurposePreflight
+			if purpose == gws.PurposePreflight {
+				p.preflight[x.Seq] = true
+			}
 			if purpose == gws.PurposeSetup && calls(x, gws.Ready) {
 				p.setupReady[x.Account] = true
 			}

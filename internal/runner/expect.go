@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gwsconform/gwsconform/internal/jsonptr"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -158,11 +157,11 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	remaining, next := len(exps), a.cursor
 	var evalErr error
 	result, decided := rn.waitOn(ctx, step, a, last, func(events []event) bool {
-		// An item may use a variable another item of the set saves; until that
-		// one has matched it cannot be decided, so each new match searches
-		// again from the cursor for the items that waited on a variable.
-		for deferred := true; deferred; {
-			deferred = false
+		// An item may use a variable another item of the set saves: it cannot be
+		// decided until that one has matched, so a pass that matched something
+		// after an item waited on a variable searches again from the cursor.
+		for {
+			matched, waited := false, false
 			for ; next < len(events); next++ {
 				for i, exp := range exps {
 					if assigned[i] >= 0 || used[next] || events[next].at.After(deadlines[i]) {
@@ -172,14 +171,13 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 					if err == nil {
 						assigned[i], used[next], parts[i] = next, true, devs
 						remaining--
-						rn.saveEarly(events[next].value, exp.Save)
-						if waiting := unassignedUsing(exps, assigned, i); waiting {
-							deferred = true
-						}
+						matched = true
+						_ = rn.saveFrom(step, events[next].value, exp.Save, "") // accept reports a missing value
 						break
 					}
 					var undefined *match.UndefinedError
 					if errors.As(err, &undefined) && savedBySet(exps, assigned, undefined.Name) {
+						waited = true
 						continue
 					}
 					if !isMismatch(err) {
@@ -188,9 +186,10 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 					}
 				}
 			}
-			if deferred && remaining > 0 {
-				next = a.cursor
+			if !matched || !waited || remaining == 0 {
+				break
 			}
+			next = a.cursor
 		}
 		return remaining == 0
 	})
@@ -209,7 +208,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 		}
 	}
 	if remaining > 0 {
-		rn.reassign(a, exps, deadlines, assigned, parts)
+		rn.reassign(step, a, exps, deadlines, assigned, parts)
 	}
 	maxSeq := a.cursor - 1
 	for i, seq := range assigned {
@@ -245,7 +244,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 // probing without saving, then matches each moved item for real so its saves
 // and weak parts are those of its new event. It runs once the wait is over, so
 // a set only this can complete costs its deadline but never a false failure.
-func (rn *run) reassign(a *actor, exps []scenarios.Expectation, deadlines []time.Time, assigned []int, parts [][]match.Deviation) {
+func (rn *run) reassign(step *scenarios.Step, a *actor, exps []scenarios.Expectation, deadlines []time.Time, assigned []int, parts [][]match.Deviation) {
 	events, _, _, _ := a.stream.snapshot()
 	probe := readOnly{rn.vars}
 	fits := make([][]int, len(exps))
@@ -288,7 +287,7 @@ func (rn *run) reassign(a *actor, exps []scenarios.Expectation, deadlines []time
 	for i, seq := range assigned {
 		if seq >= 0 && seq != before[i] {
 			parts[i], _ = rn.matchValue(exps[i].Match, events[seq].value, rn.vars)
-			rn.saveEarly(events[seq].value, exps[i].Save)
+			_ = rn.saveFrom(step, events[seq].value, exps[i].Save, "") // accept reports a missing value
 		}
 	}
 }
@@ -301,33 +300,6 @@ func savedBySet(exps []scenarios.Expectation, assigned []int, name string) bool 
 		}
 	}
 	return false
-}
-
-// unassignedUsing says whether an item still unmatched uses a variable the
-// item just matched (matched) saves.
-func unassignedUsing(exps []scenarios.Expectation, assigned []int, matched int) bool {
-	for i, e := range exps {
-		if assigned[i] >= 0 {
-			continue
-		}
-		for _, ref := range e.VarRefs() {
-			if exps[matched].Saves(ref) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// saveEarly stores an item's `save` values as soon as it matches, for the
-// items of its set that use them; accept stores them again and reports a
-// missing one.
-func (rn *run) saveEarly(doc any, save map[string]string) {
-	for name, ptr := range save {
-		if v, ok := jsonptr.Get(doc, normalizePointer(ptr)); ok {
-			rn.vars.Set(name, v)
-		}
-	}
 }
 
 // addNevers registers a never step's expectations.

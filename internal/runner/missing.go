@@ -130,12 +130,12 @@ func closestCandidate(m match.Matcher, events []event, a *actor, deadline time.T
 				rank++
 			}
 		}
-		score := mm.Closeness()
-		if score > bestScore || (score == bestScore && rank > bestRank) {
-			best, bestScore, bestRank = fmt.Sprintf("#%d: %s", e.seq+1, err), score, rank
+		if score := mm.Closeness(); score > bestScore || (score == bestScore && rank > bestRank) {
+			when := ""
 			if e.seq < a.cursor {
-				best = fmt.Sprintf("#%d (before the previous match): %s", e.seq+1, err)
+				when = " (before the previous match)"
 			}
+			best, bestScore, bestRank = fmt.Sprintf("#%d%s: %s", e.seq+1, when, err), score, rank
 		}
 	}
 	return best
