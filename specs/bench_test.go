@@ -2,6 +2,7 @@ package specs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/suite"
 )
 
 // BenchmarkSuiteOverhead plays the whole catalogue against the embedded reference
@@ -24,9 +26,11 @@ import (
 // GWSCONFORM_SCENARIOS (comma-separated files or directories) replaces the catalogue.
 // With GWSCONFORM_BENCH_PHASES=1 it also prints where the wall time went, per phase.
 func BenchmarkSuiteOverhead(b *testing.B) {
-	scs, problems := LoadScenarios(OptionsFromEnv().Scenarios, false)
-	if len(problems) > 0 {
-		b.Fatalf("the scenarios do not load: %v", problems)
+	scs, err := suite.Load(suite.OptionsFromEnv())
+	if err != nil {
+		var problems suite.ScenarioProblems
+		errors.As(err, &problems)
+		b.Fatalf("the scenarios do not load: %v\n%v", err, errors.Join(problems...))
 	}
 	ctx := context.Background()
 	tgt, stop, err := embedded.Start(ctx, refserver.Config{})

@@ -1,19 +1,19 @@
+// Package specs is the `go test` entry point of the conformance suite: `go test
+// ./specs`, a prebuilt `specs.test` and `ginkgo -p ./specs` run the same suite as
+// `gwsconform run`, configured by GWSCONFORM_* variables and --ginkgo.* flags
+// (docs/running.md). The suite itself lives in internal/suite.
 package specs
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"os"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
-	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/internal/suite"
 )
 
 // suiteResults are the results of TestSpecs on this process (nil on Ginkgo's
@@ -35,60 +35,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// TestSpecs is the entry point of `go test ./specs`, `specs.test` and `ginkgo
-// ./specs`: the whole suite, configured by GWSCONFORM_* variables and --ginkgo.*
-// flags (docs/running.md).
+// TestSpecs is the whole suite, as internal/suite defines it from the
+// environment's Options.
 func TestSpecs(t *testing.T) {
-	opts := OptionsFromEnv()
-	scs, problems := LoadScenarios(opts.Scenarios, false)
-	if len(problems) > 0 {
+	o := suite.OptionsFromEnv()
+	o.StartEmbedded = embedded.StartWith
+	if err := suite.Define(o, func(r *report.Results) { suiteResults = r }); err != nil {
 		suiteSetupBroken = true
-		t.Fatalf("%d problem(s) in the scenario files; nothing was run:\n%v", len(problems), errors.Join(problems...))
-	}
-	suite := &Suite{
-		Scenarios: scs,
-		Setup: func(ctx context.Context) (*target.Target, func(), error) {
-			t, stop, embedded, err := ResolveTarget(ctx, opts.TargetFile, target.Overrides{}, startEmbeddedFromEnv(opts))
-			if err == nil && !embedded && len(opts.Faults)+len(opts.Tolerate) > 0 {
-				err = fmt.Errorf("%s and %s apply to the embedded reference server only; unset GWSCONFORM_TARGET", EnvFaults, EnvTolerate)
-			}
-			if err == nil {
-				err = CheckKnownFailures(t, scs)
-			}
-			if err == nil {
-				err = target.Preflight(ctx, t)
-			}
-			if err == nil {
-				fmt.Fprintf(GinkgoWriter, "gwsconform: target %q at %s\n", t.Name, t.BaseURL)
-			}
-			return t, stop, err
-		},
-		Done: func(r *report.Results) {
-			suiteResults = r
-			if opts.ReportDir == "" {
-				return
-			}
-			if err := r.WriteDir(opts.ReportDir); err != nil {
-				Fail(fmt.Sprintf("%s %s: %v", EnvReportDir, opts.ReportDir, err))
-			}
-		},
-	}
-	if err := suite.Define(); err != nil {
-		suiteSetupBroken = true
+		var problems suite.ScenarioProblems
+		if errors.As(err, &problems) {
+			t.Fatalf("%v:\n%v", err, errors.Join(problems...))
+		}
 		t.Fatal(err)
 	}
 	RunSpecs(t, "gwsconform")
-}
-
-// startEmbeddedFromEnv starts the reference server with GWSCONFORM_FAULTS and
-// GWSCONFORM_TOLERATE. This entry point, like cmd/gwsconform, is the only place
-// that knows the reference server; the suite itself only sees a target.
-func startEmbeddedFromEnv(opts EnvOptions) StartEmbedded {
-	return func(ctx context.Context) (*target.Target, func(), error) {
-		t, stop, err := embedded.Start(ctx, refserver.Config{Faults: opts.Faults, Tolerate: opts.Tolerate})
-		if err != nil && len(opts.Faults)+len(opts.Tolerate) > 0 {
-			err = fmt.Errorf("%s/%s %s: %w", EnvFaults, EnvTolerate, strings.Join(append(opts.Faults, opts.Tolerate...), ","), err)
-		}
-		return t, stop, err
-	}
 }

@@ -13,7 +13,7 @@ func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
 func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
 // procsFlag is -p: a number of processes, or 0 / "auto" for the run to plan
-// (specs.PlanProcesses).
+// (suite.PlanProcesses).
 type procsFlag int
 
 func (p *procsFlag) String() string {

@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/gwsconform/gwsconform/internal/suite"
 	"github.com/gwsconform/gwsconform/scenarios"
-	"github.com/gwsconform/gwsconform/specs"
 )
 
 // cmdLint checks scenario files without running them: the embedded
@@ -54,7 +54,7 @@ func cmdLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	problems := scenarios.Errors(err)
 	if err == nil {
-		problems = specs.Lint(scs)
+		problems = suite.Lint(scs)
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {

@@ -10,14 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/gwsconform/gwsconform/internal/embedded"
-	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/suite"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
-	"github.com/gwsconform/gwsconform/specs"
 )
 
 // runFlags are the flags of `gwsconform run` (documented in docs/running.md).
@@ -32,7 +28,7 @@ type runFlags struct {
 	procs                 procsFlag
 	junitReport           string
 	reportDir             string
-	filters               specs.Filters
+	filters               suite.Filters
 	focus, skip           stringsFlag
 	strict                bool
 }
@@ -143,164 +139,25 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	suiteConfig, reporterConfig, err := f.filters.GinkgoConfig()
+	o, err := f.options(args, stdout)
 	if err != nil {
 		return err
 	}
-	overrides, err := f.overrides()
-	if err != nil {
-		return err
-	}
-
-	// Lint first: an invalid scenario stops the run before anything touches a target.
-	paths, add := f.scenarioPaths, false
-	if len(f.addPaths) > 0 {
-		paths, add = f.addPaths, true
-	}
-	scs, problems := specs.LoadScenarios(paths, add)
-	if len(problems) > 0 {
+	results, err := suite.Run(ctx, o)
+	var problems suite.ScenarioProblems
+	if errors.As(err, &problems) {
 		for _, p := range problems {
 			fmt.Fprintln(stderr, p)
 		}
-		return fmt.Errorf("%d problem(s) in the scenario files; nothing was run", len(problems))
 	}
-	selected, err := f.filters.Select(scs)
+	if results == nil {
+		return err
+	}
+	if !suite.IsShardChild() {
+		printSummary(stdout, results, f)
+	}
 	if err != nil {
-		return err
-	}
-
-	if shard, ok := os.LookupEnv(specs.EnvShard); ok {
-		return runShardChild(shard, selected, suiteConfig, reporterConfig)
-	}
-
-	started := time.Now()
-	tgt, stop, embedded, err := specs.ResolveTarget(ctx, f.targetFile, overrides, startEmbedded(f.faults, f.tolerate))
-	defer stop()
-	if err != nil {
-		return err
-	}
-	if !embedded && len(f.faults)+len(f.tolerate) > 0 {
-		return errors.New("--fault and --tolerate apply to the embedded reference server only; drop --target/--target-file/GWSCONFORM_TARGET to use it")
-	}
-	if err := specs.CheckKnownFailures(tgt, scs); err != nil {
-		return err
-	}
-	if err := f.filters.CheckSelection(len(scs), selected, tgt); err != nil {
-		return err
-	}
-	plan, err := specs.PlanProcesses(int(f.procs), selected, tgt)
-	if err != nil {
-		return err
-	}
-	describeTarget(stdout, tgt, embedded, f, len(selected), plan)
-
-	results, err := play(ctx, args, selected, tgt, plan, suiteConfig, reporterConfig, stdout)
-	if err != nil {
-		return err
-	}
-	results.Target = report.TargetInfo{URL: tgt.BaseURL, Name: tgt.Name}
-	results.DeclaredFeatures = append([]string{}, tgt.Features...)
-	results.Strict = tgt.Strict
-	results.StartedAt = started
-	results.SetDuration(time.Since(started))
-	results.Finish()
-
-	if err := writeReports(results, f); err != nil {
-		return err
-	}
-	printSummary(stdout, results, f)
-	if results.ExitCode != 0 {
-		return &exitError{code: results.ExitCode}
-	}
-	return nil
-}
-
-// play preflights the target, then plays scs in this process or in plan's shards.
-func play(ctx context.Context, args []string, scs []*scenarios.Scenario, t *target.Target, plan specs.Plan, sc types.SuiteConfig, rc types.ReporterConfig, stdout io.Writer) (*report.Results, error) {
-	if err := target.Preflight(ctx, t); err != nil {
-		// One error for the whole run, within seconds, instead of one per scenario.
-		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
-	}
-	if plan.Processes > 1 {
-		return runSharded(ctx, plan.Processes, args, scs, t, sc, rc, stdout)
-	}
-	return runInProcess(scs, t, specs.Shard{}, sc, rc)
-}
-
-// startEmbedded starts the reference server with the requested faults and
-// tolerated variations.
-func startEmbedded(faults, tolerate []string) specs.StartEmbedded {
-	return func(ctx context.Context) (*target.Target, func(), error) {
-		t, stop, err := embedded.Start(ctx, refserver.Config{Faults: faults, Tolerate: tolerate})
-		if err != nil && len(faults)+len(tolerate) > 0 {
-			return nil, nil, fmt.Errorf("--fault/--tolerate: %w (gwsconform faults lists the names)", err)
-		}
-		return t, stop, err
-	}
-}
-
-func describeTarget(w io.Writer, t *target.Target, embedded bool, f *runFlags, n int, plan specs.Plan) {
-	what := "target"
-	if embedded {
-		what = "embedded reference server"
-		if len(f.faults) > 0 {
-			what += " with fault(s) " + strings.Join(f.faults, ", ")
-		}
-		if len(f.tolerate) > 0 {
-			what += " tolerating " + strings.Join(f.tolerate, ", ")
-		}
-	}
-	fmt.Fprintf(w, "gwsconform: %d scenario(s) against %s %s (%q, features: %s) in %s\n",
-		n, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
-}
-
-// runInProcess runs scs through Ginkgo in this process (once per process).
-func runInProcess(scs []*scenarios.Scenario, t *target.Target, shard specs.Shard, sc types.SuiteConfig, rc types.ReporterConfig) (*report.Results, error) {
-	suite := &specs.Suite{
-		Scenarios: scs,
-		Setup: func(context.Context) (*target.Target, func(), error) {
-			return t, nil, nil
-		},
-		Shard: shard,
-	}
-	return suite.Run(sc, rc)
-}
-
-// runShardChild is a child of `run -p N`: it plays its share of the selected
-// non-serial scenarios against the parent's target and writes its results for
-// the parent.
-func runShardChild(shardSpec string, selected []*scenarios.Scenario, sc types.SuiteConfig, rc types.ReporterConfig) error {
-	shard, err := specs.ParseShard(shardSpec)
-	if err != nil {
-		return fmt.Errorf("%s: %w", specs.EnvShard, err)
-	}
-	t, err := specs.ShardTargetFromEnv()
-	if err != nil {
-		return err
-	}
-	path := os.Getenv(specs.EnvShardResults)
-	if path == "" {
-		return errors.New(specs.EnvShardResults + " is not set")
-	}
-	claims := os.Getenv(specs.EnvShardClaims)
-	if claims == "" {
-		return errors.New(specs.EnvShardClaims + " is not set")
-	}
-	rc.SilenceSkips = true // the scenarios other children claimed
-	suite := &specs.Suite{
-		Scenarios: specs.ShardQueue(selected),
-		Setup: func(context.Context) (*target.Target, func(), error) {
-			return t, nil, nil
-		},
-		Shard:  shard,
-		Claims: &specs.Claims{Dir: claims},
-	}
-	results, err := suite.Run(sc, rc)
-	if err != nil {
-		return err
-	}
-	if err := results.WriteJSON(path); err != nil {
-		return err
+		return err // the reports could not be written
 	}
 	if results.ExitCode != 0 {
 		return &exitError{code: results.ExitCode}
@@ -308,50 +165,34 @@ func runShardChild(shardSpec string, selected []*scenarios.Scenario, sc types.Su
 	return nil
 }
 
-// runSharded runs the non-serial scenarios in procs children of this binary,
-// then the serial ones here, and merges the results.
-func runSharded(ctx context.Context, procs int, args []string, scs []*scenarios.Scenario, t *target.Target, sc types.SuiteConfig, rc types.ReporterConfig, stdout io.Writer) (*report.Results, error) {
-	exe, err := os.Executable()
+// options turns the flags into the run's Options; errors name the flag.
+func (f *runFlags) options(args []string, stdout io.Writer) (suite.Options, error) {
+	overrides, err := f.overrides()
 	if err != nil {
-		return nil, fmt.Errorf("-p: cannot find this program to re-execute it: %w", err)
+		return suite.Options{}, err
 	}
-	run := &specs.ShardedRun{
-		Executable: exe,
-		Args:       append([]string{"run"}, args...), // a child ignores -p
-		Total:      procs,
-		Target:     t,
-		Output:     stdout,
+	o := suite.Options{
+		Scenarios:     f.scenarioPaths,
+		Filters:       f.filters,
+		TargetFile:    f.targetFile,
+		Overrides:     overrides,
+		Faults:        f.faults,
+		Tolerate:      f.tolerate,
+		StartEmbedded: embedded.StartWith,
+		Processes:     int(f.procs),
+		ReportDir:     f.reportDir,
+		JUnitReport:   f.junitReport,
+		Output:        stdout,
 	}
-	results, err := run.Run(ctx)
-	if err != nil {
-		return nil, err
+	if len(f.addPaths) > 0 {
+		o.Scenarios, o.Add = f.addPaths, true
 	}
-	serial := specs.SerialScenarios(scs)
-	if len(serial) == 0 {
-		return results, nil
+	// A child of a sharded run is this program again, with the same flags
+	// (it ignores -p).
+	if exe, err := os.Executable(); err == nil {
+		o.ShardCommand = append([]string{exe, "run"}, args...)
 	}
-	fmt.Fprintf(stdout, "\n===== %d serial scenario(s), after the shards =====\n", len(serial))
-	serialResults, err := runInProcess(serial, t, specs.Shard{}, sc, rc)
-	if err != nil {
-		return nil, err
-	}
-	results.Merge(serialResults)
-	return results, nil
-}
-
-func writeReports(r *report.Results, f *runFlags) error {
-	var errs []error
-	if f.reportDir != "" {
-		if err := r.WriteDir(f.reportDir); err != nil {
-			errs = append(errs, fmt.Errorf("--report-dir %s: %w", f.reportDir, err))
-		}
-	}
-	if f.junitReport != "" {
-		if err := r.WriteJUnit(f.junitReport); err != nil {
-			errs = append(errs, fmt.Errorf("--junit-report %s: %w", f.junitReport, err))
-		}
-	}
-	return errors.Join(errs...)
+	return o, nil
 }
 
 // printSummary ends the output: the counts, then every scenario that needs a look.

@@ -21,7 +21,7 @@ import (
 const ConnectTimeout = time.Second
 
 // Accounts is how many agents the embedded server has when cfg.Users is
-// nil: enough for the specs.AutoProcesses processes of `run -p auto` to have
+// nil: enough for the suite.AutoProcesses processes of `run -p auto` to have
 // a share each for the widest scenario (the reference server's own default is
 // eight in all).
 const Accounts = 32
@@ -33,6 +33,12 @@ var withdrawnBy = map[string]string{
 	"customer-without-secure-key":    "customer.secure-key",
 	"unknown-target-answers-success": "errors.sync-unknown-target",
 	"refusals-by-error-notification": "errors.sync-unknown-target",
+}
+
+// StartWith starts the reference server with the named faults and tolerated
+// variations; it is what the entry points give suite.Options.StartEmbedded.
+func StartWith(ctx context.Context, faults, tolerate []string) (*target.Target, func(), error) {
+	return Start(ctx, refserver.Config{Faults: faults, Tolerate: tolerate})
 }
 
 // Start starts the reference server on 127.0.0.1:0 and returns a target

@@ -12,11 +12,12 @@ const module = "github.com/gwsconform/gwsconform/"
 // The model of the API sits below its consumers, and the reference server
 // stays out of it: it is the independent second reading of the documentation,
 // and a mistake in a model both shared would pass on both sides. Only
-// internal/embedded (the default target) and the commands meet both: the
-// harness (runner, suite, scenarios, target, recorder, matchers, reports)
-// never depends on the reference server, nor the server on the harness.
+// internal/embedded (the default target) and the entry points (cmd, specs)
+// meet both: the harness (runner, suite, scenarios, target, recorder,
+// matchers, reports) never depends on the reference server, nor the server on
+// the harness.
 func TestLayering(t *testing.T) {
-	harness := []string{"internal/gws", "internal/runner", "specs", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence"}
+	harness := []string{"internal/gws", "internal/runner", "internal/suite", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence"}
 	rules := []struct {
 		pkg       string
 		forbidden []string

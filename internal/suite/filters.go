@@ -1,4 +1,4 @@
-package specs
+package suite
 
 import (
 	"errors"
@@ -9,12 +9,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-
-	"github.com/gwsconform/gwsconform/internal/report"
 )
 
 // Filters are the scenario selection (Select) and output options (GinkgoConfig)
-// of `gwsconform run`.
+// of a run.
 type Filters struct {
 	LabelFilter string        // --label-filter, over labels and feature:NAME
 	Focus       []string      // --focus regexps over the name, case-insensitive (any)
@@ -49,33 +47,6 @@ func (f Filters) GinkgoConfig() (types.SuiteConfig, types.ReporterConfig, error)
 	reporterConfig.Verbose = f.Verbose
 	reporterConfig.NoColor = f.NoColor
 	return suiteConfig, reporterConfig, nil
-}
-
-// failureRecorder is the GinkgoTestingT of a run outside `go test`.
-type failureRecorder struct{ failed bool }
-
-func (t *failureRecorder) Fail() { t.failed = true }
-
-// Run defines the suite and runs it in this process with Ginkgo's RunSpecs, then
-// returns the results. Ginkgo allows one RunSpecs per process, so Run too can be
-// called once per process. Ginkgo's own output goes to os.Stdout.
-func (s *Suite) Run(suiteConfig types.SuiteConfig, reporterConfig types.ReporterConfig) (*report.Results, error) {
-	var results *report.Results
-	done := s.Done
-	s.Done = func(r *report.Results) {
-		results = r
-		if done != nil {
-			done(r)
-		}
-	}
-	if err := s.Define(); err != nil {
-		return nil, err
-	}
-	RunSpecs(&failureRecorder{}, "gwsconform", suiteConfig, reporterConfig)
-	if results == nil {
-		return nil, errors.New("the suite ended without results (ReportAfterSuite did not run)")
-	}
-	return results, nil
 }
 
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")

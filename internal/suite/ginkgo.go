@@ -1,4 +1,4 @@
-package specs
+package suite
 
 import (
 	"context"
@@ -27,14 +27,15 @@ const playedElsewhere = "played by another shard"
 // resultEntry names the report entry each It attaches its report.Scenario to.
 const resultEntry = "gwsconform.result"
 
-// Suite is one run of the conformance suite.
-type Suite struct {
+// ginkgoSuite is the Ginkgo side of a run: the nodes it registers and how each It
+// records its result. Run and Define build it.
+type ginkgoSuite struct {
 	// Scenarios to turn into specs, already loaded and lint-clean.
 	Scenarios []*scenarios.Scenario
 	// Setup provides the target, preflighted (target.Preflight), so a dead target
-	// is one error, not N failures: the owner of the run preflights once, before
-	// it decides between this process and shards, and a shard gets the target
-	// its parent preflighted. It runs once, on Ginkgo process 1, before any
+	// is one error, not N failures: Run preflights once, before it decides
+	// between this process and shards, and a shard gets the target its parent
+	// preflighted; under Define, Setup preflights. It runs once, on Ginkgo process 1, before any
 	// spec, with a context that lasts until the suite ends; the returned stop
 	// (may be nil) runs after the last process finished.
 	Setup func(ctx context.Context) (t *target.Target, stop func(), err error)
@@ -45,15 +46,16 @@ type Suite struct {
 	// (the shard queue, the same in every child) this child plays; the others
 	// are skipped here. Nil plays them all.
 	Claims *Claims
-	// Done receives the run's results on Ginkgo process 1 after every spec ran.
-	Done func(*report.Results)
+	// Done receives the run's results and the target Setup returned (nil when
+	// it failed) on Ginkgo process 1 after every spec ran.
+	Done func(*report.Results, *target.Target)
 }
 
-// Define registers the suite's nodes with Ginkgo: suite setup and teardown, one It
+// define registers the suite's nodes with Ginkgo: suite setup and teardown, one It
 // per scenario, and the node that assembles the results. Call it once, before
 // RunSpecs. It returns an error (naming file:line) for a scenario Ginkgo would
 // reject, instead of letting Ginkgo exit the process.
-func (s *Suite) Define() error {
+func (s *ginkgoSuite) define() error {
 	labels := make([]Labels, len(s.Scenarios))
 	var errs []error
 	for i, sc := range s.Scenarios {
@@ -71,8 +73,7 @@ func (s *Suite) Define() error {
 	var accounts []target.Account
 	// Set on process 1 only.
 	var stop func()
-	var info report.TargetInfo
-	var features []string
+	var setUp *target.Target
 
 	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		// The target (an embedded server, say) must outlive this node, whose
@@ -88,8 +89,7 @@ func (s *Suite) Define() error {
 		if err != nil {
 			Fail(errorPrefix + err.Error())
 		}
-		info = report.TargetInfo{URL: t.BaseURL, Name: t.Name}
-		features = nonNil(t.Features)
+		setUp = t
 		// The target, credentials included, goes to the other processes through
 		// Ginkgo's local parallel channel only; it is never written anywhere.
 		data, err := json.Marshal(t)
@@ -126,7 +126,7 @@ func (s *Suite) Define() error {
 
 	ReportAfterSuite("gwsconform results", func(r Report) {
 		if s.Done != nil {
-			s.Done(buildResults(r, info, features))
+			s.Done(buildResults(r), setUp)
 		}
 	})
 	return nil
@@ -134,7 +134,7 @@ func (s *Suite) Define() error {
 
 // defineScenario registers the It of one scenario. current returns the target and
 // account share, known only once the suite setup ran.
-func (s *Suite) defineScenario(i int, sc *scenarios.Scenario, labels Labels, current func() (*target.Target, []target.Account)) {
+func (s *ginkgoSuite) defineScenario(i int, sc *scenarios.Scenario, labels Labels, current func() (*target.Target, []target.Account)) {
 	args := []any{labels, types.CodeLocation{FileName: sc.File, LineNumber: sc.Line}}
 	if sc.Serial {
 		args = append(args, Serial)
@@ -155,7 +155,7 @@ func (s *Suite) defineScenario(i int, sc *scenarios.Scenario, labels Labels, cur
 			}
 		}
 		t, accounts := current()
-		res := Play(ctx, t, accounts, sc, GinkgoWriter)
+		res := play(ctx, t, accounts, sc, GinkgoWriter)
 		res.Shard = s.Shard.String()
 		AddReportEntry(resultEntry, res, ReportEntryVisibilityNever)
 		switch {
@@ -170,6 +170,28 @@ func (s *Suite) defineScenario(i int, sc *scenarios.Scenario, labels Labels, cur
 		}
 	})
 	It(sc.Name, args...)
+}
+
+// failureRecorder is the GinkgoTestingT of a run outside `go test`.
+type failureRecorder struct{ failed bool }
+
+func (t *failureRecorder) Fail() { t.failed = true }
+
+// run defines the suite and runs it in this process with Ginkgo's RunSpecs, then
+// returns the results (not yet finished: see finish). Ginkgo allows one
+// RunSpecs per process, so run too can be called once per process. Ginkgo's own
+// output goes to os.Stdout.
+func (s *ginkgoSuite) run(suiteConfig types.SuiteConfig, reporterConfig types.ReporterConfig) (*report.Results, error) {
+	var results *report.Results
+	s.Done = func(r *report.Results, _ *target.Target) { results = r }
+	if err := s.define(); err != nil {
+		return nil, err
+	}
+	RunSpecs(&failureRecorder{}, "gwsconform", suiteConfig, reporterConfig)
+	if results == nil {
+		return nil, errors.New("the suite ended without results (ReportAfterSuite did not run)")
+	}
+	return results, nil
 }
 
 // ginkgoLabels are the scenario's labels plus "feature:NAME" for each required

@@ -1,13 +1,4 @@
-// Package specs is the Ginkgo v2 suite of gwsconform: one It per scenario, with the
-// scenario's labels and required features as Ginkgo labels and its YAML file:line as
-// the code location. The same suite runs under `go test ./specs`, a prebuilt
-// `specs.test` binary, `ginkgo -p ./specs` and `gwsconform run` (see docs/running.md).
-//
-// Ginkgo knows three outcomes; the harness has four. Each It therefore records its
-// own result (a report.Scenario) as a Ginkgo report entry, and the ReportAfterSuite
-// node rebuilds the run's report.Results from those entries. Report entries travel
-// between Ginkgo's parallel processes, so the results are complete under -p too.
-package specs
+package suite
 
 import (
 	"context"
@@ -22,12 +13,12 @@ import (
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
-// Play runs one scenario against t with the given accounts and returns its result
+// play runs one scenario against t with the given accounts and returns its result
 // as the reports record it. A scenario that requires a feature t does not declare
 // is skipped without touching the target. Known failures are applied here, the
 // one place of a run that does, so the It can tell an expected failure from a
 // real one.
-func Play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
+func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
 		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs),
@@ -70,7 +61,7 @@ func nonNil(list []string) []string {
 func failureMessage(res report.Scenario) string {
 	var b strings.Builder
 	if res.Outcome == report.Error {
-		b.WriteString("ERROR (harness/environment): ")
+		b.WriteString(errorPrefix)
 	}
 	if res.Step != "" {
 		b.WriteString(res.Step)

@@ -1,4 +1,4 @@
-package specs
+package suite
 
 import (
 	"encoding/json"
@@ -13,10 +13,9 @@ import (
 // buildResults turns Ginkgo's report into the run's results: each It's own recorded
 // result, an error for an It that ended without one (interrupted, timed out), and a
 // suite error for each failed suite-level node (target setup, preflight).
-func buildResults(r types.Report, info report.TargetInfo, features []string) *report.Results {
+func buildResults(r types.Report) *report.Results {
 	res := &report.Results{
-		Target:           info,
-		DeclaredFeatures: nonNil(features),
+		DeclaredFeatures: []string{},
 		StartedAt:        r.StartTime,
 		Scenarios:        []report.Scenario{},
 	}

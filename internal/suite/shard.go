@@ -1,4 +1,4 @@
-package specs
+package suite
 
 import (
 	"bytes"
@@ -94,11 +94,10 @@ func SerialScenarios(all []*scenarios.Scenario) []*scenarios.Scenario {
 
 // ShardedRun runs the non-serial scenarios in Total child processes.
 type ShardedRun struct {
-	Executable string   // the program to re-execute (os.Executable())
-	Args       []string // its arguments, without -p (e.g. "run", "--report-dir", ...)
-	Total      int
-	Target     *target.Target
-	Output     io.Writer // each child's output is copied here as one block, in shard order
+	Command []string // the program to re-execute and its arguments (Options.ShardCommand)
+	Total   int
+	Target  *target.Target
+	Output  io.Writer // each child's output is copied here as one block, in shard order
 }
 
 // Run starts the children, waits for them in shard order, prints each one's output
@@ -129,7 +128,7 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 	for i := range children {
 		sh := Shard{Index: i + 1, Total: r.Total}
 		c := &child{results: filepath.Join(dir, fmt.Sprintf("shard-%d.json", sh.Index))}
-		c.cmd = exec.CommandContext(ctx, r.Executable, r.Args...)
+		c.cmd = exec.CommandContext(ctx, r.Command[0], r.Command[1:]...)
 		c.cmd.Env = append(os.Environ(),
 			EnvShard+"="+sh.String(),
 			EnvShardTarget+"="+string(targetJSON),
@@ -177,8 +176,57 @@ func shardFailure(sh Shard, waitErr error, output string) string {
 	return fmt.Sprintf("shard %s %s; its last output:\n%s", sh, why, strings.Join(lines, "\n"))
 }
 
-// ShardTargetFromEnv reads the target a sharded run's parent passed to this child.
-func ShardTargetFromEnv() (*target.Target, error) {
+// IsShardChild reports whether this process is a child of a sharded run: Run
+// then plays the scenarios it claims and writes its results for the parent.
+func IsShardChild() bool {
+	_, ok := os.LookupEnv(EnvShard)
+	return ok
+}
+
+// runShardChild is a child of a sharded run: it plays what it claims of the
+// selected non-serial scenarios against the parent's target and writes its
+// results for the parent, which finishes them.
+func runShardChild(o Options) (*report.Results, error) {
+	shard, err := ParseShard(os.Getenv(EnvShard))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvShard, err)
+	}
+	t, err := shardTargetFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	path, claims := os.Getenv(EnvShardResults), os.Getenv(EnvShardClaims)
+	if path == "" || claims == "" {
+		return nil, errors.New(EnvShardResults + " and " + EnvShardClaims + " must be set (a shard child is started by gwsconform run -p)")
+	}
+	suiteConfig, reporterConfig, err := o.Filters.GinkgoConfig()
+	if err != nil {
+		return nil, err
+	}
+	all, err := Load(o)
+	if err != nil {
+		return nil, err
+	}
+	selected, err := o.Filters.Select(all)
+	if err != nil {
+		return nil, err
+	}
+	reporterConfig.SilenceSkips = true // the scenarios other children claimed
+	s := &ginkgoSuite{
+		Scenarios: ShardQueue(selected),
+		Setup:     fixedTarget(t),
+		Shard:     shard,
+		Claims:    &Claims{Dir: claims},
+	}
+	results, err := s.run(suiteConfig, reporterConfig)
+	if err != nil {
+		return nil, err
+	}
+	return results, results.WriteJSON(path)
+}
+
+// shardTargetFromEnv reads the target a sharded run's parent passed to this child.
+func shardTargetFromEnv() (*target.Target, error) {
 	raw, ok := os.LookupEnv(EnvShardTarget)
 	if !ok {
 		return nil, errors.New(EnvShardTarget + " is not set (a shard child is started by gwsconform run -p)")

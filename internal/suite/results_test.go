@@ -1,4 +1,4 @@
-package specs
+package suite
 
 import (
 	"encoding/json"
@@ -43,7 +43,7 @@ func TestBuildResults(t *testing.T) {
 			{LeafNodeType: types.NodeTypeSynchronizedAfterSuite, State: types.SpecStatePassed},
 		},
 	}
-	res := buildResults(r, report.TargetInfo{URL: "http://x", Name: "x"}, nil)
+	res := buildResults(r)
 	got := map[string]report.Outcome{}
 	for _, s := range res.Scenarios {
 		got[s.Name] = s.Outcome
@@ -68,7 +68,7 @@ func TestBuildResultsTurnsSuiteSetupFailureIntoOneError(t *testing.T) {
 			Failure: types.Failure{Message: errorPrefix + "target http://x is unreachable"}},
 		{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped, LeafNodeText: "never ran"},
 	}}
-	res := buildResults(r, report.TargetInfo{}, nil)
+	res := buildResults(r)
 	if len(res.SuiteErrors) != 1 || res.SuiteErrors[0] != "SynchronizedBeforeSuite: target http://x is unreachable" ||
 		len(res.Scenarios) != 0 || res.ExitCode != 2 {
 		t.Fatalf("results %+v", res)

@@ -1,0 +1,253 @@
+// Package suite owns a run of the conformance suite, from the scenario files to
+// the written reports: Run loads and lints the scenarios, selects them,
+// resolves the target, preflights it once, plans the processes, plays the
+// scenarios through Ginkgo (one It per scenario, with the scenario's labels and
+// required features as Ginkgo labels and its YAML file:line as the code
+// location), applies known failures and finishes the results. `gwsconform run`
+// calls Run; `go test ./specs` (and `ginkgo -p ./specs`, where Ginkgo owns the
+// processes) calls Define and then RunSpecs. Both parse their inputs into the
+// same Options. See docs/running.md.
+//
+// Ginkgo knows three outcomes; the harness has four. Each It therefore records its
+// own result (a report.Scenario) as a Ginkgo report entry, and the ReportAfterSuite
+// node rebuilds the run's report.Results from those entries. Report entries travel
+// between Ginkgo's parallel processes, so the results are complete under -p too.
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
+)
+
+// Run plays one run in this process or, when the plan says so, in children of
+// it. The error is for a run that could not start (options, scenario files,
+// target settings) or whose reports could not be written; the verdict is in the
+// results (ExitCode), which are returned whenever the run was played. In a
+// child of a sharded run (IsShardChild) it plays the child's claims instead.
+func Run(ctx context.Context, o Options) (*report.Results, error) {
+	if IsShardChild() {
+		return runShardChild(o)
+	}
+	started := time.Now()
+	suiteConfig, reporterConfig, err := o.Filters.GinkgoConfig()
+	if err != nil {
+		return nil, err
+	}
+	// Before anything touches a target: an invalid scenario stops the run.
+	all, err := Load(o)
+	if err != nil {
+		return nil, err
+	}
+	selected, err := o.Filters.Select(all)
+	if err != nil {
+		return nil, err
+	}
+	t, stop, embedded, err := resolveTarget(ctx, o, all)
+	defer stop()
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Filters.CheckSelection(len(all), selected, t); err != nil {
+		return nil, err
+	}
+	plan, err := PlanProcesses(o.Processes, selected, t)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Processes > 1 && len(o.ShardCommand) == 0 {
+		return nil, fmt.Errorf("-p %d: this entry point cannot start processes; use -p 1", plan.Processes)
+	}
+	describe(o.output(), t, embedded, o, len(selected), plan)
+
+	results, err := playAll(ctx, o, selected, t, plan, suiteConfig, reporterConfig)
+	if err != nil {
+		return nil, err
+	}
+	finish(results, t, started)
+	return results, writeReports(results, o)
+}
+
+// Define registers the suite of o with Ginkgo for an entry point that calls
+// RunSpecs itself: `go test ./specs`, `specs.test`, `ginkgo -p ./specs`. Ginkgo
+// then owns the processes and the filters (--ginkgo.*); the target is resolved
+// and preflighted on process 1. done receives the finished results there, after
+// the reports are written.
+func Define(o Options, done func(*report.Results)) error {
+	all, err := Load(o)
+	if err != nil {
+		return err
+	}
+	s := &ginkgoSuite{
+		Scenarios: all,
+		Setup: func(ctx context.Context) (*target.Target, func(), error) {
+			t, stop, _, err := resolveTarget(ctx, o, all)
+			if err == nil {
+				err = target.Preflight(ctx, t)
+			}
+			if err == nil {
+				fmt.Fprintf(GinkgoWriter, "gwsconform: target %q at %s\n", t.Name, t.BaseURL)
+			}
+			return t, stop, err
+		},
+		Done: func(r *report.Results, t *target.Target) {
+			finish(r, t, time.Time{})
+			if err := writeReports(r, o); err != nil {
+				Fail(err.Error())
+			}
+			if done != nil {
+				done(r)
+			}
+		},
+	}
+	return s.define()
+}
+
+// resolveTarget builds the run's target from defaults, the target file (if any),
+// the GWSCONFORM_* environment and o.Overrides. When none of them names a URL it
+// starts the embedded reference server and lays the same feature, known-failure
+// and timeout settings over its target. embedded says which happened; stop is
+// never nil. Every knownFailures entry must name a scenario of all.
+func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t *target.Target, stop func(), embedded bool, err error) {
+	stop = func() {}
+	names := o.Names.withDefaults()
+	t, err = target.Resolve(o.TargetFile, nil, o.Overrides)
+	if err != nil {
+		return nil, stop, false, err
+	}
+	if t.BaseURL != "" {
+		if len(o.Faults)+len(o.Tolerate) > 0 {
+			return nil, stop, false, fmt.Errorf("%s apply to the embedded reference server only; drop %s to use it", names.Faults, names.Target)
+		}
+		return t, stop, false, CheckKnownFailures(t, all)
+	}
+	if o.StartEmbedded == nil {
+		return nil, stop, false, fmt.Errorf("no target: set %s", names.Target)
+	}
+	emb, stopEmbedded, err := o.StartEmbedded(ctx, o.Faults, o.Tolerate)
+	if err != nil {
+		if len(o.Faults)+len(o.Tolerate) > 0 {
+			err = fmt.Errorf("%s %s: %w (gwsconform faults lists the names)", names.Faults, strings.Join(append(append([]string{}, o.Faults...), o.Tolerate...), ","), err)
+		}
+		return nil, stop, true, err
+	}
+	if stopEmbedded != nil {
+		stop = stopEmbedded
+	}
+	// The features asked for, less what the server's variations withdraw (its
+	// "-feature" entries): a declaration cannot give back what it does not do.
+	features := append([]string(nil), t.Features...)
+	for _, f := range emb.Features {
+		if strings.HasPrefix(f, "-") {
+			features = append(features, f)
+		}
+	}
+	emb.Features = features
+	emb.KnownFailures, emb.KnownFailuresFrom = t.KnownFailures, t.KnownFailuresFrom
+	emb.NotificationTimeout = t.NotificationTimeout
+	emb.RequestTimeout = t.RequestTimeout
+	emb.Strict = t.Strict
+	return emb, stop, true, CheckKnownFailures(emb, all)
+}
+
+// playAll preflights the target, then plays scs in this process or in plan's
+// shards followed by the serial scenarios here.
+func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *target.Target, plan Plan, sc types.SuiteConfig, rc types.ReporterConfig) (*report.Results, error) {
+	if err := target.Preflight(ctx, t); err != nil {
+		// One error for the whole run, within seconds, instead of one per scenario.
+		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
+	}
+	if plan.Processes <= 1 {
+		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t)}).run(sc, rc)
+	}
+	sharded := &ShardedRun{
+		Command: o.ShardCommand,
+		Total:   plan.Processes,
+		Target:  t,
+		Output:  o.output(),
+	}
+	results, err := sharded.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	serial := SerialScenarios(scs)
+	if len(serial) == 0 {
+		return results, nil
+	}
+	fmt.Fprintf(o.output(), "\n===== %d serial scenario(s), after the shards =====\n", len(serial))
+	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t)}).run(sc, rc)
+	if err != nil {
+		return nil, err
+	}
+	results.Merge(serialResults)
+	return results, nil
+}
+
+// fixedTarget is the Setup of a suite whose target is already resolved and
+// preflighted.
+func fixedTarget(t *target.Target) func(context.Context) (*target.Target, func(), error) {
+	return func(context.Context) (*target.Target, func(), error) { return t, nil, nil }
+}
+
+// finish records what the run was against and counts the verdict. A zero
+// started keeps the start and duration Ginkgo measured.
+func finish(r *report.Results, t *target.Target, started time.Time) {
+	if t != nil {
+		r.Target = report.TargetInfo{URL: t.BaseURL, Name: t.Name}
+		r.DeclaredFeatures = append([]string{}, t.Features...)
+		r.Strict = t.Strict
+	}
+	if !started.IsZero() {
+		r.StartedAt = started
+		r.SetDuration(time.Since(started))
+	}
+	r.Finish()
+}
+
+func writeReports(r *report.Results, o Options) error {
+	var errs []error
+	if o.ReportDir != "" {
+		if err := r.WriteDir(o.ReportDir); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", o.Names.withDefaults().ReportDir, o.ReportDir, err))
+		}
+	}
+	if o.JUnitReport != "" {
+		if err := r.WriteJUnit(o.JUnitReport); err != nil {
+			errs = append(errs, fmt.Errorf("--junit-report %s: %w", o.JUnitReport, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// describe is the run's first line: how many scenarios against what, how.
+func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, plan Plan) {
+	what := "target"
+	if embedded {
+		what = "embedded reference server"
+		if len(o.Faults) > 0 {
+			what += " with fault(s) " + strings.Join(o.Faults, ", ")
+		}
+		if len(o.Tolerate) > 0 {
+			what += " tolerating " + strings.Join(o.Tolerate, ", ")
+		}
+	}
+	fmt.Fprintf(w, "gwsconform: %d scenario(s) against %s %s (%q, features: %s) in %s\n",
+		n, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
+}
+
+func (o Options) output() io.Writer {
+	if o.Output == nil {
+		return io.Discard
+	}
+	return o.Output
+}
