@@ -17,7 +17,7 @@ const module = "github.com/gwsconform/gwsconform/"
 // matchers, reports) never depends on the reference server, nor the server on
 // the harness.
 func TestLayering(t *testing.T) {
-	harness := []string{"internal/gws", "internal/runner", "internal/suite", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence"}
+	harness := []string{"internal/gws", "internal/runner", "internal/suite", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
 	rules := []struct {
 		pkg       string
 		forbidden []string

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 // SuiteVersion is the version of the results format and of the scenario catalogue
@@ -38,9 +40,22 @@ const (
 
 // Results is results.json: everything a reader needs to judge a run, no credentials.
 type Results struct {
-	SuiteVersion     string     `json:"suiteVersion"`
+	SuiteVersion string `json:"suiteVersion"`
+	// Build is the gwsconform build that ran (module version, VCS revision).
+	Build Build `json:"build,omitzero"`
+	// CatalogueDigest is the SHA-256 of the scenario files that were loaded
+	// (see certify.CatalogueDigest): the same digest, the same scenarios.
+	CatalogueDigest  string     `json:"catalogueDigest,omitempty"`
 	Target           TargetInfo `json:"target"`
 	DeclaredFeatures []string   `json:"declaredFeatures"`
+	// Product is what the run certifies, from the target file; zero when none.
+	Product target.Product `json:"product,omitzero"`
+	// Claims are the verdicts on the profiles, claimed or not, that have
+	// scenarios in the catalogue (internal/certify). A claimed profile that is
+	// not certified fails the run.
+	Claims []Claim `json:"claims,omitempty"`
+	// Options are the run's resolved options, with no secret in them.
+	Options *RunOptions `json:"options,omitempty"`
 	// Strict: deviations were judged as failures (docs/evidence.md).
 	Strict     bool      `json:"strict,omitempty"`
 	StartedAt  time.Time `json:"startedAt"`
@@ -79,14 +94,16 @@ type Counts struct {
 
 // Scenario is the result of one scenario.
 type Scenario struct {
-	Name    string   `json:"name"`
-	File    string   `json:"file"`
-	Line    int      `json:"line"`
-	Labels  []string `json:"labels"`
-	Refs    []string `json:"refs"`
-	Outcome Outcome  `json:"outcome"`
-	Reason  string   `json:"reason,omitempty"`
-	Step    string   `json:"step,omitempty"`
+	Name   string   `json:"name"`
+	File   string   `json:"file"`
+	Line   int      `json:"line"`
+	Labels []string `json:"labels"`
+	Refs   []string `json:"refs"`
+	// Requires are the features the scenario requires.
+	Requires []string `json:"requires,omitempty"`
+	Outcome  Outcome  `json:"outcome"`
+	Reason   string   `json:"reason,omitempty"`
+	Step     string   `json:"step,omitempty"`
 	// Detail is the rendered timeline of a failure: expected versus received.
 	Detail      string  `json:"detail,omitempty"`
 	DurationMs  float64 `json:"durationMs"`
@@ -96,6 +113,11 @@ type Scenario struct {
 	ExpectedFailure bool `json:"expectedFailure,omitempty"`
 	// StaleKnownFailure: the target lists it as a known failure but it passed.
 	StaleKnownFailure bool `json:"staleKnownFailure,omitempty"`
+	// Attempts is how many times it was played when the run retries
+	// failures (--retries); Flaky: it failed, then passed on a retry. A flaky
+	// scenario counts as passed, and fails a claim unless listed as known flaky.
+	Attempts int  `json:"attempts,omitempty"`
+	Flaky    bool `json:"flaky,omitempty"`
 	// Shard is "k/N" when a sharded run played it in child k; empty otherwise.
 	Shard string `json:"shard,omitempty"`
 	// Deviations are the checks of inferred or reference evidence the target did
@@ -194,6 +216,9 @@ func (r *Results) Finish() {
 			r.Counts.DeviatingScenarios++
 		}
 		failed = failed || s.failsRun()
+	}
+	for _, c := range r.Claims {
+		failed = failed || (c.Claimed && !c.Certified)
 	}
 	switch {
 	case r.Counts.Error > 0 || len(r.SuiteErrors) > 0:

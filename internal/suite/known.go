@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gwsconform/gwsconform/internal/certify"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
 )
@@ -31,4 +32,13 @@ func CheckKnownFailures(t *target.Target, all []*scenarios.Scenario) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkLists checks every list of the target that names scenarios or
+// profiles: knownFailures and knownFlaky name scenarios of all, profiles name
+// profiles.
+func checkLists(t *target.Target, all []*scenarios.Scenario) error {
+	flaky := *t
+	flaky.KnownFailures, flaky.KnownFailuresFrom = t.KnownFlaky, "knownFlaky"
+	return errors.Join(CheckKnownFailures(t, all), CheckKnownFailures(&flaky, all), certify.CheckClaims(t.Profiles, "profiles"))
 }

@@ -21,7 +21,7 @@ import (
 func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
-		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs),
+		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs), Requires: sc.Requires,
 	}
 	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict}
 	out := r.Run(ctx, sc)

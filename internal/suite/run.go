@@ -25,6 +25,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/gwsconform/gwsconform/internal/certify"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/target"
 	"github.com/gwsconform/gwsconform/scenarios"
@@ -74,7 +75,9 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	finish(results, t, started)
+	if err := finish(results, o, t, all, started); err != nil {
+		return nil, err
+	}
 	return results, writeReports(results, o)
 }
 
@@ -101,8 +104,11 @@ func Define(o Options, done func(*report.Results)) error {
 			return t, stop, err
 		},
 		Done: func(r *report.Results, t *target.Target) {
-			finish(r, t, time.Time{})
-			if err := writeReports(r, o); err != nil {
+			err := finish(r, o, t, all, time.Time{})
+			if err == nil {
+				err = writeReports(r, o)
+			}
+			if err != nil {
 				Fail(err.Error())
 			}
 			if done != nil {
@@ -129,7 +135,7 @@ func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t
 		if len(o.Faults)+len(o.Tolerate) > 0 {
 			return nil, stop, false, fmt.Errorf("%s apply to the embedded reference server only; drop %s to use it", names.Faults, names.Target)
 		}
-		return t, stop, false, CheckKnownFailures(t, all)
+		return t, stop, false, checkLists(t, all)
 	}
 	if o.StartEmbedded == nil {
 		return nil, stop, false, fmt.Errorf("no target: set %s", names.Target)
@@ -157,7 +163,8 @@ func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t
 	emb.NotificationTimeout = t.NotificationTimeout
 	emb.RequestTimeout = t.RequestTimeout
 	emb.Strict = t.Strict
-	return emb, stop, true, CheckKnownFailures(emb, all)
+	emb.Product, emb.Profiles, emb.KnownFlaky = t.Product, t.Profiles, t.KnownFlaky
+	return emb, stop, true, checkLists(emb, all)
 }
 
 // playAll preflights the target, then plays scs in this process or in plan's
@@ -199,19 +206,33 @@ func fixedTarget(t *target.Target) func(context.Context) (*target.Target, func()
 	return func(context.Context) (*target.Target, func(), error) { return t, nil, nil }
 }
 
-// finish records what the run was against and counts the verdict. A zero
-// started keeps the start and duration Ginkgo measured.
-func finish(r *report.Results, t *target.Target, started time.Time) {
+// finish records what the run was, with what and against what, judges the
+// target's claims and counts the verdict. A zero started keeps the start and
+// duration Ginkgo measured.
+func finish(r *report.Results, o Options, t *target.Target, all []*scenarios.Scenario, started time.Time) error {
+	digest, err := catalogueDigest(o)
+	if err != nil {
+		return err
+	}
+	r.Build, r.CatalogueDigest = report.ThisBuild(), digest
 	if t != nil {
 		r.Target = report.TargetInfo{URL: t.BaseURL, Name: t.Name}
 		r.DeclaredFeatures = append([]string{}, t.Features...)
 		r.Strict = t.Strict
+		r.Product = t.Product
+		r.Options = runOptions(o, t)
+		entries := make([]certify.Entry, len(all))
+		for i, sc := range all {
+			entries[i] = certify.Entry{Name: sc.Name, Requires: sc.Requires}
+		}
+		certify.Judge(r, entries, t.Profiles, t.KnownFlaky)
 	}
 	if !started.IsZero() {
 		r.StartedAt = started
 		r.SetDuration(time.Since(started))
 	}
 	r.Finish()
+	return nil
 }
 
 func writeReports(r *report.Results, o Options) error {

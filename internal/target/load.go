@@ -29,6 +29,9 @@ var fileKeys = map[string]func(t *Target, n *yaml.Node) error{
 	"requestTimeout":      func(t *Target, n *yaml.Node) error { return duration(n, &t.RequestTimeout) },
 	"knownFailures":       func(t *Target, n *yaml.Node) error { return stringList(n, &t.KnownFailures) },
 	"strict":              func(t *Target, n *yaml.Node) error { return n.Decode(&t.Strict) },
+	"product":             func(t *Target, n *yaml.Node) error { return product(n, &t.Product) },
+	"profiles":            func(t *Target, n *yaml.Node) error { return stringList(n, &t.Profiles) },
+	"knownFlaky":          func(t *Target, n *yaml.Node) error { return stringList(n, &t.KnownFlaky) },
 }
 
 // Load reads a target file over the defaults (see Default). Unknown keys, wrong

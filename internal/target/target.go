@@ -50,6 +50,15 @@ type Target struct {
 	// path:line, GWSCONFORM_KNOWN_FAILURES, --known-failures), for messages.
 	KnownFailuresFrom string
 
+	// Product is what the run certifies; Profiles the profiles it claims
+	// (internal/certify): each is certified only if every one of its scenarios
+	// ran and passed. Zero and empty for a run that certifies nothing.
+	Product  Product
+	Profiles []string
+	// KnownFlaky names scenarios that may pass only when retried (--retries):
+	// such a pass still fails a claim unless the scenario is listed here.
+	KnownFlaky []string
+
 	// Strict judges every check as binding: one of inferred or reference evidence
 	// that does not hold fails its scenario instead of being reported as a
 	// deviation (docs/evidence.md). False = only documented checks can fail.
