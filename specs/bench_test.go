@@ -26,7 +26,11 @@ import (
 // GWSCONFORM_SCENARIOS (comma-separated files or directories) replaces the catalogue.
 // With GWSCONFORM_BENCH_PHASES=1 it also prints where the wall time went, per phase.
 func BenchmarkSuiteOverhead(b *testing.B) {
-	scs, err := suite.Load(suite.OptionsFromEnv())
+	o, err := suite.OptionsFromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	scs, err := suite.Load(o)
 	if err != nil {
 		var problems suite.ScenarioProblems
 		errors.As(err, &problems)

@@ -38,9 +38,13 @@ func TestMain(m *testing.M) {
 // TestSpecs is the whole suite, as internal/suite defines it from the
 // environment's Options.
 func TestSpecs(t *testing.T) {
-	o := suite.OptionsFromEnv()
+	o, err := suite.OptionsFromEnv()
+	if err != nil {
+		suiteSetupBroken = true
+		t.Fatal(err)
+	}
 	o.StartEmbedded = embedded.StartWith
-	if err := suite.Define(o, func(r *report.Results) { suiteResults = r }); err != nil {
+	if err = suite.Define(o, func(r *report.Results) { suiteResults = r }); err != nil {
 		suiteSetupBroken = true
 		var problems suite.ScenarioProblems
 		if errors.As(err, &problems) {

@@ -26,6 +26,10 @@ func commands() []command {
 		{"lint", "check scenario files without running them", cmdLint},
 		{"faults", "list the reference server's named faults and tolerated variations", cmdFaults},
 		{"coverage", "print the coverage table of operations and seed statements", cmdCoverage},
+		{"merge", "merge the bundles of a run split across machines (--shard i/n) into one", cmdMerge},
+		{"profiles", "list the profiles a target can claim and the scenarios that decide each", cmdProfiles},
+		{"verify", "check a --report-dir bundle: manifest, signature, verdicts re-derived from its outcomes", cmdVerify},
+		{"keygen", "make an Ed25519 key pair for run --sign-key and verify --public-key", cmdKeygen},
 		{"record", "record traffic to a target through a proxy into fixtures", cmdRecord},
 		{"replay", "serve recorded fixtures as a mock target", cmdReplay},
 	}

@@ -28,9 +28,13 @@ type runFlags struct {
 	procs                 procsFlag
 	junitReport           string
 	reportDir             string
+	signKey               string
 	filters               suite.Filters
 	focus, skip           stringsFlag
 	strict                bool
+	retries               int
+	rerunFailed           string
+	shard                 string
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -48,8 +52,12 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.tolerate, "tolerate", "embedded server only: enable the named legal variation (repeatable)")
 	fs.Var(&f.procs, "p", "run the non-serial scenarios in `N` processes (serial ones run afterwards); auto: up to 6, as the accounts allow")
 	fs.Var(&f.procs, "procs", "same as -p")
+	fs.IntVar(&f.retries, "retries", 0, "play a failing scenario again up to `N` times; one that then passes is reported flaky")
+	fs.StringVar(&f.rerunFailed, "rerun-failed", "", "run only the scenarios that failed or ended in error in the bundle in `DIR` (an earlier --report-dir)")
+	fs.StringVar(&f.shard, "shard", "", "play part `i/n` of the selected scenarios, split the same way on every machine (then gwsconform merge); default: "+suite.EnvJobIndex+" and "+suite.EnvPartsTotal+" when set")
 	fs.StringVar(&f.junitReport, "junit-report", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into `DIR`")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign the --report-dir bundle's manifest.json with the Ed25519 private key in `FILE` (PEM; gwsconform keygen)")
 	fs.StringVar(&f.filters.LabelFilter, "label-filter", "", "run the scenarios whose labels match this Ginkgo label `expression` (e.g. 'consult && !feature:chats.transfer')")
 	fs.Var(&f.focus, "focus", "run only scenarios whose name matches this `regexp` (repeatable)")
 	fs.Var(&f.skip, "skip", "skip scenarios whose name matches this `regexp` (repeatable)")
@@ -123,6 +131,9 @@ func (f *runFlags) overrides() (target.Overrides, error) {
 			o.KnownFailuresFrom += " " + f.knownFailures
 		}
 	}
+	if f.retries < 0 {
+		errs = append(errs, fmt.Errorf("--retries %d: must be 0 or more", f.retries))
+	}
 	if f.notificationTimeout < 0 {
 		errs = append(errs, fmt.Errorf("--notification-timeout %s: must be positive", f.notificationTimeout))
 	}
@@ -168,6 +179,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // options turns the flags into the run's Options; errors name the flag.
 func (f *runFlags) options(args []string, stdout io.Writer) (suite.Options, error) {
 	overrides, err := f.overrides()
+	if err == nil {
+		err = checkSignKey(f.signKey, f.reportDir)
+	}
 	if err != nil {
 		return suite.Options{}, err
 	}
@@ -180,12 +194,22 @@ func (f *runFlags) options(args []string, stdout io.Writer) (suite.Options, erro
 		Tolerate:      f.tolerate,
 		StartEmbedded: embedded.StartWith,
 		Processes:     int(f.procs),
+		Retries:       f.retries,
+		RerunFailed:   f.rerunFailed,
 		ReportDir:     f.reportDir,
+		SignKey:       f.signKey,
 		JUnitReport:   f.junitReport,
 		Output:        stdout,
 	}
 	if len(f.addPaths) > 0 {
 		o.Scenarios, o.Add = f.addPaths, true
+	}
+	if f.shard != "" {
+		if o.Part, err = suite.ParseShard(f.shard); err != nil {
+			return o, fmt.Errorf("--shard: %w", err)
+		}
+	} else if o.Part, err = suite.PartFromEnv(os.LookupEnv); err != nil {
+		return o, err
 	}
 	// A child of a sharded run is this program again, with the same flags
 	// (it ignores -p).
@@ -206,6 +230,9 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 	if c.StaleKnownFailures > 0 {
 		fmt.Fprintf(w, ", %d stale known failure(s)", c.StaleKnownFailures)
 	}
+	if c.Flaky > 0 {
+		fmt.Fprintf(w, ", %d flaky", c.Flaky)
+	}
 	if c.Deviations > 0 {
 		fmt.Fprintf(w, "; %d deviation(s) in %d scenario(s)", c.Deviations, c.DeviatingScenarios)
 	}
@@ -221,6 +248,8 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 			s.Reason = "passes but is listed in knownFailures; remove it from the list"
 		case s.ExpectedFailure:
 			tag = "KNOWN"
+		case s.Flaky:
+			tag = "FLAKY"
 		case s.Outcome == report.Fail:
 			tag = "FAIL"
 		case s.Outcome == report.Error:
@@ -232,12 +261,41 @@ func printSummary(w io.Writer, r *report.Results, f *runFlags) {
 		}
 		fmt.Fprintf(w, "  %-5s  %s  %s: %s\n", tag, s.Place(), s.Name, s.Reason)
 	}
+	printClaims(w, r)
 	printDeviations(w, r)
 	if f.reportDir != "" {
 		fmt.Fprintf(w, "reports: %s/{%s,%s,%s}\n", strings.TrimRight(f.reportDir, "/"), report.JSONFile, report.JUnitFile, report.HTMLFile)
 	}
 	if f.junitReport != "" {
 		fmt.Fprintf(w, "junit report: %s\n", f.junitReport)
+	}
+}
+
+// printClaims gives the verdict on each claimed profile, with what keeps a
+// claim from holding.
+func printClaims(w io.Writer, r *report.Results) {
+	if r.Part != nil {
+		if len(r.Claims) > 0 {
+			fmt.Fprintf(w, "  part %s of plan %s: the claims are judged when the parts are merged (gwsconform merge)\n", r.Part, r.Part.PlanDigest)
+		}
+		return
+	}
+	for _, c := range r.Claims {
+		if !c.Claimed {
+			continue
+		}
+		verdict := "CERTIFIED"
+		if !c.Certified {
+			verdict = "NOT CERTIFIED"
+		}
+		fmt.Fprintf(w, "  %s  %s: %d of %d scenario(s) passed", verdict, c.Profile, c.Passed, len(c.Scenarios))
+		if c.Deviations > 0 {
+			fmt.Fprintf(w, ", %d deviation(s)", c.Deviations)
+		}
+		fmt.Fprintln(w)
+		for _, p := range c.Problems {
+			fmt.Fprintf(w, "      %s: %s: %s\n", p.Outcome, p.Scenario, p.Reason)
+		}
 	}
 }
 

@@ -59,11 +59,21 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// WriteJUnit writes the results as JUnit XML: one testcase per scenario, classname
+// WriteJUnit writes the results as JUnit XML (see JUnit) to path.
+func (r *Results) WriteJUnit(path string) error {
+	data, err := r.JUnit()
+	if err != nil {
+		return fmt.Errorf("junit %s: %w", path, err)
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// JUnit renders the results as JUnit XML: one testcase per scenario, classname
 // is the YAML file. An expected failure is written as skipped (the run does not fail
 // on it), a stale known failure as a failure, so CI shows the same verdict as the
-// exit code.
-func (r *Results) WriteJUnit(path string) error {
+// exit code. It depends on the results alone, so `gwsconform verify` renders it
+// again from a bundle's results.json and compares the bytes with its junit.xml.
+func (r *Results) JUnit() ([]byte, error) {
 	suite := junitSuite{
 		Name:      "gwsconform",
 		Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05"),
@@ -125,9 +135,9 @@ func (r *Results) WriteJUnit(path string) error {
 	}
 	data, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("junit %s: %w", path, err)
+		return nil, err
 	}
-	return os.WriteFile(path, append([]byte(xml.Header), append(data, '\n')...), 0o644)
+	return append([]byte(xml.Header), append(data, '\n')...), nil
 }
 
 // deviationText renders deviations one per line, as the console does.

@@ -56,6 +56,11 @@ type Results struct {
 	Claims []Claim `json:"claims,omitempty"`
 	// Options are the run's resolved options, with no secret in them.
 	Options *RunOptions `json:"options,omitempty"`
+	// Part is set when the run played one part of a plan split across
+	// machines; its claims are judged only once the parts are merged.
+	// MergedFrom lists the parts a merged bundle was made of.
+	Part       *Part  `json:"part,omitempty"`
+	MergedFrom []Part `json:"mergedFrom,omitempty"`
 	// Strict: deviations were judged as failures (docs/evidence.md).
 	Strict     bool      `json:"strict,omitempty"`
 	StartedAt  time.Time `json:"startedAt"`
@@ -86,6 +91,8 @@ type Counts struct {
 	Error              int `json:"error"`
 	ExpectedFailures   int `json:"expectedFailures"`
 	StaleKnownFailures int `json:"staleKnownFailures"`
+	// Flaky counts the passes that needed a retry (they count as Pass too).
+	Flaky int `json:"flaky,omitempty"`
 	// Deviations counts the deviations of all scenarios; DeviatingScenarios the
 	// scenarios with at least one.
 	Deviations         int `json:"deviations"`
@@ -211,6 +218,9 @@ func (r *Results) Finish() {
 		if s.StaleKnownFailure {
 			r.Counts.StaleKnownFailures++
 		}
+		if s.Flaky {
+			r.Counts.Flaky++
+		}
 		if len(s.Deviations) > 0 {
 			r.Counts.Deviations += len(s.Deviations)
 			r.Counts.DeviatingScenarios++
@@ -218,7 +228,7 @@ func (r *Results) Finish() {
 		failed = failed || s.failsRun()
 	}
 	for _, c := range r.Claims {
-		failed = failed || (c.Claimed && !c.Certified)
+		failed = failed || (c.Claimed && !c.Certified && r.Part == nil)
 	}
 	switch {
 	case r.Counts.Error > 0 || len(r.SuiteErrors) > 0:

@@ -46,6 +46,8 @@ type ginkgoSuite struct {
 	// (the shard queue, the same in every child) this child plays; the others
 	// are skipped here. Nil plays them all.
 	Claims *Claims
+	// Retries is how many times a failing or erroring scenario is played again.
+	Retries int
 	// Done receives the run's results and the target Setup returned (nil when
 	// it failed) on Ginkgo process 1 after every spec ran.
 	Done func(*report.Results, *target.Target)
@@ -155,7 +157,7 @@ func (s *ginkgoSuite) defineScenario(i int, sc *scenarios.Scenario, labels Label
 			}
 		}
 		t, accounts := current()
-		res := play(ctx, t, accounts, sc, GinkgoWriter)
+		res := play(ctx, t, accounts, sc, GinkgoWriter, s.Retries)
 		res.Shard = s.Shard.String()
 		AddReportEntry(resultEntry, res, ReportEntryVisibilityNever)
 		switch {

@@ -2,9 +2,11 @@ package suite
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/target"
@@ -35,6 +37,16 @@ type Options struct {
 	// implementation; internal/modcheck holds that), so the entry point passes
 	// it in: embedded.StartWith. Nil makes a run without a URL an error.
 	StartEmbedded func(ctx context.Context, faults, tolerate []string) (*target.Target, func(), error)
+	// Retries plays a failing or erroring scenario again up to this many
+	// times; one that then passes is reported flaky (--retries).
+	Retries int
+	// RerunFailed is an earlier bundle's directory: only the scenarios that
+	// failed or ended in error there run (--rerun-failed). Empty: no such filter.
+	RerunFailed string
+	// Part is --shard i/n: play only part i of the selected scenarios split
+	// into n parts the same way on every machine (then `gwsconform merge`).
+	// Zero: all of them.
+	Part Shard
 	// Processes is -p: 0 plans them (PlanProcesses), 1 plays in this process,
 	// N > 1 in N children started with ShardCommand.
 	Processes int
@@ -44,6 +56,9 @@ type Options struct {
 	// ReportDir receives results.json, junit.xml and report.html; JUnitReport
 	// one more JUnit file. Empty: not written.
 	ReportDir, JUnitReport string
+	// SignKey is the Ed25519 private key file (PEM PKCS#8) that signs the
+	// ReportDir bundle's manifest.json (--sign-key); empty leaves it unsigned.
+	SignKey string
 	// Output receives the run's first line and each shard's output; nil
 	// discards them. Ginkgo writes its own output to os.Stdout.
 	Output io.Writer
@@ -76,18 +91,20 @@ func (n Names) withDefaults() Names {
 // top of the target's GWSCONFORM_* variables (see internal/target). `gwsconform run`
 // has a flag for each.
 const (
-	EnvTargetFile = "GWSCONFORM_TARGET_FILE" // --target-file
-	EnvScenarios  = "GWSCONFORM_SCENARIOS"   // --scenarios, comma separated
-	EnvFaults     = "GWSCONFORM_FAULTS"      // --fault, comma separated
-	EnvTolerate   = "GWSCONFORM_TOLERATE"    // --tolerate, comma separated
-	EnvReportDir  = "GWSCONFORM_REPORT_DIR"  // --report-dir
+	EnvTargetFile = "GWSCONFORM_TARGET_FILE"  // --target-file
+	EnvScenarios  = "GWSCONFORM_SCENARIOS"    // --scenarios, comma separated
+	EnvFaults     = "GWSCONFORM_FAULTS"       // --fault, comma separated
+	EnvTolerate   = "GWSCONFORM_TOLERATE"     // --tolerate, comma separated
+	EnvReportDir  = "GWSCONFORM_REPORT_DIR"   // --report-dir
+	EnvRetries    = "GWSCONFORM_RETRIES"      // --retries
+	EnvRerun      = "GWSCONFORM_RERUN_FAILED" // --rerun-failed
 )
 
 // OptionsFromEnv reads the Options of `go test ./specs` from the process
-// environment. Relative paths are taken from the module root (see ModuleRoot),
+// environment; a variable that cannot be read is an error naming it. Relative paths are taken from the module root (see ModuleRoot),
 // not from the working directory: `go test ./specs` runs in specs/, where the
 // person who typed GWSCONFORM_REPORT_DIR=out did not.
-func OptionsFromEnv() Options {
+func OptionsFromEnv() (Options, error) {
 	wd, _ := os.Getwd()
 	root := ModuleRoot(wd)
 	get := func(name string) string { return strings.TrimSpace(os.Getenv(name)) }
@@ -107,19 +124,30 @@ func OptionsFromEnv() Options {
 	for i, p := range scs {
 		scs[i] = path(p)
 	}
-	return Options{
-		TargetFile: path(get(EnvTargetFile)),
-		Scenarios:  scs,
-		Faults:     list(EnvFaults),
-		Tolerate:   list(EnvTolerate),
-		ReportDir:  path(get(EnvReportDir)),
-		Processes:  1, // Ginkgo's own -p shards a `go test` run
-		Names: Names{
-			Faults:    EnvFaults + "/" + EnvTolerate,
-			Target:    target.EnvTarget,
-			ReportDir: EnvReportDir,
-		},
+	retries := 0
+	if v := get(EnvRetries); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return Options{}, fmt.Errorf("%s=%q: want a number of retries, 0 or more", EnvRetries, v)
+		}
+		retries = n
 	}
+	return Options{
+		Retries:     retries,
+		RerunFailed: path(get(EnvRerun)),
+		TargetFile:  path(get(EnvTargetFile)),
+		Scenarios:   scs,
+		Faults:      list(EnvFaults),
+		Tolerate:    list(EnvTolerate),
+		ReportDir:   path(get(EnvReportDir)),
+		Processes:   1, // Ginkgo's own -p shards a `go test` run
+		Names:       envNames(),
+	}, nil
+}
+
+// envNames spell the options as `go test ./specs` takes them.
+func envNames() Names {
+	return Names{Faults: EnvFaults + "/" + EnvTolerate, Target: target.EnvTarget, ReportDir: EnvReportDir}
 }
 
 // ModuleRoot is the nearest directory at or above dir that holds go.mod, or dir

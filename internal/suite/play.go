@@ -13,12 +13,43 @@ import (
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
-// play runs one scenario against t with the given accounts and returns its result
-// as the reports record it. A scenario that requires a feature t does not declare
-// is skipped without touching the target. Known failures are applied here, the
-// one place of a run that does, so the It can tell an expected failure from a
-// real one.
-func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
+// play runs one scenario against t with the given accounts and returns its
+// result as the reports record it. A failure or an error is played again up to
+// retries times; a scenario that then passes is flaky, never simply passed. A
+// scenario that requires a feature t does not declare is skipped without
+// touching the target. Known failures are applied here, the one place of a run
+// that does, so the It can tell an expected failure from a real one.
+func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, retries int) report.Scenario {
+	var res report.Scenario
+	var first string // why the first attempt did not pass
+	for attempt := 1; ; attempt++ {
+		res = playOnce(ctx, t, accounts, sc, log)
+		if retries > 0 {
+			res.Attempts = attempt
+		}
+		if res.Outcome != report.Fail && res.Outcome != report.Error {
+			break
+		}
+		if first == "" {
+			first = fmt.Sprintf("%s at %s: %s", res.Outcome, res.Place(), res.Reason)
+		}
+		if attempt > retries || ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(log, "gwsconform: %s: attempt %d: %s; playing it again (--retries %d)\n", sc.Name, attempt, first, retries)
+	}
+	if res.Outcome == report.Pass && res.Attempts > 1 {
+		res.Flaky = true
+		res.Reason = fmt.Sprintf("flaky: passed on attempt %d of %d; attempt 1 was a %s", res.Attempts, retries+1, first)
+	}
+	if t.IsKnownFailure(sc.Name) {
+		res.MarkKnownFailure()
+	}
+	return res
+}
+
+// playOnce is one attempt of play.
+func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
 		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs), Requires: sc.Requires,
@@ -38,9 +69,6 @@ func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 	if res.Outcome == "" {
 		res.Outcome = report.Error
 		res.Reason = "the runner returned no outcome (harness bug)"
-	}
-	if t.IsKnownFailure(sc.Name) {
-		res.MarkKnownFailure()
 	}
 	return res
 }

@@ -50,7 +50,7 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	selected, err := o.Filters.Select(all)
+	selected, err := selectScenarios(o, all)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +62,10 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 	if err := o.Filters.CheckSelection(len(all), selected, t); err != nil {
 		return nil, err
 	}
+	selected, part, err := partOf(o, selected)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := PlanProcesses(o.Processes, selected, t)
 	if err != nil {
 		return nil, err
@@ -69,12 +73,13 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 	if plan.Processes > 1 && len(o.ShardCommand) == 0 {
 		return nil, fmt.Errorf("-p %d: this entry point cannot start processes; use -p 1", plan.Processes)
 	}
-	describe(o.output(), t, embedded, o, len(selected), plan)
+	describe(o.output(), t, embedded, o, len(selected), plan, part)
 
 	results, err := playAll(ctx, o, selected, t, plan, suiteConfig, reporterConfig)
 	if err != nil {
 		return nil, err
 	}
+	results.Part = part
 	if err := finish(results, o, t, all, started); err != nil {
 		return nil, err
 	}
@@ -91,8 +96,13 @@ func Define(o Options, done func(*report.Results)) error {
 	if err != nil {
 		return err
 	}
+	selected, err := selectScenarios(o, all)
+	if err != nil {
+		return err
+	}
 	s := &ginkgoSuite{
-		Scenarios: all,
+		Scenarios: selected,
+		Retries:   o.Retries,
 		Setup: func(ctx context.Context) (*target.Target, func(), error) {
 			t, stop, _, err := resolveTarget(ctx, o, all)
 			if err == nil {
@@ -175,7 +185,7 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
 	}
 	if plan.Processes <= 1 {
-		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t)}).run(sc, rc)
+		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t), Retries: o.Retries}).run(sc, rc)
 	}
 	sharded := &ShardedRun{
 		Command: o.ShardCommand,
@@ -192,7 +202,7 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		return results, nil
 	}
 	fmt.Fprintf(o.output(), "\n===== %d serial scenario(s), after the shards =====\n", len(serial))
-	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t)}).run(sc, rc)
+	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t), Retries: o.Retries}).run(sc, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +257,19 @@ func writeReports(r *report.Results, o Options) error {
 			errs = append(errs, fmt.Errorf("--junit-report %s: %w", o.JUnitReport, err))
 		}
 	}
+	// The manifest comes last, so that it lists every file written into the
+	// directory (a --junit-report inside it too); a bundle that could not be
+	// written whole is not sealed.
+	if o.ReportDir != "" && len(errs) == 0 {
+		if err := certify.Seal(o.ReportDir, r, o.SignKey); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", o.Names.withDefaults().ReportDir, o.ReportDir, err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
 // describe is the run's first line: how many scenarios against what, how.
-func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, plan Plan) {
+func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, plan Plan, part *report.Part) {
 	what := "target"
 	if embedded {
 		what = "embedded reference server"
@@ -262,8 +280,12 @@ func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, pl
 			what += " tolerating " + strings.Join(o.Tolerate, ", ")
 		}
 	}
-	fmt.Fprintf(w, "gwsconform: %d scenario(s) against %s %s (%q, features: %s) in %s\n",
-		n, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
+	scope := ""
+	if part != nil {
+		scope = fmt.Sprintf(" (part %s of the plan %s)", part, part.PlanDigest)
+	}
+	fmt.Fprintf(w, "gwsconform: %d scenario(s)%s against %s %s (%q, features: %s) in %s\n",
+		n, scope, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
 }
 
 func (o Options) output() io.Writer {

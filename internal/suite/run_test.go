@@ -20,7 +20,7 @@ func TestResolveTargetNamesTheEntryPointsOwnSpelling(t *testing.T) {
 		want  []string
 	}{
 		{Names{}, []string{"--fault/--tolerate", "--target/--target-file/GWSCONFORM_TARGET"}},
-		{OptionsFromEnv().Names, []string{"GWSCONFORM_FAULTS/GWSCONFORM_TOLERATE", "drop GWSCONFORM_TARGET"}},
+		{envNames(), []string{"GWSCONFORM_FAULTS/GWSCONFORM_TOLERATE", "drop GWSCONFORM_TARGET"}},
 	} {
 		o := Options{
 			Overrides:     target.Overrides{BaseURL: "http://127.0.0.1:1"},
@@ -66,7 +66,7 @@ func TestResolveTargetLaysTheRunsSettingsOverTheEmbeddedServer(t *testing.T) {
 }
 
 func TestResolveTargetWithoutAnyTargetIsAnError(t *testing.T) {
-	_, stop, _, err := resolveTarget(context.Background(), Options{Names: OptionsFromEnv().Names}, nil)
+	_, stop, _, err := resolveTarget(context.Background(), Options{Names: envNames()}, nil)
 	stop()
 	if err == nil || !strings.Contains(err.Error(), "GWSCONFORM_TARGET") {
 		t.Fatalf("err = %v, want one naming GWSCONFORM_TARGET", err)

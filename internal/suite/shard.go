@@ -207,7 +207,11 @@ func runShardChild(o Options) (*report.Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	selected, err := o.Filters.Select(all)
+	selected, err := selectScenarios(o, all)
+	if err != nil {
+		return nil, err
+	}
+	selected, _, err = partOf(o, selected)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +221,7 @@ func runShardChild(o Options) (*report.Results, error) {
 		Setup:     fixedTarget(t),
 		Shard:     shard,
 		Claims:    &Claims{Dir: claims},
+		Retries:   o.Retries,
 	}
 	results, err := s.run(suiteConfig, reporterConfig)
 	if err != nil {
