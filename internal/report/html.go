@@ -1,6 +1,7 @@
 package report
 
 import (
+	_ "embed"
 	"fmt"
 	"html/template"
 	"os"
@@ -8,75 +9,56 @@ import (
 	"strings"
 )
 
-// htmlPage is one self-contained file: no scripts, no external styles, so it can be
-// attached to a ticket or opened from a CI artifact as is. Failures and errors
-// expand (<details>) to show the step and the timeline.
+// htmlSource is the page: one self-contained file, no scripts and no external
+// styles or images, so it can be attached to a ticket or opened from a CI
+// artifact offline. Failures and errors expand (<details>) to show the step
+// and the timeline; long lines wrap so the page never scrolls sideways.
+//
+//go:embed html.tmpl
+var htmlSource string
+
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"label":          outcomeLabel,
-	"class":          outcomeClass,
-	"join":           func(s []string) string { return strings.Join(s, ", ") },
-	"attentionFirst": attentionFirst,
-	"ms":             func(v float64) string { return fmt.Sprintf("%.0f ms", v) },
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>gwsconform report: {{.Target.Name}}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
-h1 { font-size: 1.4em; margin-bottom: .2em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { background: #f4f4f4; }
-.summary td { border: none; padding: .1em 1em .1em 0; }
-.verdict { font-weight: bold; padding: .2em .6em; border-radius: 3px; color: #fff; }
-.o { font-weight: bold; white-space: nowrap; }
-.pass { color: #1a7f37; } .verdict.pass { background: #1a7f37; color: #fff; }
-.fail { color: #cf222e; } .verdict.fail { background: #cf222e; color: #fff; }
-.error { color: #8250df; } .verdict.error { background: #8250df; color: #fff; }
-.skip { color: #777; }
-.xfail { color: #9a6700; }
-.loc { font-family: ui-monospace, monospace; font-size: .9em; color: #555; }
-pre { background: #f6f8fa; padding: .6em; overflow-x: auto; font-size: .85em; }
-summary { cursor: pointer; }
-.dev { color: #9a6700; }
-ul.devs { margin: .3em 0; padding-left: 1.2em; font-size: .9em; }
-</style>
-</head>
-<body>
-<h1>gwsconform: <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h1>
-<table class="summary">
-<tr><td>Target</td><td>{{.Target.Name}} <span class="loc">{{.Target.URL}}</span></td></tr>
-<tr><td>Declared features</td><td>{{if .DeclaredFeatures}}{{join .DeclaredFeatures}}{{else}}(none){{end}}</td></tr>
-<tr><td>Started</td><td>{{.StartedAt.Format "2006-01-02 15:04:05 MST"}}, took {{.Duration}}</td></tr>
-<tr><td>Outcomes</td><td><span class="pass">{{.Counts.Pass}} pass</span>,
- <span class="fail">{{.Counts.Fail}} fail</span>{{if .Counts.ExpectedFailures}} ({{.Counts.ExpectedFailures}} known){{end}},
- <span class="skip">{{.Counts.Skip}} skip</span>,
- <span class="error">{{.Counts.Error}} error</span>{{if .Counts.StaleKnownFailures}},
- <span class="fail">{{.Counts.StaleKnownFailures}} stale known failure(s)</span>{{end}}</td></tr>
-<tr><td>Deviations</td><td>{{if .Counts.Deviations}}<span class="dev">{{.Counts.Deviations}} in {{.Counts.DeviatingScenarios}} scenario(s)</span>{{else}}none{{end}}{{if .Strict}} (strict run: deviations fail){{else}}: checks of inferred or reference evidence the target does not meet; they do not fail it{{end}}</td></tr>
-<tr><td>Suite version</td><td>{{.SuiteVersion}}</td></tr>
-</table>
-{{if .SuiteErrors}}<h2 class="error">Errors outside the scenarios</h2>
-{{range .SuiteErrors}}<pre>{{.}}</pre>{{end}}{{end}}
-<h2>Scenarios</h2>
-<table>
-<tr><th>Outcome</th><th>Scenario</th><th>Location</th><th>Labels</th><th>Time</th></tr>
-{{range attentionFirst .Scenarios}}<tr>
-<td class="o {{class .}}">{{label .}}</td>
-<td>{{if or .Detail .Step (and .Reason (ne .Outcome "pass"))}}<details><summary>{{.Name}}{{if .Reason}}: {{.Reason}}{{end}}</summary>
-{{if .Step}}<p><b>Step:</b> {{.Step}}</p>{{end}}{{if .Detail}}<pre>{{.Detail}}</pre>{{end}}</details>{{else}}{{.Name}}{{end}}
-{{if .Deviations}}<details><summary class="dev">{{len .Deviations}} deviation(s)</summary><ul class="devs">{{range .Deviations}}
-<li><b>{{.Level}}</b> <span class="loc">{{.Place}}</span>: {{.Reason}}{{if .Detail}}<pre>{{.Detail}}</pre>{{end}}</li>{{end}}</ul></details>{{end}}
-{{if .Refs}}<div class="loc">{{join .Refs}}</div>{{end}}</td>
-<td class="loc">{{.Location}}</td>
-<td>{{join .Labels}}</td>
-<td>{{ms .DurationMs}}</td>
-</tr>
-{{end}}</table>
-</body>
-</html>
-`))
+	"label":        outcomeLabel,
+	"class":        outcomeClass,
+	"join":         func(s []string) string { return strings.Join(s, ", ") },
+	"ms":           func(v float64) string { return fmt.Sprintf("%.0f ms", v) },
+	"anchor":       anchor,
+	"hasDetail":    hasDetail,
+	"problemClass": problemClass,
+}).Parse(htmlSource))
+
+// htmlView is what the page needs beyond Results, computed once so the
+// template stays declarative.
+type htmlView struct {
+	*Results
+	// Claimed come first because they are what a reviewer certifies;
+	// Unclaimed are shown compactly, for information only.
+	Claimed, Unclaimed []Claim
+	// Rows are the scenarios in the order a reader triages them.
+	Rows []Scenario
+	// Ran names the scenarios that have a row, so a claim's problem links to
+	// its row only when there is one (not for "not run").
+	Ran   map[string]bool
+	Flaky int
+}
+
+func newHTMLView(r *Results) htmlView {
+	v := htmlView{Results: r, Rows: attentionFirst(r.Scenarios), Ran: make(map[string]bool, len(r.Scenarios))}
+	for _, c := range r.Claims {
+		if c.Claimed {
+			v.Claimed = append(v.Claimed, c)
+		} else {
+			v.Unclaimed = append(v.Unclaimed, c)
+		}
+	}
+	for _, s := range r.Scenarios {
+		v.Ran[s.Name] = true
+		if s.Flaky {
+			v.Flaky++
+		}
+	}
+	return v
+}
 
 func outcomeLabel(s Scenario) string {
 	switch {
@@ -99,9 +81,46 @@ func outcomeClass(s Scenario) string {
 	return string(s.Outcome)
 }
 
+// problemClass colours a claim problem's outcome like the scenario rows do.
+func problemClass(outcome string) string {
+	switch outcome {
+	case string(Fail), string(Error):
+		return outcome
+	case "flaky", "known failure":
+		return "xfail"
+	}
+	return string(Skip)
+}
+
+// hasDetail: the scenario gets a collapsible row with its step, reason and
+// timeline. A pass's step is only where it was when nothing went wrong.
+func hasDetail(s Scenario) bool {
+	return s.Detail != "" || (s.Step != "" && s.Outcome != Pass)
+}
+
+// anchor is the id of a scenario's rows. HTML ids may not contain spaces, and
+// a readable one makes a link such as report.html#scenario-alice-accepts
+// something a person can type.
+func anchor(name string) string {
+	var b strings.Builder
+	b.WriteString("scenario-")
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
 // attentionFirst orders the rows as a reader triages them: errors, then failures
-// (stale known failures among them), skips and known failures, then passes; the
-// catalogue order is kept within each group.
+// (stale known failures among them), then skips, known failures and flaky passes
+// (each can fail a claim), then passes; the catalogue order is kept within each
+// group.
 func attentionFirst(list []Scenario) []Scenario {
 	rank := func(s Scenario) int {
 		switch Outcome(outcomeClass(s)) {
@@ -110,6 +129,9 @@ func attentionFirst(list []Scenario) []Scenario {
 		case Fail:
 			return 1
 		case Pass:
+			if s.Flaky {
+				return 2
+			}
 			return 3
 		}
 		return 2
@@ -125,7 +147,7 @@ func (r *Results) WriteHTML(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := htmlPage.Execute(f, r); err != nil {
+	if err := htmlPage.Execute(f, newHTMLView(r)); err != nil {
 		f.Close()
 		return fmt.Errorf("html report %s: %w", path, err)
 	}
