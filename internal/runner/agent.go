@@ -6,51 +6,125 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/target"
+	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 
-// setupAgents logs every agent in, concurrently: they are independent.
-func (rn *run) setupAgents(ctx context.Context) *problem {
-	var wg sync.WaitGroup
-	problems := make([]*problem, len(rn.order))
-	for i, a := range rn.order {
-		if !a.isAgent() {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			problems[i] = rn.setupAgent(ctx, a)
-		}()
-	}
-	wg.Wait()
-	for _, p := range problems {
-		if p != nil {
-			return p
-		}
-	}
-	return nil
+// agent is an agent actor: it logs in with an account of the target's, holds a
+// contact center session and receives notifications over Bayeux.
+type agent struct {
+	actorCore
+	account    target.Account
+	bareClient *http.Client // metered, without cookie jar (csrf: false)
+	rawBayeux  *http.Client // the scenario's own Bayeux requests (see rawBayeuxClient)
+	csrfHeader string
+	csrfToken  string
+	userID     string
+	userURI    string
+	notify     *bayeux.Client
+	pumpDone   chan struct{}
+	state      string // the chat channel state the agent last asked for: Ready or NotReady
+	sessionUp  bool   // StartContactCenterSession succeeded
+	// dups is the duplicate checks' state (duplicates.go), guarded by the
+	// run's checkMu while setups run (checkStream), the runner goroutine's after.
+	dups dupState
 }
 
-// setupAgent: GET /api/v2/me (user, CSRF token, session cookie), start the contact
+var agentTraits = traits{
+	caller:        gws.AgentCaller,
+	stream:        "notification stream",
+	event:         "notification",
+	timeline:      "notifications",
+	notified:      true,
+	cleanupInTurn: true,
+}
+
+func (a *agent) traits() *traits { return &agentTraits }
+
+func (a *agent) endpoint(rn *run) (string, http.Header, string) {
+	return rn.t.BaseURL, http.Header{}, authBasic
+}
+
+func (a *agent) authorize(rn *run, hreq *http.Request, req request) *http.Client {
+	switch req.auth {
+	case authBasic:
+		hreq.SetBasicAuth(a.account.Username, a.account.Password)
+	case authWrong:
+		hreq.SetBasicAuth(a.account.Username, a.account.Password+"-wrong")
+	}
+	if !req.csrf {
+		return a.bareClient // no cookie jar: no session cookie either
+	}
+	if a.csrfHeader != "" && hreq.Header.Get(a.csrfHeader) == "" {
+		hreq.Header.Set(a.csrfHeader, a.csrfToken)
+	}
+	if rn.isRawBayeux(req.url) {
+		return rn.rawBayeuxClient(a, req.url)
+	}
+	return a.client
+}
+
+// injection: an agent's requests carry only the target's routing key.
+func (a *agent) injection(rn *run, _ *scenarios.Step, _ gws.Op) (gws.Injection, error) {
+	return gws.Injection{RouteKey: rn.t.RouteKey()}, nil
+}
+
+func (a *agent) answered(_ *run, op gws.Op, _ *response) {
+	switch {
+	case op.Dialect == gws.Ready.Dialect && (op.Name == gws.Ready.Name || op.Name == gws.NotReady.Name):
+		a.state = op.Name
+	case op.Dialect == gws.StartContactCenterSession.Dialect && op.Name == gws.StartContactCenterSession.Name:
+		a.sessionUp = true
+	}
+}
+
+// follow: notifications are pushed, nothing needs to ask for them.
+func (a *agent) follow() func() { return func() {} }
+
+func (a *agent) checkDelivery(rn *run, step *scenarios.Step, events []event) error {
+	return rn.checkDuplicates(step, a, events)
+}
+
+// currentChat is the chat of the latest StatusChange Invited the agent received
+// up to its cursor (what the scenario has awaited), else the latest received at
+// all.
+func (a *agent) currentChat() (string, string) {
+	events, _, _, _ := a.stream.snapshot()
+	id := latestInvited(events[:min(a.cursor, len(events))])
+	if id == "" {
+		id = latestInvited(events)
+	}
+	return id, "has no current chat (no StatusChange Invited received yet); await one first or set chat:"
+}
+
+func latestInvited(events []event) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		if id, ok := gws.InvitedChat(events[i].value); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// setup: GET /api/v2/me (user, CSRF token, session cookie), start the contact
 // center session, subscribe to notifications, then Ready unless the actor says not.
-func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
+func (a *agent) setup(ctx context.Context, rn *run) error {
 	who := a.name() + " (" + a.account.Username + ")"
 	me, err := rn.send(ctx, a, request{method: gws.GetMe.Method, url: rn.t.BaseURL + gws.GetMe.Path, auth: authBasic, csrf: true, purpose: gws.PurposeSetup})
 	if err != nil {
-		return transportProblem(nil, "setting up "+who+": ", err)
+		return placed(nil, "setting up "+who+": ", err)
 	}
 	switch {
 	case me.status == http.StatusUnauthorized:
-		return harnessError(nil, "setting up %s: GET /api/v2/me refused the credentials (HTTP 401); check the target's accounts", who).
+		return envError(nil, "setting up %s: GET /api/v2/me refused the credentials (HTTP 401); check the target's accounts", who).
 			withDetail(describeResponse(me))
 	case me.status != http.StatusOK:
-		return harnessError(nil, "setting up %s: GET /api/v2/me answered HTTP %d, want 200", who, me.status).
+		return envError(nil, "setting up %s: GET /api/v2/me answered HTTP %d, want 200", who, me.status).
 			withDetail(describeResponse(me))
 	}
 	if err := schemas.Validate(gws.GetMe.ResponseSchema, me.body); err != nil {
@@ -62,11 +136,11 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 
 	a.csrfHeader = me.header.Get("X-CSRF-HEADER")
 	if a.csrfHeader == "" {
-		return harnessError(nil, "setting up %s: GET /api/v2/me sent no X-CSRF-HEADER header, so the harness cannot authorize POST requests", who)
+		return envError(nil, "setting up %s: GET /api/v2/me sent no X-CSRF-HEADER header, so the harness cannot authorize POST requests", who)
 	}
 	a.csrfToken = me.header.Get(a.csrfHeader)
 	if a.csrfToken == "" {
-		return harnessError(nil, "setting up %s: GET /api/v2/me named CSRF header %q but sent no value for it", who, a.csrfHeader)
+		return envError(nil, "setting up %s: GET /api/v2/me named CSRF header %q but sent no value for it", who, a.csrfHeader)
 	}
 
 	start := gws.StartContactCenterSession
@@ -74,20 +148,20 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	start.Inject(session, gws.Injection{})
 	resp, err := rn.send(ctx, a, request{method: start.Method, url: rn.t.BaseURL + start.Path, body: session, hasBody: true, auth: authBasic, csrf: true, purpose: gws.PurposeSetup})
 	if err != nil {
-		return transportProblem(nil, "setting up "+who+": ", err)
+		return placed(nil, "setting up "+who+": ", err)
 	}
 	if resp.status == http.StatusForbidden {
-		return harnessError(nil, "setting up %s: StartContactCenterSession was refused (HTTP 403): the CSRF token or session cookie from GET /api/v2/me did not work", who).
+		return envError(nil, "setting up %s: StartContactCenterSession was refused (HTTP 403): the CSRF token or session cookie from GET /api/v2/me did not work", who).
 			withDetail(describeResponse(resp))
 	}
 	if !is2xx(resp.status) || !successShape(resp.body, start.Shape) {
-		return harnessError(nil, "setting up %s: StartContactCenterSession failed", who).withDetail(describeResponse(resp))
+		return envError(nil, "setting up %s: StartContactCenterSession failed", who).withDetail(describeResponse(resp))
 	}
 	a.sessionUp = true
 	a.state = gws.AgentNotReady
 
-	if p := rn.subscribe(ctx, a, who); p != nil {
-		return p
+	if err := rn.subscribe(ctx, a, who); err != nil {
+		return err
 	}
 	want := gws.AgentReady
 	if !a.spec.Ready {
@@ -95,9 +169,8 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 	}
 	// The state the scenario asked for, whatever the target's default, and a proof
 	// that notifications flow: its notification must come back before step 1.
-	if p := rn.settleState(ctx, a, want); p != nil {
-		p.reason = "setting up " + who + ": " + p.reason
-		return p
+	if err := rn.settleState(ctx, a, want); err != nil {
+		return fmt.Errorf("setting up %s: %w", who, err)
 	}
 	// Another agent still in setup may be building timelines of every actor.
 	rn.checkMu.Lock()
@@ -108,7 +181,7 @@ func (rn *run) setupAgent(ctx context.Context, a *actor) *problem {
 }
 
 // subscribe starts the Bayeux client on the agent's cookie jar and credentials.
-func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
+func (rn *run) subscribe(ctx context.Context, a *agent, who string) error {
 	a.notify = bayeux.NewClient(rn.t.NotificationsURL(), bayeux.ClientOptions{
 		// Same cookie jar (session). Metered except for connects the target may
 		// hold: those are the target waiting for news, not round trips.
@@ -124,15 +197,19 @@ func (rn *run) subscribe(ctx context.Context, a *actor, who string) *problem {
 	if err := a.notify.Handshake(hctx); err != nil {
 		if targetAnswered(err) {
 			// The endpoint answered, but not with a Bayeux session: the target's fault.
-			return failure(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
+			return targetError(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
 		}
-		return harnessError(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
+		return envError(nil, "setting up %s: Bayeux handshake on %s failed: %v", who, rn.t.NotificationsURL(), err)
 	}
 	a.pumpDone = make(chan struct{})
 	go rn.pump(a)
 	for _, channel := range gws.AgentChannels() {
 		if err := a.notify.Subscribe(hctx, channel); err != nil {
-			return failure(nil, "setting up %s: subscribing to %s failed: %v", who, channel, err)
+			if targetAnswered(err) {
+				return targetError(nil, "setting up %s: subscribing to %s failed: %v", who, channel, err)
+			}
+			// No answer at all, as for the handshake: nothing to judge the target by.
+			return envError(nil, "setting up %s: subscribing to %s failed: %v", who, channel, err)
 		}
 	}
 	return nil
@@ -151,7 +228,7 @@ func targetAnswered(err error) bool {
 // notification endpoint, as a clause to append to the reason of a wait that
 // failed ("" when the client has nothing to say): the wait's own reason only says
 // what did not come, this says why.
-func notifyDiagnosis(a *actor) string {
+func notifyDiagnosis(a *agent) string {
 	if a.notify == nil {
 		return ""
 	}
@@ -165,7 +242,7 @@ func notifyDiagnosis(a *actor) string {
 // the client stops on an error (the endpoint broke the protocol, refused the
 // session, or one bad pattern repeated past the client's bound), the stream ends
 // with that error, so a waiting step ends at once and names it.
-func (rn *run) pump(a *actor) {
+func (rn *run) pump(a *agent) {
 	defer close(a.pumpDone)
 	for m := range a.notify.Messages() {
 		at := time.Now()
@@ -179,13 +256,19 @@ func (rn *run) pump(a *actor) {
 		rn.received(a, at, m, value, invalid)
 		rn.logf("%s <- %s %s", a.name(), m.Channel, summarize(value))
 	}
-	a.stream.close(a.notify.Err())
+	// The client stops only on what the endpoint did (broke the protocol, refused
+	// the session, failed every connect up to the client's bound): the target's
+	// failure, whatever the client's error type.
+	var stopped error
+	if err := a.notify.Err(); err != nil {
+		stopped = targetError(nil, "%w", err)
+	}
+	a.stream.close(stopped)
 }
 
-// cleanupAgent leaves the target as the scenario found it: chats still assigned
-// are rejected or completed, the agent goes NotReady, notifications stop. Best
-// effort: problems are logged, never reported.
-func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
+// cleanup: chats still assigned are rejected or completed, the agent goes
+// NotReady, notifications stop.
+func (a *agent) cleanup(ctx context.Context, rn *run) {
 	if a.sessionUp {
 		rn.completeLeftovers(ctx, a)
 		body := map[string]any{}
@@ -210,7 +293,7 @@ func (rn *run) cleanupAgent(ctx context.Context, a *actor) {
 }
 
 // completeLeftovers ends the chats the scenario left with the agent.
-func (rn *run) completeLeftovers(ctx context.Context, a *actor) {
+func (rn *run) completeLeftovers(ctx context.Context, a *agent) {
 	resp, err := rn.send(ctx, a, request{method: gws.ListChats.Method, url: rn.t.BaseURL + gws.ListChats.Path, auth: authBasic, csrf: true, purpose: gws.PurposeCleanup})
 	if err != nil || resp.status != http.StatusOK {
 		rn.logf("cleanup %s: cannot list chats: %v", a.name(), err)

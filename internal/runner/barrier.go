@@ -9,24 +9,18 @@ import (
 	"github.com/gwsconform/gwsconform/scenarios"
 )
 
-// barrier proves that everything the target sent the actor before now has
+// A barrier proves that everything the target sent an actor before now has
 // arrived: the actor makes a request whose effect it must see, and the target
 // delivers in order, so anything earlier is in the stream once the effect is.
-func (rn *run) barrier(ctx context.Context, step *scenarios.Step, a *actor) *problem {
-	if a.isAgent() {
-		return rn.agentBarrier(ctx, step, a)
-	}
-	return rn.customerBarrier(ctx, step, a)
-}
 
-// agentBarrier moves the agent out of its current state and back (notes/agent-state
+// barrier moves the agent out of its current state and back (notes/agent-state
 // documents the notification of a state change; nothing documents one for an
 // unchanged state). Both requests go out at once and their notifications are
 // awaited in order: the second is queued after everything sent before the
 // barrier, and a slow target costs one notification delay, not two. A barrier
 // that cannot be established is the harness's problem, not a finding about the
 // target: the checks it guards were not proved.
-func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor) *problem {
+func (a *agent) barrier(ctx context.Context, rn *run, step *scenarios.Step) error {
 	if a.notify == nil {
 		return nil
 	}
@@ -37,16 +31,16 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 	}
 	from := a.stream.len()
 	for _, state := range []string{away, back} {
-		if p := rn.askState(ctx, step, a, state, gws.PurposeBarrier); p != nil {
+		if err := rn.askState(ctx, step, a, state, gws.PurposeBarrier); err != nil {
 			a.state = back
-			return p
+			return err
 		}
 	}
-	at, p := rn.awaitState(ctx, step, a, away, from)
-	if p == nil {
-		_, p = rn.awaitState(ctx, step, a, back, at+1)
+	at, err := rn.awaitState(ctx, step, a, away, from)
+	if err == nil {
+		_, err = rn.awaitState(ctx, step, a, back, at+1)
 	}
-	return p
+	return err
 }
 
 // settleState puts an agent whose state is not known yet in the state its actor
@@ -57,10 +51,10 @@ func (rn *run) agentBarrier(ctx context.Context, step *scenarios.Step, a *actor)
 // changes away and back, so its readiness is still proved; a NotReady agent is
 // left as it is (a trip through Ready could have a chat routed to it), and no
 // late notification can be mistaken for one of the scenario's.
-func (rn *run) settleState(ctx context.Context, a *actor, state string) *problem {
-	p := rn.changeState(ctx, nil, a, state)
-	if p == nil || !p.unnotified {
-		return p
+func (rn *run) settleState(ctx context.Context, a *agent, state string) error {
+	err := rn.changeState(ctx, nil, a, state)
+	if !isUnnotified(err) {
+		return err
 	}
 	if state == "NotReady" {
 		rn.logf("%s: no notification for NotReady: it was NotReady already", a.name())
@@ -68,33 +62,33 @@ func (rn *run) settleState(ctx context.Context, a *actor, state string) *problem
 	}
 	rn.logf("%s: no notification for %s (already in it?): changing away and back", a.name(), state)
 	for _, s := range []string{"NotReady", state} {
-		if p := rn.changeState(ctx, nil, a, s); p != nil {
-			return p
+		if err := rn.changeState(ctx, nil, a, s); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // changeState asks for state and waits for its notification.
-func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *actor, state string) *problem {
+func (rn *run) changeState(ctx context.Context, step *scenarios.Step, a *agent, state string) error {
 	from := a.stream.len()
-	if p := rn.askState(ctx, step, a, state, gws.PurposeSetup); p != nil {
-		return p
+	if err := rn.askState(ctx, step, a, state, gws.PurposeSetup); err != nil {
+		return err
 	}
-	_, p := rn.awaitState(ctx, step, a, state, from)
-	return p
+	_, err := rn.awaitState(ctx, step, a, state, from)
+	return err
 }
 
 // askState sends Ready or NotReady for the agent.
-func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, state string, purpose gws.Purpose) *problem {
+func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *agent, state string, purpose gws.Purpose) error {
 	body := map[string]any{"operationName": state}
 	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.BaseURL + "/api/v2/me/channels/chat",
 		body: body, hasBody: true, auth: authBasic, csrf: true, purpose: purpose})
 	if err != nil {
-		return transportProblem(step, "barrier for "+a.name()+": ", err)
+		return placed(step, "barrier for "+a.name()+": ", err)
 	}
 	if !is2xx(resp.status) || !successShape(resp.body, gws.ShapeStatusCode) {
-		return harnessError(step, "barrier for %s: cannot prove delivery: POST /api/v2/me/channels/chat %s was refused", a.name(), state).
+		return scenarioError(step, "barrier for %s: cannot prove delivery: POST /api/v2/me/channels/chat %s was refused", a.name(), state).
 			withDetail("expected: HTTP 2xx with {\"statusCode\":0}\nreceived: " + describeResponse(resp))
 	}
 	a.state = state
@@ -103,7 +97,7 @@ func (rn *run) askState(ctx context.Context, step *scenarios.Step, a *actor, sta
 
 // awaitState waits for a ChannelStateChangeMessageV2 showing state at or after the
 // stream position from, and returns its position.
-func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, state string, from int) (int, *problem) {
+func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *agent, state string, from int) (int, error) {
 	found := -1
 	deadline := time.Now().Add(rn.t.NotificationWait())
 	result, decided := rn.waitOn(ctx, step, a, deadline, func(events []event) bool {
@@ -128,7 +122,7 @@ func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, s
 		return -1, streamEndProblem(step, a, err)
 	}
 	diagnosis := notifyDiagnosis(a)
-	p := harnessError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s%s",
+	p := scenarioError(step, "barrier for %s: cannot prove delivery: %s was answered but no ChannelStateChangeMessageV2 showing %s followed within %s%s",
 		a.name(), state, state, rn.t.NotificationWait(), diagnosis)
 	// Silence is "perhaps the agent was in that state already" only while the
 	// notification channel looks healthy.
@@ -136,11 +130,10 @@ func (rn *run) awaitState(ctx context.Context, step *scenarios.Step, a *actor, s
 	return -1, p
 }
 
-// customerBarrier reads the transcript afresh: the customer API is read, not
-// pushed, so one complete read made now holds everything the target had added
-// before it.
-func (rn *run) customerBarrier(ctx context.Context, step *scenarios.Step, a *actor) *problem {
-	p := a.poller
+// barrier reads the transcript afresh: the customer API is read, not pushed, so
+// one complete read made now holds everything the target had added before it.
+func (c *customer) barrier(ctx context.Context, rn *run, step *scenarios.Step) error {
+	p := c.poller
 	if p == nil {
 		return nil // no chat yet: nothing can have been delivered
 	}
@@ -148,7 +141,7 @@ func (rn *run) customerBarrier(ctx context.Context, step *scenarios.Step, a *act
 		if ctx.Err() != nil {
 			return rn.canceled(step, ctx)
 		}
-		return failure(step, "barrier for %s: reading the transcript: %v", a.name(), err)
+		return placed(step, "barrier for "+c.name()+": reading the transcript: ", err)
 	}
 	return nil
 }

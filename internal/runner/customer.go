@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
@@ -22,6 +25,109 @@ import (
 // transcript after it answered the request that caused the change. A variable so
 // the tests can prove nothing else depends on it.
 var pollEvery = 25 * time.Millisecond
+
+// customer is a customer actor: it has no account; it requests a chat, and the
+// harness reads the chat's transcript for it.
+type customer struct {
+	actorCore
+	chatID    string
+	secureKey string
+	poller    *poller
+}
+
+var customerTraits = traits{
+	caller:   gws.CustomerCaller,
+	stream:   "transcript",
+	event:    "transcript message",
+	timeline: "transcript",
+}
+
+func (c *customer) traits() *traits { return &customerTraits }
+
+// setup: a customer has nothing to set up; its chat starts with RequestChat.
+func (c *customer) setup(context.Context, *run) error { return nil }
+
+func (c *customer) endpoint(rn *run) (string, http.Header, string) {
+	return rn.t.CustomerURL(), rn.customerHeaders(), authNone
+}
+
+// authorize: a customer has no credentials; its chat's secureKey is in the
+// request (injection).
+func (c *customer) authorize(*run, *http.Request, request) *http.Client { return c.client }
+
+// injection: a customer's requests carry its nickname, its chat's secureKey and,
+// where op carries one, its routing hint.
+func (c *customer) injection(rn *run, step *scenarios.Step, op gws.Op) (gws.Injection, error) {
+	in := gws.Injection{RouteKey: rn.t.RouteKey(), Nickname: c.nickname(), SecureKey: c.secureKey}
+	if slices.Contains(op.Injected, gws.RoutingField) {
+		route, err := c.route(rn, step)
+		if err != nil {
+			return in, err
+		}
+		in.Route = route
+	}
+	return in, nil
+}
+
+// route is the customer's routeTo as the target reads it: agent actors by
+// username, anything else ({{queue1}}, a literal queue name) as expanded,
+// comma-separated.
+func (c *customer) route(rn *run, step *scenarios.Step) (string, error) {
+	var names []string
+	for _, entry := range c.spec.RouteTo {
+		if other, ok := rn.actors[entry]; ok {
+			ag, isAgent := other.(*agent)
+			if !isAgent {
+				return "", scenarioError(step, "%s routes to %s, which is not an agent", c.name(), entry)
+			}
+			names = append(names, ag.account.Username)
+			continue
+		}
+		v, err := match.Expand(entry, rn.vars)
+		if err != nil {
+			return "", matchProblem(step, err)
+		}
+		names = append(names, stringify(v))
+	}
+	return strings.Join(names, ","), nil
+}
+
+// answered: a chat the customer requested is its chat from now on, and its
+// transcript is read.
+func (c *customer) answered(rn *run, op gws.Op, resp *response) {
+	if op.Dialect != gws.RequestChat.Dialect || op.Name != gws.RequestChat.Name {
+		return
+	}
+	body := asObject(resp.body)
+	id, _ := body["id"].(string)
+	key, _ := body["secureKey"].(string)
+	if id == "" {
+		return
+	}
+	c.chatID, c.secureKey = id, key
+	rn.startPolling(c)
+}
+
+// follow reads the transcript at once and keeps the fallback ticker reading
+// until the wait ends: nothing is pushed to a customer.
+func (c *customer) follow() func() {
+	p := c.poller
+	if p == nil {
+		return func() {} // no chat yet: no transcript to read
+	}
+	p.waiters.Add(1)
+	p.poke()
+	return func() { p.waiters.Add(-1) }
+}
+
+// checkDelivery: a transcript is checked where it is read (poller.read): a
+// repeat across reads is filtered there, one within an answer ends the
+// transcript.
+func (c *customer) checkDelivery(*run, *scenarios.Step, []event) error { return nil }
+
+func (c *customer) currentChat() (string, string) {
+	return c.chatID, "has no chat yet; call RequestChat first"
+}
 
 // customerHeaders are the headers of every customer request.
 func (rn *run) customerHeaders() http.Header {
@@ -41,7 +147,7 @@ func (rn *run) customerHeaders() http.Header {
 // more read.
 type poller struct {
 	rn     *run
-	a      *actor
+	c      *customer
 	chatID string
 	key    string
 
@@ -56,14 +162,14 @@ type poller struct {
 	done chan struct{}
 }
 
-// startPolling begins reading chatID's transcript for customer a, at once.
-func (rn *run) startPolling(a *actor) {
-	if a.poller != nil {
-		a.poller.halt()
+// startPolling begins reading the transcript of customer c's chat, at once.
+func (rn *run) startPolling(c *customer) {
+	if c.poller != nil {
+		c.poller.halt()
 	}
-	p := &poller{rn: rn, a: a, chatID: a.chatID, key: a.secureKey, next: 1,
+	p := &poller{rn: rn, c: c, chatID: c.chatID, key: c.secureKey, next: 1,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	a.poller = p
+	c.poller = p
 	p.poke()
 	go p.loop()
 }
@@ -79,47 +185,11 @@ func (p *poller) poke() {
 // pokeCustomers asks every customer's poller for a read: the scenario just made a
 // request that may have changed any transcript.
 func (rn *run) pokeCustomers() {
-	for _, a := range rn.order {
-		if !a.isAgent() && a.poller != nil {
-			a.poller.poke()
+	for _, c := range rn.customers {
+		if c.poller != nil {
+			c.poller.poke()
 		}
 	}
-}
-
-// waitOn is stream.waitFor on actor a's stream; for a customer it reads the
-// transcript at once and keeps the fallback ticker reading until the wait ends.
-// It also ends, with the problem, as soon as any actor's stream receives what
-// decides the scenario's verdict anyway (checkStream: a payload its schema
-// refuses, a repeated message index, a transcript that stopped): the same
-// problem would fail the scenario after the step, and a target that breaks a
-// step many scenarios share would otherwise cost each of them the whole wait,
-// reported as the missing notification instead of its cause.
-func (rn *run) waitOn(ctx context.Context, step *scenarios.Step, a *actor, deadline time.Time, check func(events []event) bool) (waitResult, *problem) {
-	var decided *problem
-	settled := func(events []event) bool {
-		if check(events) {
-			return true
-		}
-		for _, o := range rn.order {
-			seen := events
-			if o != a {
-				seen, _, _, _ = o.stream.snapshot()
-			}
-			if decided = rn.checkStream(step, o, seen); decided != nil {
-				return true
-			}
-		}
-		return false
-	}
-	if p := a.poller; p != nil && !a.isAgent() {
-		if events, _, _, _ := a.stream.snapshot(); settled(events) {
-			return waitFound, decided // already read: no request needed
-		}
-		p.waiters.Add(1)
-		defer p.waiters.Add(-1)
-		p.poke()
-	}
-	return a.stream.waitFor(ctx, deadline, settled), decided
 }
 
 func (p *poller) loop() {
@@ -150,12 +220,12 @@ func (p *poller) loop() {
 			select {
 			case <-p.stop: // the read was cut short by the end of the scenario
 			default:
-				p.a.stream.close(err)
+				p.c.stream.close(err)
 			}
 			return
 		}
 		if ended {
-			p.a.stream.close(nil)
+			p.c.stream.close(nil)
 			return
 		}
 		ticker.Reset(pollEvery) // the fallback counts from the last read
@@ -188,7 +258,7 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 	}
 	rn := p.rn
 	query := url.Values{"index": {strconv.Itoa(p.next)}, "secureKey": {p.key}}
-	resp, err := rn.send(ctx, p.a, request{
+	resp, err := rn.send(ctx, p.c, request{
 		method: http.MethodGet,
 		url:    rn.t.CustomerURL() + "/api/v2/chats/" + pathEscape(p.chatID) + "/messages",
 		query:  query, header: rn.customerHeaders(), auth: authNone,
@@ -198,10 +268,10 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if resp.status != http.StatusOK {
-		return false, fmt.Errorf("GET /api/v2/chats/%s/messages answered HTTP %d, want 200: %s", p.chatID, resp.status, abbreviate(string(resp.raw), 300))
+		return false, targetError(nil, "GET /api/v2/chats/%s/messages answered HTTP %d, want 200: %s", p.chatID, resp.status, abbreviate(string(resp.raw), 300))
 	}
 	if err := schemas.Validate("response/customer-messages", resp.body); err != nil {
-		return false, fmt.Errorf("GET /api/v2/chats/%s/messages answer %v", p.chatID, err)
+		return false, invalidPayload(nil, err, fmt.Sprintf("GET /api/v2/chats/%s/messages answer", p.chatID))
 	}
 	body := asObject(resp.body)
 	messages, _ := body["messages"].([]any)
@@ -210,7 +280,7 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 	for i, m := range messages {
 		index, ok := messageIndex(m)
 		if ok && prev >= 0 && index <= prev {
-			return false, fmt.Errorf("GET /api/v2/chats/%s/messages answered messages[%d] with index %d after messages[%d] with index %d: a repeated or decreasing index (message indexes increase: notes/message-indexes)", p.chatID, i, index, prevAt, prev)
+			return false, targetError(nil, "GET /api/v2/chats/%s/messages answered messages[%d] with index %d after messages[%d] with index %d: a repeated or decreasing index (message indexes increase: notes/message-indexes)", p.chatID, i, index, prevAt, prev)
 		}
 		if ok {
 			prev, prevAt = index, i
@@ -223,8 +293,8 @@ func (p *poller) read(ctx context.Context) (bool, error) {
 		} else {
 			p.next++
 		}
-		p.a.stream.add(at, "transcript", m, schemas.Validate("customer-message", m))
-		rn.logf("%s <- transcript %s", p.a.name(), summarize(m))
+		p.c.stream.add(at, "transcript", m, schemas.Validate("customer-message", m))
+		rn.logf("%s <- transcript %s", p.c.name(), summarize(m))
 	}
 	if body["state"] == "Idle" {
 		p.ended = true
@@ -240,23 +310,23 @@ func messageIndex(m any) (int, bool) {
 	return int(f), true
 }
 
-// cleanupCustomer stops polling and completes a chat that is still open, so it
-// is not routed to an agent of a later scenario. Best effort.
-func (rn *run) cleanupCustomer(ctx context.Context, a *actor) {
-	if a.poller == nil {
+// cleanup stops polling and completes a chat that is still open, so it is not
+// routed to an agent of a later scenario.
+func (c *customer) cleanup(ctx context.Context, rn *run) {
+	if c.poller == nil {
 		return
 	}
-	ended := a.poller.hasEnded()
-	a.poller.halt()
+	ended := c.poller.hasEnded()
+	c.poller.halt()
 	if ended {
 		return
 	}
-	body := map[string]any{"operationName": "Complete", "secureKey": a.secureKey}
-	resp, err := rn.send(ctx, a, request{method: http.MethodPost, url: rn.t.CustomerURL() + "/api/v2/chats/" + pathEscape(a.chatID),
+	body := map[string]any{"operationName": "Complete", "secureKey": c.secureKey}
+	resp, err := rn.send(ctx, c, request{method: http.MethodPost, url: rn.t.CustomerURL() + "/api/v2/chats/" + pathEscape(c.chatID),
 		body: body, hasBody: true, header: rn.customerHeaders(), auth: authNone, purpose: gws.PurposeCleanup})
 	if err != nil {
-		rn.logf("cleanup %s: Complete: %v", a.name(), err)
+		rn.logf("cleanup %s: Complete: %v", c.name(), err)
 	} else if !is2xx(resp.status) {
-		rn.logf("cleanup %s: Complete answered HTTP %d", a.name(), resp.status)
+		rn.logf("cleanup %s: Complete answered HTTP %d", c.name(), resp.status)
 	}
 }

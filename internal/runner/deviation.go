@@ -22,20 +22,22 @@ type Deviation struct {
 	Detail string // multi-line explanation, may be empty
 }
 
-// deviate settles a check that did not hold: binding evidence makes it the
-// problem p (returned as is); weaker evidence records p as a deviation and lets
-// the run go on (nil).
-func (rn *run) deviate(level evidence.Level, at string, p *problem) *problem {
-	p, _ = rn.deviateIndex(level, at, p)
-	return p
+// deviate settles a check that did not hold: binding evidence makes its error
+// err (returned as is); weaker evidence records a target error as a deviation
+// and lets the run go on (nil). Any other error is returned as is: only the
+// target's failure can be a deviation.
+func (rn *run) deviate(level evidence.Level, at string, err error) error {
+	err, _ = rn.deviateIndex(level, at, err)
+	return err
 }
 
-// deviateIndex is deviate that also says where in the run's deviations p was
+// deviateIndex is deviate that also says where in the run's deviations err was
 // recorded (-1: it was not).
-func (rn *run) deviateIndex(level evidence.Level, at string, p *problem) (*problem, int) {
-	if p == nil || p.outcome != report.Fail || level.Binding(rn.r.Strict) {
-		return p, -1
+func (rn *run) deviateIndex(level evidence.Level, at string, err error) (error, int) {
+	if outcomeOf(err) != report.Fail || level.Binding(rn.r.Strict) {
+		return err, -1
 	}
+	p := problemOf(err)
 	i := rn.addDeviation(Deviation{Level: level, Step: p.step, Place: at, Reason: p.reason, Detail: p.detail})
 	rn.logf("deviation (%s) %s: %s", level, at, p.reason)
 	return nil, i
@@ -68,10 +70,11 @@ func (rn *run) deviationsFound() []Deviation {
 // needs was never saved: below documented evidence that only happens after an
 // earlier weak check deviated (the linter keeps binding checks off such
 // variables), so it is recorded as not checked and the run goes on.
-func (rn *run) unchecked(level evidence.Level, at string, p *problem) *problem {
-	if p == nil || !p.unsaved || level.Binding(rn.r.Strict) {
-		return p
+func (rn *run) unchecked(level evidence.Level, at string, err error) error {
+	if !isUnsaved(err) || level.Binding(rn.r.Strict) {
+		return err
 	}
+	p := problemOf(err)
 	rn.addDeviation(Deviation{Level: level, Step: p.step, Place: at, Reason: "not checked: " + p.reason})
 	rn.logf("not checked (%s) %s: %s", level, at, p.reason)
 	return nil

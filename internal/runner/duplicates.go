@@ -91,7 +91,7 @@ func statementLevel(id string) evidence.Level {
 
 // received adds a Bayeux event to agent a's stream with what the duplicate
 // checks need: its id, a hash of its bytes, and the requests started so far.
-func (rn *run) received(a *actor, at time.Time, m bayeux.Message, value any, invalid error) {
+func (rn *run) received(a *agent, at time.Time, m bayeux.Message, value any, invalid error) {
 	h := fnv.New64a()
 	h.Write(m.Data)
 	// hash | 1: never 0, which marks an event that did not come over Bayeux.
@@ -110,38 +110,36 @@ func (m *meter) startedCount() int {
 
 // checkDuplicates examines actor a's events since the last check (step is the
 // step that just ran, nil at the end of the scenario).
-func (rn *run) checkDuplicates(step *scenarios.Step, a *actor, events []event) *problem {
-	if !a.isAgent() {
-		return nil
-	}
-	d := &a.stream.dups
+func (rn *run) checkDuplicates(step *scenarios.Step, a *agent, events []event) error {
+	d := &a.dups
 	if d.chats == nil {
 		d.chats, d.ids = map[string]*indexSeen{}, map[string]int{}
 	}
 	for ; d.checked < len(events); d.checked++ {
 		e := events[d.checked]
-		if p := rn.checkIndexes(step, a, d, events, e); p != nil {
+		if err := rn.checkIndexes(step, a, d, events, e); err != nil {
 			d.checked++
-			return p
+			return err
 		}
-		if p := rn.checkRedelivery(step, a, d, events, e); p != nil {
+		if err := rn.checkRedelivery(step, a, d, events, e); err != nil {
 			d.checked++
-			return p
+			return err
 		}
 	}
 	return nil
 }
 
-// duplicatesAfterCleanup checks what reached the agents' streams after the
+// duplicatesAfterCleanup applies the delivery checks (checkDelivery: an
+// agent's duplicate checks) to what reached the streams after the
 // scenario's last check: cleanup has disconnected every agent and waited for
 // its pump, so a copy that was still on its way (the pump validates each
 // notification; the last steps can end before the second of two copies is in)
 // is checked too.
-func (rn *run) duplicatesAfterCleanup() *problem {
+func (rn *run) duplicatesAfterCleanup() error {
 	for _, a := range rn.order {
-		events, _, _, _ := a.stream.snapshot()
-		if p := rn.checkDuplicates(nil, a, events); p != nil {
-			return p
+		events, _, _, _ := a.core().stream.snapshot()
+		if err := a.checkDelivery(rn, nil, events); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -151,9 +149,9 @@ func (rn *run) duplicatesAfterCleanup() *problem {
 // step runs: its stream is checked during the step's own waits too, and the
 // history may arrive in one of them.
 func (rn *run) grantHistories(step *scenarios.Step) {
-	for _, a := range rn.order {
-		if a.isAgent() && asksForHistory(step, a) {
-			a.stream.dups.histories++
+	for _, a := range rn.agents {
+		if asksForHistory(step, a) {
+			a.dups.histories++
 		}
 	}
 }
@@ -161,7 +159,7 @@ func (rn *run) grantHistories(step *scenarios.Step) {
 // asksForHistory reports whether step is a's request for a chat history that
 // should succeed: Accept (either dialect) or RequestChatHistory, as an op or a
 // raw request.
-func asksForHistory(step *scenarios.Step, a *actor) bool {
+func asksForHistory(step *scenarios.Step, a *agent) bool {
 	if step == nil || step.Actor != a.name() {
 		return false
 	}
@@ -178,7 +176,7 @@ func asksForHistory(step *scenarios.Step, a *actor) bool {
 }
 
 // checkIndexes applies the message index rule to one event.
-func (rn *run) checkIndexes(step *scenarios.Step, a *actor, d *dupState, events []event, e event) *problem {
+func (rn *run) checkIndexes(step *scenarios.Step, a *agent, d *dupState, events []event, e event) error {
 	chat, indexes, ok := newMessagesIndexes(e.value)
 	if !ok {
 		return nil
@@ -203,7 +201,7 @@ func (rn *run) checkIndexes(step *scenarios.Step, a *actor, d *dupState, events 
 }
 
 // indexProblem is the documented failure of a repeated or decreasing index.
-func (rn *run) indexProblem(step *scenarios.Step, a *actor, events []event, chat string, last *indexSeen, seq, index int) *problem {
+func (rn *run) indexProblem(step *scenarios.Step, a *agent, events []event, chat string, last *indexSeen, seq, index int) error {
 	var reason string
 	marks := map[int]string{}
 	if first, repeated := last.at[index]; repeated {
@@ -222,7 +220,7 @@ func (rn *run) indexProblem(step *scenarios.Step, a *actor, events []event, chat
 		marks[seq] = fmt.Sprintf("DECREASING index %d after %d", index, last.index)
 	}
 	reason += " (message indexes increase: notes/message-indexes; only a history, after an Accept or RequestChatHistory, may repeat them)"
-	return failure(step, "%s", reason).withDetail(renderTimeline(rn.buildTimeline(a, events, marks)))
+	return targetError(step, "%s", reason).withDetail(renderTimeline(rn.buildTimeline(a, events, marks)))
 }
 
 // newMessagesIndexes returns the chat and the message indexes of a NewMessages
@@ -246,7 +244,7 @@ func newMessagesIndexes(v any) (chat string, indexes []int, ok bool) {
 }
 
 // checkRedelivery applies the redelivery rule to one event.
-func (rn *run) checkRedelivery(step *scenarios.Step, a *actor, d *dupState, events []event, e event) *problem {
+func (rn *run) checkRedelivery(step *scenarios.Step, a *agent, d *dupState, events []event, e event) error {
 	if e.hash == 0 {
 		return nil // not a Bayeux event
 	}
@@ -281,10 +279,10 @@ func (rn *run) checkRedelivery(step *scenarios.Step, a *actor, d *dupState, even
 	}
 	reason += fmt.Sprintf(" (a notification is delivered once: %s): %s", noDuplicates, summarize(e.value))
 	marks := map[int]string{first: "first delivery", e.seq: "DELIVERED AGAIN"}
-	p := failure(step, "%s", reason).withDetail(renderTimeline(rn.buildTimeline(a, events, marks)))
-	p, i := rn.deviateIndex(statementLevel(noDuplicates), fmt.Sprintf("%s:%d", rn.sc.File, rn.sc.Line), p)
-	if p != nil {
-		return p // a strict run
+	found := targetError(step, "%s", reason).withDetail(renderTimeline(rn.buildTimeline(a, events, marks)))
+	err, i := rn.deviateIndex(statementLevel(noDuplicates), fmt.Sprintf("%s:%d", rn.sc.File, rn.sc.Line), found)
+	if err != nil {
+		return err // a strict run
 	}
 	if i >= 0 {
 		d.deviation, d.first = i+1, reason

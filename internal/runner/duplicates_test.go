@@ -386,8 +386,8 @@ func TestIndexRule(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rn := &run{r: &Runner{}, sc: &scenarios.Scenario{}, start: time.Now(), meter: &meter{}}
-			a := &actor{spec: scenarios.Actor{Name: "alice", Kind: scenarios.KindAgent}, stream: newStream(nil), matched: map[int]string{}}
-			rn.order = []*actor{a}
+			a := &agent{actorCore: actorCore{spec: scenarios.Actor{Name: "alice", Kind: scenarios.KindAgent}, stream: newStream(nil), matched: map[int]string{}}}
+			rn.order, rn.agents = []actor{a}, []*agent{a}
 			var got string
 			for _, b := range c.batches {
 				if b.step != nil {
@@ -397,8 +397,8 @@ func TestIndexRule(t *testing.T) {
 					a.stream.add(time.Now(), "/v2/me/chats", v, nil)
 				}
 				events, _, _, _ := a.stream.snapshot()
-				if p := rn.checkDuplicates(b.step, a, events); p != nil && got == "" {
-					got = p.reason
+				if err := rn.checkDuplicates(b.step, a, events); err != nil && got == "" {
+					got = err.Error()
 				}
 			}
 			switch {

@@ -43,14 +43,15 @@ func (rn *run) deadlineOf(exp scenarios.Expectation, stepWithin time.Duration, s
 
 // expectOrdered matches exps one after the other, each a forward search from the
 // actor's cursor; the cursor moves past each match.
-func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) *problem {
-	stepCursor := a.cursor
+func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) error {
+	c := a.core()
+	stepCursor := c.cursor
 	for i, exp := range exps {
 		deadline := rn.deadlineOf(exp, stepWithin, start)
-		found, parts, p := rn.search(ctx, step, a, exp, deadline)
-		if p != nil {
-			if p = rn.unchecked(exp.Level, place(exp), p); p != nil {
-				return p
+		found, parts, err := rn.search(ctx, step, a, exp, deadline)
+		if err != nil {
+			if err = rn.unchecked(exp.Level, place(exp), err); err != nil {
+				return err
 			}
 			continue
 		}
@@ -63,10 +64,10 @@ func (rn *run) expectOrdered(ctx context.Context, step *scenarios.Step, a *actor
 			rn.deviate(exp.Level, place(exp), rn.missing(ctx, step, a, exps[i:i+1], deadline, stepCursor))
 			continue
 		}
-		if p := rn.accept(step, a, exp, found, parts); p != nil {
-			return p
+		if err := rn.accept(step, a, exp, found, parts); err != nil {
+			return err
 		}
-		a.cursor = found + 1
+		c.cursor = found + 1
 	}
 	return nil
 }
@@ -85,8 +86,9 @@ func bindingOnly(exps []scenarios.Expectation, strict bool) []scenarios.Expectat
 
 // search waits until an event at or after the cursor matches exp, and returns its
 // seq, or -1 when the deadline passed.
-func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp scenarios.Expectation, deadline time.Time) (int, []match.Deviation, *problem) {
-	found, next := -1, a.cursor
+func (rn *run) search(ctx context.Context, step *scenarios.Step, a actor, exp scenarios.Expectation, deadline time.Time) (int, []match.Deviation, error) {
+	c := a.core()
+	found, next := -1, c.cursor
 	var evalErr error
 	var parts []match.Deviation
 	result, decided := rn.waitOn(ctx, step, a, deadline, func(events []event) bool {
@@ -115,7 +117,7 @@ func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp s
 	case waitCanceled:
 		return -1, nil, rn.canceled(step, ctx)
 	case waitClosed:
-		_, _, _, err := a.stream.snapshot()
+		_, _, _, err := c.stream.snapshot()
 		if err != nil {
 			return -1, nil, streamEndProblem(step, a, err)
 		}
@@ -125,21 +127,23 @@ func (rn *run) search(ctx context.Context, step *scenarios.Step, a *actor, exp s
 
 // accept records a match: the timeline mark, the weak parts that missed, saves,
 // and a once check.
-func (rn *run) accept(step *scenarios.Step, a *actor, exp scenarios.Expectation, seq int, parts []match.Deviation) *problem {
-	events, _, _, _ := a.stream.snapshot()
-	a.matched[seq] = place(exp)
-	what := fmt.Sprintf("%s's %s #%d", a.name(), kindOfEvent(a), seq+1)
+func (rn *run) accept(step *scenarios.Step, a actor, exp scenarios.Expectation, seq int, parts []match.Deviation) error {
+	c := a.core()
+	events, _, _, _ := c.stream.snapshot()
+	c.matched[seq] = place(exp)
+	what := fmt.Sprintf("%s's %s #%d", a.name(), a.traits().event, seq+1)
 	rn.recordParts(step, exp.Level, place(exp), what, parts)
 	if exp.Once {
-		a.onces = append(a.onces, onceCheck{exp: exp, matched: seq, step: step})
+		c.onces = append(c.onces, onceCheck{exp: exp, matched: seq, step: step})
 	}
 	return rn.deviate(exp.Level, place(exp), rn.saveFrom(step, events[seq].value, exp.Save, what))
 }
 
 // expectSet matches exps in any order, each to a different event at or after the
 // cursor; the cursor then moves past the last event used.
-func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) *problem {
-	stepCursor := a.cursor
+func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a actor, exps []scenarios.Expectation, stepWithin time.Duration, start time.Time) error {
+	c := a.core()
+	stepCursor := c.cursor
 	deadlines := make([]time.Time, len(exps))
 	last := start
 	for i, exp := range exps {
@@ -154,7 +158,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	}
 	parts := make([][]match.Deviation, len(exps))
 	used := map[int]bool{}
-	remaining, next := len(exps), a.cursor
+	remaining, next := len(exps), c.cursor
 	var evalErr error
 	result, decided := rn.waitOn(ctx, step, a, last, func(events []event) bool {
 		// An item may use a variable another item of the set saves: it cannot be
@@ -189,7 +193,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 			if !matched || !waited || remaining == 0 {
 				break
 			}
-			next = a.cursor
+			next = c.cursor
 		}
 		return remaining == 0
 	})
@@ -203,20 +207,20 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	case waitCanceled:
 		return rn.canceled(step, ctx)
 	case waitClosed:
-		if _, _, _, err := a.stream.snapshot(); err != nil {
+		if _, _, _, err := c.stream.snapshot(); err != nil {
 			return streamEndProblem(step, a, err)
 		}
 	}
 	if remaining > 0 {
 		rn.reassign(step, a, exps, deadlines, assigned, parts)
 	}
-	maxSeq := a.cursor - 1
+	maxSeq := c.cursor - 1
 	for i, seq := range assigned {
 		if seq < 0 {
 			continue
 		}
-		if p := rn.accept(step, a, exps[i], seq, parts[i]); p != nil {
-			return p
+		if err := rn.accept(step, a, exps[i], seq, parts[i]); err != nil {
+			return err
 		}
 		maxSeq = max(maxSeq, seq)
 	}
@@ -233,7 +237,7 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 	if len(binding) > 0 {
 		return rn.missing(ctx, step, a, binding, last, stepCursor)
 	}
-	a.cursor = maxSeq + 1
+	c.cursor = maxSeq + 1
 	return nil
 }
 
@@ -244,12 +248,13 @@ func (rn *run) expectSet(ctx context.Context, step *scenarios.Step, a *actor, ex
 // probing without saving, then matches each moved item for real so its saves
 // and weak parts are those of its new event. It runs once the wait is over, so
 // a set only this can complete costs its deadline but never a false failure.
-func (rn *run) reassign(step *scenarios.Step, a *actor, exps []scenarios.Expectation, deadlines []time.Time, assigned []int, parts [][]match.Deviation) {
-	events, _, _, _ := a.stream.snapshot()
+func (rn *run) reassign(step *scenarios.Step, a actor, exps []scenarios.Expectation, deadlines []time.Time, assigned []int, parts [][]match.Deviation) {
+	c := a.core()
+	events, _, _, _ := c.stream.snapshot()
 	probe := readOnly{rn.vars}
 	fits := make([][]int, len(exps))
 	for i, exp := range exps {
-		for seq := a.cursor; seq < len(events); seq++ {
+		for seq := c.cursor; seq < len(events); seq++ {
 			if events[seq].at.After(deadlines[i]) {
 				continue
 			}
@@ -303,46 +308,48 @@ func savedBySet(exps []scenarios.Expectation, assigned []int, name string) bool 
 }
 
 // addNevers registers a never step's expectations.
-func (rn *run) addNevers(step *scenarios.Step, a *actor) {
+func (rn *run) addNevers(step *scenarios.Step, a actor) {
+	c := a.core()
 	for _, exp := range step.Never {
-		from := a.origin
+		from := c.origin
 		if exp.FromHere {
-			from = a.stream.len()
+			from = c.stream.len()
 		}
-		a.nevers = append(a.nevers, neverCheck{exp: exp, from: from, step: step})
+		c.nevers = append(c.nevers, neverCheck{exp: exp, from: from, step: step})
 	}
 }
 
 // checkForbidden checks the actor's never and once expectations against
 // everything received so far (call it after a barrier).
-func (rn *run) checkForbidden(step *scenarios.Step, a *actor) *problem {
-	events, _, _, _ := a.stream.snapshot()
+func (rn *run) checkForbidden(step *scenarios.Step, a actor) error {
+	c := a.core()
+	events, _, _, _ := c.stream.snapshot()
 	check := readOnly{rn.vars}
-	var p *problem
-	if a.nevers, p = settle(rn, a.nevers, func(n neverCheck) (scenarios.Expectation, *problem) {
+	var err error
+	if c.nevers, err = settle(rn, c.nevers, func(n neverCheck) (scenarios.Expectation, error) {
 		return n.exp, rn.neverViolated(step, a, n, events, check)
-	}); p != nil {
-		return p
+	}); err != nil {
+		return err
 	}
-	a.onces, p = settle(rn, a.onces, func(o onceCheck) (scenarios.Expectation, *problem) {
+	c.onces, err = settle(rn, c.onces, func(o onceCheck) (scenarios.Expectation, error) {
 		return o.exp, rn.onceViolated(step, a, o, events, check)
 	})
-	return p
+	return err
 }
 
 // settle evaluates standing checks (never, once): a violated weak one is
 // reported once as a deviation and dropped; a violated binding one ends the run
 // and stays. It returns the checks that still stand.
-func settle[T any](rn *run, checks []T, violated func(T) (scenarios.Expectation, *problem)) ([]T, *problem) {
+func settle[T any](rn *run, checks []T, violated func(T) (scenarios.Expectation, error)) ([]T, error) {
 	var kept []T
 	for i, c := range checks {
-		exp, p := violated(c)
-		if p != nil && p.outcome == report.Fail && !exp.Level.Binding(rn.r.Strict) {
-			rn.deviate(exp.Level, place(exp), p)
+		exp, err := violated(c)
+		if outcomeOf(err) == report.Fail && !exp.Level.Binding(rn.r.Strict) {
+			rn.deviate(exp.Level, place(exp), err)
 			continue
 		}
-		if p != nil {
-			return append(kept, checks[i:]...), p
+		if err != nil {
+			return append(kept, checks[i:]...), err
 		}
 		kept = append(kept, c)
 	}
@@ -350,7 +357,7 @@ func settle[T any](rn *run, checks []T, violated func(T) (scenarios.Expectation,
 }
 
 // neverViolated checks one never expectation against events.
-func (rn *run) neverViolated(step *scenarios.Step, a *actor, n neverCheck, events []event, check match.Vars) *problem {
+func (rn *run) neverViolated(step *scenarios.Step, a actor, n neverCheck, events []event, check match.Vars) error {
 	for _, e := range events[min(n.from, len(events)):] {
 		err := n.exp.Match.Match(e.value, check)
 		if err == nil {
@@ -365,9 +372,10 @@ func (rn *run) neverViolated(step *scenarios.Step, a *actor, n neverCheck, event
 }
 
 // onceViolated checks one once expectation against events.
-func (rn *run) onceViolated(step *scenarios.Step, a *actor, o onceCheck, events []event, check match.Vars) *problem {
+func (rn *run) onceViolated(step *scenarios.Step, a actor, o onceCheck, events []event, check match.Vars) error {
+	c := a.core()
 	marks := map[int]string{}
-	for _, e := range events[min(a.origin, len(events)):] {
+	for _, e := range events[min(c.origin, len(events)):] {
 		if e.seq == o.matched {
 			continue
 		}
@@ -388,9 +396,9 @@ func (rn *run) onceViolated(step *scenarios.Step, a *actor, o onceCheck, events 
 
 // forbidden builds the failure for a never/once violation, reported at the step
 // that declared it.
-func (rn *run) forbidden(at *scenarios.Step, a *actor, declared *scenarios.Step, reason string, events []event, marks map[int]string) *problem {
+func (rn *run) forbidden(at *scenarios.Step, a actor, declared *scenarios.Step, reason string, events []event, marks map[int]string) error {
 	tl := rn.buildTimeline(a, events, marks)
-	p := failure(declared, "%s", reason).withDetail(renderTimeline(tl))
+	p := targetError(declared, "%s", reason).withDetail(renderTimeline(tl))
 	if at != nil && declared != nil && at != declared {
 		p.detail = "checked at " + at.Where() + "\n" + p.detail
 	}
@@ -399,44 +407,39 @@ func (rn *run) forbidden(at *scenarios.Step, a *actor, declared *scenarios.Step,
 
 // checkStreams reports schema violations and early ends of any actor's stream
 // since the last check; step is the step that just ran (nil at the end).
-func (rn *run) checkStreams(step *scenarios.Step) *problem {
+func (rn *run) checkStreams(step *scenarios.Step) error {
 	for _, a := range rn.order {
-		events, _, _, _ := a.stream.snapshot()
-		if p := rn.checkStream(step, a, events); p != nil {
-			return p
+		events, _, _, _ := a.core().stream.snapshot()
+		if err := rn.checkStream(step, a, events); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // checkStream checks what actor a received since its last check: every payload
-// against its schema, the duplicate rules, and an early end of the stream. A
+// against its schema, its kind's delivery rules (checkDelivery: an agent's
+// duplicate checks), and an early end of the stream. A
 // problem found here decides the scenario's verdict whatever comes next, so the
 // waits call it too (waitOn) and end at once instead of at their deadline.
-func (rn *run) checkStream(step *scenarios.Step, a *actor, events []event) *problem {
+func (rn *run) checkStream(step *scenarios.Step, a actor, events []event) error {
+	c := a.core()
 	rn.checkMu.Lock()
 	defer rn.checkMu.Unlock()
-	for ; a.checked < len(events); a.checked++ {
-		e := events[a.checked]
+	for ; c.checked < len(events); c.checked++ {
+		e := events[c.checked]
 		if e.invalid != nil {
-			a.checked++
-			return invalidPayload(step, e.invalid, fmt.Sprintf("%s received an invalid %s #%d (%s):", a.name(), kindOfEvent(a), e.seq+1, e.channel)).
+			c.checked++
+			return invalidPayload(step, e.invalid, fmt.Sprintf("%s received an invalid %s #%d (%s):", a.name(), a.traits().event, e.seq+1, e.channel)).
 				withDetail("received: " + abbreviate(compactJSON(e.value), 2000))
 		}
 	}
-	if p := rn.checkDuplicates(step, a, events); p != nil {
-		return p
+	if err := a.checkDelivery(rn, step, events); err != nil {
+		return err
 	}
-	if _, _, closed, err := a.stream.snapshot(); closed && err != nil && !a.reportedEnd {
-		a.reportedEnd = true
+	if _, _, closed, err := c.stream.snapshot(); closed && err != nil && !c.reportedEnd {
+		c.reportedEnd = true
 		return streamEndProblem(step, a, err)
 	}
 	return nil
-}
-
-func kindOfEvent(a *actor) string {
-	if a.isAgent() {
-		return "notification"
-	}
-	return "transcript message"
 }

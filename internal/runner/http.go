@@ -17,7 +17,6 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Auth modes of a request.
@@ -67,35 +66,14 @@ func newClient(jar http.CookieJar, transport http.RoundTripper) *http.Client {
 	return target.NewClient(jar, transport)
 }
 
-// answerError is a request the target accepted and answered with something
-// that is not a usable HTTP answer (garbage, broken framing, a cut or oversized
-// answer, a connection closed without one): the target's failure, unlike an
-// envError. detail holds what was received, for the report.
-type answerError struct {
-	err    error
-	detail string
-}
-
-func (e *answerError) Error() string { return e.err.Error() }
-func (e *answerError) Unwrap() error { return e.err }
-
-// transportProblem is the outcome of a request that got no usable answer: a
-// failure when the target answered badly (answerError), an error when it could
-// not be judged (unreachable, wrong scheme, the harness's own limit ran out,
-// the run ended). prefix goes before the reason ("setting up alice: ").
-func transportProblem(step *scenarios.Step, prefix string, err error) *problem {
-	var bad *answerError
-	if errors.As(err, &bad) {
-		return failure(step, "%s%v", prefix, err).withDetail(bad.detail)
-	}
-	return harnessError(step, "%s%v", prefix, err)
-}
-
 // send makes the request for actor a and decodes the answer. The error is for a
-// request that got no usable answer: an *envError when the target could not be
-// judged, an *answerError when what it sent is its failure (transportProblem
-// tells them apart). Any HTTP answer, a 3xx included, is a response.
-func (rn *run) send(ctx context.Context, a *actor, req request) (*response, error) {
+// request that got no usable answer: a target error when what the target sent
+// is its failure (garbage, broken framing, a cut or oversized answer, a
+// connection closed without one; its detail holds what was received), an
+// environment error when the target could not be judged (unreachable, wrong
+// scheme, the harness's own limit ran out, the run ended). Callers place it at
+// their step (placed). Any HTTP answer, a 3xx included, is a response.
+func (rn *run) send(ctx context.Context, a actor, req request) (*response, error) {
 	parent := ctx
 	timeout := max(rn.t.RequestWait(), req.timeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -114,13 +92,13 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 	if req.hasBody {
 		var err error
 		if encoded, err = json.Marshal(req.body); err != nil {
-			return nil, fmt.Errorf("encoding the request body: %w", err)
+			return nil, scenarioError(nil, "encoding the request body: %w", err)
 		}
 		body = bytes.NewReader(encoded)
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, full, body)
 	if err != nil {
-		return nil, fmt.Errorf("building %s %s: %w", req.method, full, err)
+		return nil, scenarioError(nil, "building %s %s: %w", req.method, full, err)
 	}
 	for name, values := range req.header {
 		hreq.Header[http.CanonicalHeaderKey(name)] = values
@@ -132,25 +110,7 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 	if hreq.Header.Get("User-Agent") == "" {
 		hreq.Header.Set("User-Agent", gws.UserAgent(cmp.Or(req.purpose, gws.PurposeStep)))
 	}
-	client := a.client
-	if a.isAgent() {
-		switch req.auth {
-		case authBasic:
-			hreq.SetBasicAuth(a.account.Username, a.account.Password)
-		case authWrong:
-			hreq.SetBasicAuth(a.account.Username, a.account.Password+"-wrong")
-		}
-		if req.csrf {
-			if a.csrfHeader != "" && hreq.Header.Get(a.csrfHeader) == "" {
-				hreq.Header.Set(a.csrfHeader, a.csrfToken)
-			}
-			if rn.isRawBayeux(req.url) {
-				client = rn.rawBayeuxClient(a, req.url)
-			}
-		} else {
-			client = a.bareClient // no cookie jar: no session cookie either
-		}
-	}
+	client := a.authorize(rn, hreq, req)
 	what := req.method + " " + displayURL(full)
 	start := time.Now()
 	resp, err := client.Do(hreq)
@@ -169,8 +129,8 @@ func (rn *run) send(ctx context.Context, a *actor, req request) (*response, erro
 		return nil, err
 	}
 	if len(raw) > maxBody {
-		err := &answerError{fmt.Errorf("%s: answer larger than %d MiB, cut (HTTP %d, Content-Length %s)", what, maxBody>>20, resp.StatusCode, contentLength(resp)),
-			fmt.Sprintf("received: HTTP %d, starting %s", resp.StatusCode, abbreviate(string(raw[:300]), 300))}
+		err := targetError(nil, "%s: answer larger than %d MiB, cut (HTTP %d, Content-Length %s)", what, maxBody>>20, resp.StatusCode, contentLength(resp)).
+			withDetail(fmt.Sprintf("received: HTTP %d, starting %s", resp.StatusCode, abbreviate(string(raw[:300]), 300)))
 		rn.logf("%s %v", a.name(), err)
 		return nil, err
 	}
@@ -207,14 +167,13 @@ func contentLength(resp *http.Response) string {
 	return strconv.FormatInt(resp.ContentLength, 10)
 }
 
-// wireFailure wraps a WireError for send's callers: the target's failure when
-// it answered badly, an environment error otherwise.
+// wireFailure classifies a WireError for send's callers: the target's failure
+// when it answered badly, an environment error otherwise.
 func wireFailure(what string, we *target.WireError, detail string) error {
-	err := fmt.Errorf("%s: %w", what, we)
 	if we.Kind == target.WireBroken {
-		return &answerError{err, detail}
+		return targetError(nil, "%s: %w", what, we).withDetail(detail)
 	}
-	return &envError{err}
+	return envError(nil, "%s: %w", what, we)
 }
 
 // jsonError says where an answer stops being JSON: the byte offset and what

@@ -17,14 +17,15 @@ import (
 // each event: matched, unexpected (in the step's window, fits nothing), out of
 // order (fits a missing expectation but came before the cursor), or late (fits
 // one, after the deadline).
-func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps []scenarios.Expectation, deadline time.Time, stepCursor int) *problem {
-	_, _, closed, _ := a.stream.snapshot()
+func (rn *run) missing(ctx context.Context, step *scenarios.Step, a actor, exps []scenarios.Expectation, deadline time.Time, stepCursor int) error {
+	c := a.core()
+	_, _, closed, _ := c.stream.snapshot()
 	if !closed {
-		if p := rn.barrier(ctx, step, a); p != nil {
-			rn.logf("barrier after a missed expectation: %s", p.reason)
+		if err := a.barrier(ctx, rn, step); err != nil {
+			rn.logf("barrier after a missed expectation: %v", err)
 		}
 	}
-	events, _, closed, _ := a.stream.snapshot()
+	events, _, closed, _ := c.stream.snapshot()
 	check := readOnly{rn.vars}
 
 	marks := map[int]string{}
@@ -33,15 +34,15 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 	for i, exp := range exps {
 		entry := missingEntry{place: place(exp), matcher: exp.Match.String(), vars: rn.describeVars(exp.VarRefs())}
 		fits := -1 // an event in time that fits exp but was not taken
-		for _, e := range events[min(a.origin, len(events)):] {
-			if a.matched[e.seq] != "" || marks[e.seq] != "" {
+		for _, e := range events[min(c.origin, len(events)):] {
+			if c.matched[e.seq] != "" || marks[e.seq] != "" {
 				continue
 			}
 			if exp.Match.Match(e.value, check) != nil {
 				continue
 			}
 			switch {
-			case e.seq < a.cursor:
+			case e.seq < c.cursor:
 				marks[e.seq] = "out of order: fits " + place(exp) + " but came before the previous match"
 				entry.note = fmt.Sprintf("received out of order as #%d", e.seq+1)
 				outOfOrder++
@@ -69,7 +70,7 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 		entries = append(entries, entry)
 	}
 	for _, e := range events {
-		if e.seq < max(stepCursor, a.origin) || a.matched[e.seq] != "" || marks[e.seq] != "" {
+		if e.seq < max(stepCursor, c.origin) || c.matched[e.seq] != "" || marks[e.seq] != "" {
 			continue
 		}
 		if e.at.After(deadline) {
@@ -83,15 +84,12 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 	tl.deadline = deadline.Sub(rn.start)
 	tl.missing = entries
 
-	what := "notification"
-	if !a.isAgent() {
-		what = "transcript message"
-	}
+	what := a.traits().event
 	first := exps[0]
 	var reason string
 	switch {
 	case closed && late == 0 && outOfOrder == 0:
-		reason = fmt.Sprintf("%s's %s ended before the expected %s (%s) %s arrived", a.name(), a.streamName(), what, place(first), first.Match.String())
+		reason = fmt.Sprintf("%s's %s ended before the expected %s (%s) %s arrived", a.name(), a.traits().stream, what, place(first), first.Match.String())
 	case late > 0 && late+outOfOrder == len(exps):
 		reason = fmt.Sprintf("%s: expected %s (%s) %s arrived after its deadline", a.name(), what, place(first), first.Match.String())
 	case outOfOrder > 0 && late+outOfOrder == len(exps):
@@ -103,7 +101,7 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 	if len(exps) > 1 {
 		reason += fmt.Sprintf(" (and %d more missing)", len(exps)-1)
 	}
-	return failure(step, "%s", reason).withDetail(renderTimeline(tl))
+	return targetError(step, "%s", reason).withDetail(renderTimeline(tl))
 }
 
 // closestCandidate finds the event that came nearest to matching m: the one
@@ -112,10 +110,11 @@ func (rn *run) missing(ctx context.Context, step *scenarios.Step, a *actor, exps
 // closeness one from the cursor on that arrived in time wins, then the
 // earliest. One before the cursor says so: it came before the previous match,
 // so even a full match would not have counted.
-func closestCandidate(m match.Matcher, events []event, a *actor, deadline time.Time, vars match.Vars) string {
+func closestCandidate(m match.Matcher, events []event, a actor, deadline time.Time, vars match.Vars) string {
+	c := a.core()
 	best, bestScore, bestRank := "", -1, -1
-	for _, e := range events[min(a.origin, len(events)):] {
-		if a.matched[e.seq] != "" {
+	for _, e := range events[min(c.origin, len(events)):] {
+		if c.matched[e.seq] != "" {
 			continue
 		}
 		err := m.Match(e.value, vars)
@@ -124,7 +123,7 @@ func closestCandidate(m match.Matcher, events []event, a *actor, deadline time.T
 			continue
 		}
 		rank := 0
-		if e.seq >= a.cursor {
+		if e.seq >= c.cursor {
 			rank++
 			if !e.at.After(deadline) {
 				rank++
@@ -132,7 +131,7 @@ func closestCandidate(m match.Matcher, events []event, a *actor, deadline time.T
 		}
 		if score := mm.Closeness(); score > bestScore || (score == bestScore && rank > bestRank) {
 			when := ""
-			if e.seq < a.cursor {
+			if e.seq < c.cursor {
 				when = " (before the previous match)"
 			}
 			best, bestScore, bestRank = fmt.Sprintf("#%d%s: %s", e.seq+1, when, err), score, rank

@@ -23,7 +23,7 @@ func (rn *run) isRawBayeux(requestURL string) bool {
 // of its own (the actor's session cookies without the harness client's
 // BAYEUX_BROWSER), so the scenario's session and the harness's session for the
 // same agent do not share CometD's one held connect per browser.
-func (rn *run) rawBayeuxClient(a *actor, requestURL string) *http.Client {
+func (rn *run) rawBayeuxClient(a *agent, requestURL string) *http.Client {
 	if a.rawBayeux != nil {
 		return a.rawBayeux
 	}

@@ -21,10 +21,10 @@ import (
 // notification after a statusCode 0 answer, carrying the request's referenceId
 // when the answer gave one (seeds 000, 001). Which HTTP status a refusal uses no
 // page says, so none is demanded.
-func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor, resp *response, op *gws.Op, within time.Duration, start time.Time) *problem {
+func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a actor, resp *response, op *gws.Op, within time.Duration, start time.Time) error {
 	if op != nil && len(resp.raw) > 0 && !isAuthRefusal(resp) {
 		if resp.decodeErr != nil {
-			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
+			return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 		}
 		if err := schemas.Validate(answerSchema(*op, resp), resp.body); err != nil {
 			return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
@@ -37,26 +37,26 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a *actor,
 	if !is2xx(resp.status) || !successShape(resp.body, shape) {
 		return rn.deviate(step.Level, where(step), refusalShape(step, resp, shape))
 	}
-	if !a.isAgent() {
-		return rn.deviate(step.Level, where(step), failure(step, "expected a refusal, got the success answer %s (a customer has no notification channel: the refusal must be in the answer)", abbreviate(string(resp.raw), 200)).
+	if !a.traits().notified {
+		return rn.deviate(step.Level, where(step), targetError(step, "expected a refusal, got the success answer %s (a customer has no notification channel: the refusal must be in the answer)", abbreviate(string(resp.raw), 200)).
 			withDetail("received: "+describeResponse(resp)))
 	}
 	exp, err := errorNotification(step, asObject(resp.body)["referenceId"])
 	if err != nil {
-		return harnessError(step, "building the Error expectation: %v", err)
+		return scenarioError(step, "building the Error expectation: %v", err)
 	}
-	p := rn.expectOrdered(ctx, step, a, []scenarios.Expectation{exp}, within, start)
-	if p != nil && p.outcome == report.Fail {
-		p.reason = "expected a refusal: the answer was statusCode 0 and no Error notification followed (a refusal may be in the answer or an Error notification, API-NOTES): " + p.reason
+	err = rn.expectOrdered(ctx, step, a, []scenarios.Expectation{exp}, within, start)
+	if outcomeOf(err) == report.Fail {
+		return fmt.Errorf("expected a refusal: the answer was statusCode 0 and no Error notification followed (a refusal may be in the answer or an Error notification, API-NOTES): %w", err)
 	}
-	return p
+	return err
 }
 
 // refusalShape checks a refusal in the answer: documented is a statusCode above
 // 0 with a statusMessage (seed 002, Return Values) or seed 002's status error
 // with an errorDescription. A 401 or a non-JSON 403 is a refusal too: no page
 // documents those bodies.
-func refusalShape(step *scenarios.Step, resp *response, shape gws.Shape) *problem {
+func refusalShape(step *scenarios.Step, resp *response, shape gws.Shape) error {
 	if isAuthRefusal(resp) || len(resp.raw) == 0 && !is2xx(resp.status) {
 		return nil
 	}
@@ -65,14 +65,14 @@ func refusalShape(step *scenarios.Step, resp *response, shape gws.Shape) *proble
 		if _, ok := body["errorDescription"].(string); body["status"] == "error" && ok {
 			return nil
 		}
-		return failure(step, `expected a refusal {"status":"error","errorDescription":...}, got %s`, abbreviate(string(resp.raw), 200)).
+		return targetError(step, `expected a refusal {"status":"error","errorDescription":...}, got %s`, abbreviate(string(resp.raw), 200)).
 			withDetail("received: " + describeResponse(resp))
 	}
 	code, _ := body["statusCode"].(float64)
 	if _, ok := body["statusMessage"].(string); code >= 1 && ok {
 		return nil
 	}
-	return failure(step, `expected a refusal {"statusCode": above 0, "statusMessage": ...}, got %s`, abbreviate(string(resp.raw), 200)).
+	return targetError(step, `expected a refusal {"statusCode": above 0, "statusMessage": ...}, got %s`, abbreviate(string(resp.raw), 200)).
 		withDetail("received: " + describeResponse(resp))
 }
 

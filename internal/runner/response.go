@@ -22,19 +22,19 @@ import (
 // The expectation has the step's evidence level: below documented, one that does
 // not hold is a deviation and the step goes on. Schema validation is always
 // binding.
-func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) *problem {
+func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) error {
 	at := fmt.Sprintf("%s:%d", step.File, step.Line)
 	if expect != nil {
 		at = fmt.Sprintf("%s:%d", expect.File, expect.Line)
 	}
-	if p := rn.deviate(step.Level, at, rn.checkAnswer(step, resp, expect, op)); p != nil {
-		return p
+	if err := rn.deviate(step.Level, at, rn.checkAnswer(step, resp, expect, op)); err != nil {
+		return err
 	}
 	if op == nil || len(resp.raw) == 0 || isAuthRefusal(resp) {
 		return nil
 	}
 	if resp.decodeErr != nil {
-		return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
+		return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 	}
 	schema := answerSchema(*op, resp)
 	if err := schemas.Validate(schema, resp.body); err != nil {
@@ -45,16 +45,16 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 
 // checkAnswer applies the step's `expect`, or without one the default: a 2xx
 // status and, for an op, its documented success shape.
-func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) *problem {
+func (rn *run) checkAnswer(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect, op *gws.Op) error {
 	if expect != nil {
 		return rn.checkExpect(step, resp, expect)
 	}
 	if !is2xx(resp.status) {
-		return failure(step, "expected a 2xx answer, got %s", statusText(resp)).
+		return targetError(step, "expected a 2xx answer, got %s", statusText(resp)).
 			withDetail("expected: HTTP 2xx\nreceived: " + describeResponse(resp))
 	}
 	if op != nil && !successShape(resp.body, op.Shape) {
-		return failure(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), answerText(resp, 200)).
+		return targetError(step, "expected the success answer of %s (%s), got %s", op.Name, successText(op.Shape), answerText(resp, 200)).
 			withDetail("expected: HTTP 2xx with " + successText(op.Shape) + "\nreceived: " + describeResponse(resp))
 	}
 	return nil
@@ -82,7 +82,7 @@ func answerSchema(op gws.Op, resp *response) string {
 }
 
 // checkExpect applies an explicit `expect` block.
-func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect) *problem {
+func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenarios.ResponseExpect) error {
 	place := fmt.Sprintf("%s:%d", expect.File, expect.Line)
 	if expect.Status != nil {
 		parts, err := rn.matchValue(expect.Status, resp.status, rn.vars)
@@ -91,7 +91,7 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}
-			return failure(step, "HTTP status: %v", err).
+			return targetError(step, "HTTP status: %v", err).
 				withDetail(fmt.Sprintf("expected (%s): status %s\nreceived: %s", place, expect.Status.String(), describeResponse(resp)))
 		}
 	}
@@ -112,13 +112,13 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}
-			return failure(step, "header %s: %v", name, err).
+			return targetError(step, "header %s: %v", name, err).
 				withDetail(fmt.Sprintf("expected (%s): header %s %s\nreceived: %q", place, name, m.String(), resp.header.Get(name)))
 		}
 	}
 	if expect.Body != nil {
 		if resp.decodeErr != nil {
-			return failure(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
+			return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 		}
 		parts, err := rn.matchValue(expect.Body, resp.body, rn.vars)
 		rn.recordParts(step, step.Level, place, "response body", parts)
@@ -126,7 +126,7 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 			if !isMismatch(err) {
 				return matchProblem(step, err)
 			}
-			return failure(step, "response body: %v", err).
+			return targetError(step, "response body: %v", err).
 				withDetail(fmt.Sprintf("expected (%s): body %s\nreceived: %s", place, expect.Body.String(), describeResponse(resp)))
 		}
 	}
@@ -135,7 +135,7 @@ func (rn *run) checkExpect(step *scenarios.Step, resp *response, expect *scenari
 
 // saveFrom stores values found at JSON pointers of doc; a missing one is the
 // target's fault (it left out what the scenario relies on).
-func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, what string) *problem {
+func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, what string) error {
 	names := make([]string, 0, len(save))
 	for name := range save {
 		names = append(names, name)
@@ -145,7 +145,7 @@ func (rn *run) saveFrom(step *scenarios.Step, doc any, save map[string]string, w
 		ptr := save[name]
 		v, ok := jsonptr.Get(doc, normalizePointer(ptr))
 		if !ok {
-			return failure(step, "cannot save %s: %s has nothing at %s", name, what, normalizePointer(ptr)).
+			return targetError(step, "cannot save %s: %s has nothing at %s", name, what, normalizePointer(ptr)).
 				withDetail("received: " + abbreviate(compactJSON(doc), 2000))
 		}
 		rn.vars.Set(name, v)

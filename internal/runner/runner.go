@@ -42,9 +42,13 @@ type run struct {
 	transport *http.Transport // the base under the meter; idle connections closed at the end
 	phases    *phases
 
-	actors map[string]*actor
-	order  []*actor
-	vars   *vars
+	actors map[string]actor
+	order  []actor // in the order written
+	// agents and customers are order's actors of each kind (addActor), for
+	// what concerns one kind only: accounts and histories, transcript reads.
+	agents    []*agent
+	customers []*customer
+	vars      *vars
 
 	// deviations are the weak checks that did not hold, in the order found,
 	// guarded by devMu (see addDeviation).
@@ -77,24 +81,29 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 		return res
 	}
 
-	rn := r.newRun(sc, start)
+	rn, err := r.newRun(sc, start)
 	defer rn.transport.CloseIdleConnections()
+	if err != nil {
+		res.Outcome, res.Reason = outcomeOf(err), err.Error()
+		return res
+	}
 	if sc.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, sc.Timeout)
 		defer cancel()
 	}
-	p := rn.play(ctx)
+	err = rn.play(ctx)
 	endCleanup := rn.phases.begin(phaseCleanup)
 	rn.cleanup()
 	endCleanup()
-	if p == nil {
-		p = rn.duplicatesAfterCleanup() // the notifications pumped after the last step's check
+	if err == nil {
+		err = rn.duplicatesAfterCleanup() // the notifications pumped after the last step's check
 	}
 
-	res.Outcome = report.Pass
-	if p != nil {
-		res.Outcome, res.Reason, res.Step, res.Detail = p.outcome, p.reason, p.step, p.detail
+	res.Outcome = outcomeOf(err)
+	if err != nil {
+		p := problemOf(err)
+		res.Reason, res.Step, res.Detail = p.reason, p.step, p.detail
 	}
 	res.Deviations = rn.deviationsFound()
 	res.Duration = time.Since(start)
@@ -129,7 +138,7 @@ func opFeatures(sc *scenarios.Scenario) []string {
 	return features
 }
 
-func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
+func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) (*run, error) {
 	base := target.NewTransport() // keeps the first bytes of each answer for the reasons
 	m := &meter{base: base}
 	rn := &run{
@@ -137,50 +146,50 @@ func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) *run {
 		meter:     m,
 		transport: base,
 		phases:    &phases{meter: m},
-		actors:    map[string]*actor{},
+		actors:    map[string]actor{},
 	}
 	rn.vars = newVars(rn)
 	changed := newPulse()
 	for _, spec := range sc.Actors {
 		jar, _ := cookiejar.New(nil) // never fails without a public suffix list
-		a := &actor{
-			spec:       spec,
-			stream:     newStream(changed),
-			matched:    map[int]string{},
-			client:     newClient(jar, rn.meter),
-			bareClient: newClient(nil, rn.meter),
+		err := rn.addActor(actorCore{
+			spec:    spec,
+			stream:  newStream(changed),
+			matched: map[int]string{},
+			client:  newClient(jar, rn.meter),
+		})
+		if err != nil {
+			return rn, err
 		}
-		rn.actors[spec.Name] = a
-		rn.order = append(rn.order, a)
 	}
-	return rn
+	return rn, nil
 }
 
 // play sets the actors up, runs every step, then checks what must hold at the end.
-func (rn *run) play(ctx context.Context) *problem {
-	if p := rn.assignAccounts(); p != nil {
-		return p
+func (rn *run) play(ctx context.Context) error {
+	if err := rn.assignAccounts(); err != nil {
+		return err
 	}
 	endSetup := rn.phases.begin(phaseSetup)
-	p := rn.setupAgents(ctx)
+	err := rn.setup(ctx)
 	endSetup()
-	if p != nil {
-		return p
+	if err != nil {
+		return err
 	}
 	for i := range rn.sc.Steps {
 		step := &rn.sc.Steps[i]
-		if err := ctx.Err(); err != nil {
+		if ctx.Err() != nil {
 			return rn.canceled(step, ctx)
 		}
 		endStep := rn.phases.begin(stepPhase(step))
 		rn.grantHistories(step)
-		p := rn.unchecked(step.Level, where(step), rn.step(ctx, step))
+		err = rn.unchecked(step.Level, where(step), rn.step(ctx, step))
 		endStep()
-		if p != nil {
-			return p
+		if err != nil {
+			return err
 		}
-		if p := rn.checkStreams(step); p != nil {
-			return p
+		if err := rn.checkStreams(step); err != nil {
+			return err
 		}
 	}
 	defer rn.phases.begin(phaseFinish)()
@@ -200,34 +209,33 @@ func stepPhase(step *scenarios.Step) string {
 
 // finish proves delivery settled for every actor with never/once expectations
 // and checks them one last time.
-func (rn *run) finish(ctx context.Context) *problem {
+func (rn *run) finish(ctx context.Context) error {
 	for _, a := range rn.order {
-		if !a.hasChecks() {
+		if !a.core().hasChecks() {
 			continue
 		}
-		if p := rn.barrier(ctx, nil, a); p != nil {
-			p.reason = "end of scenario: " + p.reason
-			return p
+		if err := a.barrier(ctx, rn, nil); err != nil {
+			return fmt.Errorf("end of scenario: %w", err)
 		}
-		if p := rn.checkForbidden(nil, a); p != nil {
-			return p
+		if err := rn.checkForbidden(nil, a); err != nil {
+			return err
 		}
 	}
 	return rn.checkStreams(nil)
 }
 
-func (rn *run) canceled(step *scenarios.Step, ctx context.Context) *problem {
+func (rn *run) canceled(step *scenarios.Step, ctx context.Context) error {
 	if ctx.Err() == context.DeadlineExceeded && rn.sc.Timeout > 0 {
-		return harnessError(step, "scenario timeout %s exceeded", rn.sc.Timeout)
+		return scenarioError(step, "scenario timeout %s exceeded", rn.sc.Timeout)
 	}
-	return harnessError(step, "run canceled: %v", ctx.Err())
+	return envError(step, "run canceled: %v", ctx.Err())
 }
 
 // step runs one step.
-func (rn *run) step(ctx context.Context, step *scenarios.Step) *problem {
+func (rn *run) step(ctx context.Context, step *scenarios.Step) error {
 	a, ok := rn.actors[step.Actor]
 	if !ok {
-		return harnessError(step, "step names actor %q, which the scenario does not declare", step.Actor)
+		return scenarioError(step, "step names actor %q, which the scenario does not declare", step.Actor)
 	}
 	start := time.Now()
 	rn.logf("step %d (%s) at %s:%d", step.Index, step.Label(), step.File, step.Line)
@@ -244,30 +252,24 @@ func (rn *run) step(ctx context.Context, step *scenarios.Step) *problem {
 		rn.addNevers(step, a)
 		return nil
 	case step.Barrier:
-		if p := rn.barrier(ctx, step, a); p != nil {
-			return p
+		if err := a.barrier(ctx, rn, step); err != nil {
+			return err
 		}
 		return rn.checkForbidden(step, a)
 	}
-	return harnessError(step, "empty step: it has no op, http, await, unordered, never or barrier")
+	return scenarioError(step, "empty step: it has no op, http, await, unordered, never or barrier")
 }
 
 // assignAccounts gives each agent actor a distinct account of the share.
-func (rn *run) assignAccounts() *problem {
+func (rn *run) assignAccounts() error {
 	share := rn.r.Accounts
 	if share == nil {
 		share = rn.t.Accounts
 	}
-	var agents []*actor
-	for _, a := range rn.order {
-		if a.isAgent() {
-			agents = append(agents, a)
-		}
+	if len(rn.agents) > len(share) {
+		return envError(nil, "%v", target.ShareTooSmall(len(rn.agents), share))
 	}
-	if len(agents) > len(share) {
-		return harnessError(nil, "%v", target.ShareTooSmall(len(agents), share))
-	}
-	for i, a := range agents {
+	for i, a := range rn.agents {
 		a.account = share[i]
 	}
 	return nil
@@ -289,12 +291,14 @@ func formatOffset(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
 }
 
-// cleanup releases what the run holds on the target, customers first (an open
-// customer chat could be routed to an agent of a later scenario), concurrently.
-// Agents go one after the other, in scenario order: their Completes of a shared
-// chat notify each other, and a replay of the recording can only give those
-// notifications back in their recorded order if the requests come in it too.
-// Each part has its own deadline: the run's context may already be done.
+// cleanup releases what the run holds on the target. First, concurrently, the
+// actors whose cleanups are independent: customers (an open customer chat could
+// be routed to an agent of a later scenario). Then those that clean up in turn
+// (traits.cleanupInTurn), one after the other, in scenario order: agents, whose
+// Completes of a shared chat notify each other, and a replay of the recording
+// can only give those notifications back in their recorded order if the
+// requests come in it too. Each part has its own deadline: the run's context
+// may already be done.
 func (rn *run) cleanup() {
 	within := func(do func(ctx context.Context)) {
 		ctx, cancel := context.WithTimeout(context.Background(), rn.t.RequestWait())
@@ -302,22 +306,33 @@ func (rn *run) cleanup() {
 		do(ctx)
 	}
 	within(func(ctx context.Context) {
-		rn.eachActor(func(a *actor) bool { return !a.isAgent() }, func(a *actor) { rn.cleanupCustomer(ctx, a) })
+		var wg sync.WaitGroup
+		for _, a := range rn.order {
+			if !a.traits().cleanupInTurn {
+				wg.Go(func() { a.cleanup(ctx, rn) })
+			}
+		}
+		wg.Wait()
 	})
 	for _, a := range rn.order {
-		if a.isAgent() {
-			within(func(ctx context.Context) { rn.cleanupAgent(ctx, a) })
+		if a.traits().cleanupInTurn {
+			within(func(ctx context.Context) { a.cleanup(ctx, rn) })
 		}
 	}
 }
 
-// eachActor runs do for every actor that which selects, concurrently, and waits.
-func (rn *run) eachActor(which func(*actor) bool, do func(*actor)) {
+// setup sets every actor up, concurrently: they are independent.
+func (rn *run) setup(ctx context.Context) error {
 	var wg sync.WaitGroup
-	for _, a := range rn.order {
-		if which(a) {
-			wg.Go(func() { do(a) })
-		}
+	errs := make([]error, len(rn.order))
+	for i, a := range rn.order {
+		wg.Go(func() { errs[i] = a.setup(ctx, rn) })
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

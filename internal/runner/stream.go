@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bytesize"
+	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // event is one thing an actor received: a notification's data (agent) or a
@@ -32,7 +33,7 @@ type event struct {
 //
 // A stream holds at most maxStreamEvents events and maxStreamBytes of them: past
 // either bound the target is flooding the actor, the stream ends with a
-// floodError (the target's failure, with the figure) and later events are
+// floodError (a target error, with the figure) and later events are
 // dropped, so a hostile target cannot grow the harness's memory without bound.
 type stream struct {
 	mu      sync.Mutex
@@ -44,10 +45,6 @@ type stream struct {
 	// run is told of every change of any of the run's streams (nil: no one
 	// else listens): a wait on one actor also watches the others.
 	run *pulse
-
-	// dups is the duplicate checks' state (duplicates.go). Only the runner
-	// goroutine touches it, from checkStreams, so it is not guarded by mu.
-	dups dupState
 }
 
 // The bounds of one actor's stream. A scenario's actor receives tens of
@@ -122,7 +119,7 @@ func (s *stream) put(e event, size int) {
 		if e.channel == "transcript" {
 			what = "transcript messages"
 		}
-		s.end(&floodError{what: what, bytes: len(s.events) < maxStreamEvents})
+		s.end(targetError(nil, "%w", &floodError{what: what, bytes: len(s.events) < maxStreamEvents}))
 		return
 	}
 	e.seq = len(s.events)
@@ -237,4 +234,37 @@ func arrivedBy(events []event, t time.Time) []event {
 		n--
 	}
 	return events[:n:n]
+}
+
+// waitOn is waitFor on actor a's stream, while the actor follows it (a
+// customer's transcript is read at once, and by the fallback ticker until the
+// wait ends). It also ends, with the problem, as soon as any actor's stream
+// receives what decides the scenario's verdict anyway (checkStream: a payload
+// its schema refuses, a repeated message index, a transcript that stopped):
+// the same problem would fail the scenario after the step, and a target that
+// breaks a step many scenarios share would otherwise cost each of them the
+// whole wait, reported as the missing notification instead of its cause.
+func (rn *run) waitOn(ctx context.Context, step *scenarios.Step, a actor, deadline time.Time, check func(events []event) bool) (waitResult, error) {
+	var decided error
+	settled := func(events []event) bool {
+		if check(events) {
+			return true
+		}
+		for _, o := range rn.order {
+			seen := events
+			if o != a {
+				seen, _, _, _ = o.core().stream.snapshot()
+			}
+			if decided = rn.checkStream(step, o, seen); decided != nil {
+				return true
+			}
+		}
+		return false
+	}
+	s := a.core().stream
+	if events, _, _, _ := s.snapshot(); settled(events) {
+		return waitFound, decided // decided by what is in already: no read to ask for
+	}
+	defer a.follow()()
+	return s.waitFor(ctx, deadline, settled), decided
 }

@@ -268,18 +268,16 @@ func asSlice(v any) []any {
 
 // buildTimeline lists the actor's events with marks: the matches recorded so far,
 // overridden by the marks given.
-func (rn *run) buildTimeline(a *actor, events []event, marks map[int]string) timeline {
-	tl := timeline{actor: a.name(), kind: "notifications"}
-	if !a.isAgent() {
-		tl.kind = "transcript"
-	}
+func (rn *run) buildTimeline(a actor, events []event, marks map[int]string) timeline {
+	c := a.core()
+	tl := timeline{actor: a.name(), kind: a.traits().timeline}
 	for _, e := range events {
 		mark := marks[e.seq]
 		switch {
 		case mark != "":
-		case a.matched[e.seq] != "":
-			mark = "matched " + a.matched[e.seq]
-		case e.seq < a.origin:
+		case c.matched[e.seq] != "":
+			mark = "matched " + c.matched[e.seq]
+		case e.seq < c.origin:
 			mark = "(before setup ended)"
 		}
 		tl.entries = append(tl.entries, timelineEntry{seq: e.seq, at: e.at.Sub(rn.start), summary: summarize(e.value), mark: mark})

@@ -72,7 +72,7 @@ func (v *vars) scenarioVar(name string) (any, bool) {
 func (v *vars) builtin(name string) (any, bool) {
 	if base, prop, ok := strings.Cut(name, "."); ok {
 		if a, ok := v.run.actors[base]; ok {
-			return a.property(prop)
+			return property(a, prop)
 		}
 		if q, ok := v.queue(base); ok && prop == "uri" {
 			return v.run.t.BaseURL + "/api/v2/queues/" + q, true
@@ -104,19 +104,31 @@ func (r readOnly) Set(string, any)                {}
 
 // actorProperties serve {{actor.prop}}; their names are
 // scenarios.ActorProperties, the list the linter accepts
-// (TestActorPropertiesAreTheLintersList).
-var actorProperties = map[string]func(a *actor) string{
-	"nickname":  (*actor).nickname,
-	"username":  func(a *actor) string { return a.account.Username },
-	"id":        func(a *actor) string { return a.userID },
-	"uri":       func(a *actor) string { return a.userURI },
-	"chat":      (*actor).currentChat,
-	"secureKey": func(a *actor) string { return a.secureKey },
+// (TestActorPropertiesAreTheLintersList). A property of one kind is only[K]:
+// the compiler checks that the kind has what it reads, and the actors of other
+// kinds have no value for it.
+var actorProperties = map[string]func(actor) string{
+	"nickname":  func(a actor) string { return a.core().nickname() },
+	"chat":      func(a actor) string { id, _ := a.currentChat(); return id },
+	"username":  only(func(a *agent) string { return a.account.Username }),
+	"id":        only(func(a *agent) string { return a.userID }),
+	"uri":       only(func(a *agent) string { return a.userURI }),
+	"secureKey": only(func(c *customer) string { return c.secureKey }),
+}
+
+// only serves a property of the actors of kind K.
+func only[K actor](get func(K) string) func(actor) string {
+	return func(a actor) string {
+		if k, ok := a.(K); ok {
+			return get(k)
+		}
+		return ""
+	}
 }
 
 // property is {{actor.prop}}; a property the actor has no value for yet is
 // undefined.
-func (a *actor) property(prop string) (any, bool) {
+func property(a actor, prop string) (any, bool) {
 	get, ok := actorProperties[prop]
 	if !ok {
 		return nil, false

@@ -19,7 +19,7 @@ const answerMargin = 5 * time.Second
 // answerLimit resolves a request step's `within` (nil: no limit, 0 returned).
 // Its variables are only known now: a bad or undefined one is the scenario's
 // fault, an error outcome.
-func (rn *run) answerLimit(step *scenarios.Step, d *scenarios.Deadline) (time.Duration, *problem) {
+func (rn *run) answerLimit(step *scenarios.Step, d *scenarios.Deadline) (time.Duration, error) {
 	if d == nil {
 		return 0, nil
 	}
@@ -27,9 +27,9 @@ func (rn *run) answerLimit(step *scenarios.Step, d *scenarios.Deadline) (time.Du
 	if err != nil {
 		var undefined *match.UndefinedError
 		if errors.As(err, &undefined) {
-			return 0, harnessError(step, "within %q: %s", d.Text, describeUndefined(undefined.Name))
+			return 0, scenarioError(step, "within %q: %s", d.Text, describeUndefined(undefined.Name))
 		}
-		return 0, harnessError(step, "cannot evaluate %v", err)
+		return 0, scenarioError(step, "cannot evaluate %v", err)
 	}
 	return limit, nil
 }
@@ -38,7 +38,7 @@ func (rn *run) answerLimit(step *scenarios.Step, d *scenarios.Deadline) (time.Du
 // for the limit plus answerMargin (at least the target's request timeout), and
 // an answer that took longer than the limit, or none at all by then, fails the
 // step.
-func (rn *run) sendTimed(ctx context.Context, step *scenarios.Step, a *actor, req request, d *scenarios.Deadline, limit time.Duration) (*response, *problem) {
+func (rn *run) sendTimed(ctx context.Context, step *scenarios.Step, a actor, req request, d *scenarios.Deadline, limit time.Duration) (*response, error) {
 	if limit > 0 {
 		req.timeout = limit + answerMargin
 	}
@@ -46,12 +46,12 @@ func (rn *run) sendTimed(ctx context.Context, step *scenarios.Step, a *actor, re
 	resp, err := rn.send(ctx, a, req)
 	if err != nil {
 		if limit > 0 && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return nil, failure(step, "no answer after %s, limit %s%s", roundElapsed(time.Since(start)), limit, deadlineSource(d))
+			return nil, targetError(step, "no answer after %s, limit %s%s", roundElapsed(time.Since(start)), limit, deadlineSource(d))
 		}
-		return nil, transportProblem(step, "", err)
+		return nil, placed(step, "", err)
 	}
 	if limit > 0 && resp.elapsed > limit {
-		return nil, failure(step, "answered after %s, limit %s%s", roundElapsed(resp.elapsed), limit, deadlineSource(d)).
+		return nil, targetError(step, "answered after %s, limit %s%s", roundElapsed(resp.elapsed), limit, deadlineSource(d)).
 			withDetail(describeResponse(resp))
 	}
 	return resp, nil
