@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
@@ -356,12 +355,9 @@ func streamNoun(kind string) string {
 	return "notification"
 }
 
-// refName is the grammar of a reference name, as internal/match reads it.
-var refName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
-
 // checkText checks every reference in a string.
 func (l *linter) checkText(file string, line int, s string) {
-	for _, ref := range textRefs(s) {
+	for _, ref := range match.TextRefs(s) {
 		l.checkRef(file, line, ref)
 	}
 }
@@ -369,8 +365,8 @@ func (l *linter) checkText(file string, line int, s string) {
 // checkRef reports a reference that is malformed or not defined at this
 // point of the scenario.
 func (l *linter) checkRef(file string, line int, ref string) {
-	if !refName.MatchString(ref) {
-		l.errf(file, line, "malformed variable reference {{%s}} (names are letters, digits, _, - and dots)", ref)
+	if !match.ValidRef(ref) {
+		l.errf(file, line, "malformed variable reference {{%s}} (names are %s; a dot starts an actor's or a queue's field)", ref, match.NameRule)
 		return
 	}
 	root, field, hasField := strings.Cut(ref, ".")

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // ActorProperties are the built-in variables of an actor, {{alice.uri}} and
@@ -11,24 +13,12 @@ func ActorProperties() []string {
 	return []string{"uri", "id", "username", "nickname", "chat", "secureKey"}
 }
 
-// textRefs lists the "{{...}}" references in s, trimmed.
-func textRefs(s string) []string {
-	if !strings.Contains(s, "{{") {
-		return nil
-	}
-	var out []string
-	for _, m := range refPattern.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
-
 // valueRefs lists the references in a decoded YAML value (strings only;
 // keys are never interpolated).
 func valueRefs(v any) []string {
 	switch v := v.(type) {
 	case string:
-		return textRefs(v)
+		return match.TextRefs(v)
 	case map[string]any:
 		var out []string
 		for _, x := range v {
@@ -57,20 +47,20 @@ func rootName(ref string) string {
 func stepRefs(st *Step) []string {
 	var out []string
 	if op := st.Op; op != nil {
-		out = append(out, textRefs(op.Chat)...)
+		out = append(out, match.TextRefs(op.Chat)...)
 		out = append(out, valueRefs(op.Body)...)
 		for _, v := range op.Query {
-			out = append(out, textRefs(v)...)
+			out = append(out, match.TextRefs(v)...)
 		}
 	}
 	if h := st.HTTP; h != nil {
-		out = append(out, textRefs(h.Path)...)
+		out = append(out, match.TextRefs(h.Path)...)
 		out = append(out, valueRefs(h.Body)...)
 		for _, v := range h.Query {
-			out = append(out, textRefs(v)...)
+			out = append(out, match.TextRefs(v)...)
 		}
 		for _, v := range h.Headers {
-			out = append(out, textRefs(v)...)
+			out = append(out, match.TextRefs(v)...)
 		}
 	}
 	return out

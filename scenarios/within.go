@@ -3,10 +3,11 @@ package scenarios
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // Deadline is the `within` of an op or http step: the whole answer must have
@@ -23,9 +24,13 @@ type Deadline struct {
 	Vars []string
 }
 
-// deadlineVarTerm is one template term: a single reference, optionally
-// followed by a duration unit ("{{timeout}}ms").
-var deadlineVarTerm = regexp.MustCompile(`^\{\{\s*[^{}]*?\s*\}\}(ns|us|µs|ms|s|m|h)?$`)
+// templateTerm reports whether a term of a `within` is a single reference,
+// optionally followed by a duration unit ("{{timeout}}ms"). The reference's
+// name is the linter's to check, with the scenario's other references.
+func templateTerm(term string) bool {
+	_, unit, ok := match.CutRef(term)
+	return ok && (unit == "" || contains([]string{"ns", "us", "µs", "ms", "s", "m", "h"}, unit))
+}
 
 // ParseDeadline reads a `within` expression of a request step. Literal terms
 // are checked here; template terms only for their form (their values are
@@ -41,7 +46,7 @@ func ParseDeadline(text string) (*Deadline, error) {
 		case term == "":
 			return nil, fmt.Errorf("%q has an empty term (terms are joined by +)", text)
 		case strings.Contains(term, "{{") || strings.Contains(term, "}}"):
-			if !deadlineVarTerm.MatchString(term) {
+			if !templateTerm(term) {
 				return nil, fmt.Errorf("term %q of %q: write a variable as {{name}} or {{name}}UNIT, such as {{timeout}}ms", term, text)
 			}
 			d.Vars = append(d.Vars, term)
@@ -63,7 +68,7 @@ func ParseDeadline(text string) (*Deadline, error) {
 func (d *Deadline) Refs() []string {
 	var out []string
 	for _, term := range d.Vars {
-		out = append(out, textRefs(term)...)
+		out = append(out, match.TextRefs(term)...)
 	}
 	return out
 }

@@ -37,10 +37,10 @@ func (w *nodeWalker) walk(n *yaml.Node, literal bool) {
 		if literal || n.ShortTag() != "!!str" {
 			return
 		}
-		for _, m := range refPattern.FindAllStringSubmatch(n.Value, -1) {
-			if !w.seenRef[m[1]] {
-				w.seenRef[m[1]] = true
-				w.refs = append(w.refs, m[1])
+		for _, ref := range TextRefs(n.Value) {
+			if !w.seenRef[ref] {
+				w.seenRef[ref] = true
+				w.refs = append(w.refs, ref)
 			}
 		}
 	case yaml.MappingNode:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -165,5 +166,36 @@ other: {$oneOf: [{$save: alt}]}
 	}
 	if got := Refs(nil); got != nil {
 		t.Errorf("Refs(nil) = %q", got)
+	}
+}
+
+func TestNameGrammar(t *testing.T) {
+	for s, want := range map[string]bool{"chat": true, "ref-2": true, "a_b": true, "": false, "_x": false, "2x": false, "a.b": false, "a b": false} {
+		if ValidName(s) != want {
+			t.Errorf("ValidName(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{"chat": true, "alice.uri": true, "queue1.uri": true, "a.": false, "a..b": false, ".a": false, "bob uri": false} {
+		if ValidRef(s) != want {
+			t.Errorf("ValidRef(%q) = %v", s, !want)
+		}
+	}
+	if got, want := TextRefs("{{ chat }}/{{bob uri}}/{{x"), []string{"chat", "bob uri"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TextRefs = %q, want %q", got, want)
+	}
+	renamed := RenameRefs("{{ p.uri }} {{p}} {{ q }}", func(ref string) string {
+		if ref == "p" || strings.HasPrefix(ref, "p.") {
+			return "alice" + strings.TrimPrefix(ref, "p")
+		}
+		return ref
+	})
+	if renamed != "{{alice.uri}} {{alice}} {{ q }}" {
+		t.Errorf("RenameRefs = %q (an unchanged reference stays as written)", renamed)
+	}
+	if ref, rest, ok := CutRef("{{ timeout }}ms"); !ok || ref != "timeout" || rest != "ms" {
+		t.Errorf("CutRef = %q, %q, %v", ref, rest, ok)
+	}
+	if _, _, ok := CutRef("1s{{x}}"); ok {
+		t.Error("CutRef accepted a term that does not start with a reference")
 	}
 }
