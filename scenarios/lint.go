@@ -7,7 +7,6 @@ import (
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
-	"gopkg.in/yaml.v3"
 )
 
 // Lint checks loaded scenarios for mistakes the loader cannot see: unknown
@@ -226,8 +225,8 @@ func (l *linter) opParams(st *Step, op *OpStep) {
 	case map[string]any:
 		if missing := op.Op.Missing(body); len(missing) > 0 {
 			bodyLine := line
-			if op.bodyNode != nil {
-				bodyLine = op.bodyNode.Line
+			if op.bodyLine != 0 {
+				bodyLine = op.bodyLine
 			}
 			l.errf(st.File, bodyLine, "%s: %s: body is missing required parameter(s) %s", st.Actor, op.Name, strings.Join(missing, ", "))
 		}
@@ -265,28 +264,24 @@ func (l *linter) deadlineRefs(st *Step, d *Deadline) {
 }
 
 func (l *linter) responseExpect(e *ResponseExpect) {
-	if e.bodyNode == nil {
+	if e.Body == nil {
 		return
 	}
-	l.matcherVars(e.File, e.bodyNode)
+	l.matcherVars(e.File, e.Body)
 }
 
 // matcherVars checks a matcher's references (its own $save names count as
 // defined: a match sees its earlier saves) and then defines its saves.
-func (l *linter) matcherVars(file string, n *yaml.Node) {
-	weak := map[string]bool{}
-	for _, s := range match.WeakSaves(n) {
-		weak[s] = true
-	}
-	for _, s := range match.Saves(n) {
-		if weak[s] {
-			l.defineAt(s, evidence.Reference, file, n.Line)
+func (l *linter) matcherVars(file string, m match.Matcher) {
+	for _, s := range m.Saves() {
+		if s.Weak {
+			l.defineAt(s.Name, evidence.Reference, file, m.Line())
 		} else {
-			l.defineAt(s, l.level, file, n.Line)
+			l.defineAt(s.Name, l.level, file, m.Line())
 		}
 	}
-	for _, ref := range match.Refs(n) {
-		l.checkRef(file, n.Line, ref)
+	for _, ref := range m.Refs() {
+		l.checkRef(file, m.Line(), ref)
 	}
 }
 
@@ -317,11 +312,11 @@ func (l *linter) expectations(st *Step, actor *Actor, items []Expectation, kind 
 		l.errf(st.File, st.Line, "%s: %s can never be met: %s completed the chat at %s:%d (step %d)", st.Actor, kind, st.Actor, done.File, done.Line, done.Index)
 	}
 	for _, e := range items {
-		if e.node == nil {
+		if e.Match == nil {
 			continue
 		}
 		l.level = e.Level
-		l.matcherVars(e.File, e.node)
+		l.matcherVars(e.File, e.Match)
 		l.define(e.Save, e.File, e.Line)
 		l.reachable(e, actor, false)
 	}
@@ -330,18 +325,22 @@ func (l *linter) expectations(st *Step, actor *Actor, items []Expectation, kind 
 
 func (l *linter) never(st *Step, actor *Actor) {
 	for _, e := range st.Never {
-		if e.node == nil {
+		if e.Match == nil {
 			continue
 		}
-		if saves := match.Saves(e.node); len(saves) > 0 {
-			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(saves, ", "))
+		if saves := e.Match.Saves(); len(saves) > 0 {
+			names := make([]string, len(saves))
+			for i, s := range saves {
+				names[i] = s.Name
+			}
+			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(names, ", "))
 		}
-		if match.LevelOperators(e.node) {
+		if e.Match.HasLevels() {
 			l.errf(e.File, e.Line, "%s: $inferred and $reference cannot be used inside never (a waived part would widen what is forbidden); cite the item's evidence with refs instead", st.Actor)
 		}
 		l.level = e.Level
-		for _, ref := range match.Refs(e.node) {
-			l.checkRef(e.File, e.node.Line, ref)
+		for _, ref := range e.Match.Refs() {
+			l.checkRef(e.File, e.Match.Line(), ref)
 		}
 		l.reachable(e, actor, true)
 	}

@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
@@ -210,8 +208,8 @@ type OpStep struct {
 	Deadline *Deadline
 
 	line             int         // line of the op key
+	bodyLine         int         // line of the body, for the linter's messages about it
 	requestedDialect gws.Dialect // the dialect asked for (step, else actor)
-	bodyNode         *yaml.Node  // for the linter
 }
 
 // HTTPStep is a raw request, for the odd case an op step cannot express.
@@ -232,8 +230,6 @@ type HTTPStep struct {
 	// within it, else the step fails; nil = no limit but the target's request
 	// timeout.
 	Deadline *Deadline
-
-	bodyNode *yaml.Node
 }
 
 // ResponseExpect is an `expect` block: what the HTTP answer must be.
@@ -253,8 +249,6 @@ type ResponseExpect struct {
 	// documents both ways (notes/failure-sync-or-async). Status, Body and Headers
 	// are then nil.
 	Refused bool
-
-	bodyNode *yaml.Node
 }
 
 // ExpectsSuccess reports whether a step with this expectation wants the operation
@@ -292,8 +286,6 @@ type Expectation struct {
 	// Level is the item's evidence: from Refs, else its step's Level. Below
 	// Documented, an item that does not hold is a deviation, not a failure.
 	Level evidence.Level
-
-	node *yaml.Node // the matcher's YAML, for the linter
 }
 
 // Saves says whether matching the expectation sets the variable name, by
@@ -302,11 +294,11 @@ func (e Expectation) Saves(name string) bool {
 	if _, ok := e.Save[name]; ok {
 		return true
 	}
-	if e.node == nil {
+	if e.Match == nil {
 		return false
 	}
-	for _, s := range match.Saves(e.node) {
-		if s == name {
+	for _, s := range e.Match.Saves() {
+		if s.Name == name {
 			return true
 		}
 	}
@@ -316,8 +308,8 @@ func (e Expectation) Saves(name string) bool {
 // VarRefs lists the variables the expectation's matcher uses ("chat",
 // "alice.nickname"), in order of first use.
 func (e Expectation) VarRefs() []string {
-	if e.node == nil {
+	if e.Match == nil {
 		return nil
 	}
-	return match.Refs(e.node)
+	return e.Match.Refs()
 }

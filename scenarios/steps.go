@@ -228,7 +228,7 @@ func (c *stepContext) opStep(d *decoder, get map[string]*yaml.Node, actor *Actor
 	}
 	if n := get["body"]; n != nil {
 		op.Body, _ = d.value(n, st.Actor+": body")
-		op.bodyNode = n
+		op.bodyLine = n.Line
 	}
 	if n := get["query"]; n != nil {
 		op.Query, _ = d.stringMap(n, st.Actor+": query")
@@ -279,7 +279,6 @@ func (c *stepContext) httpStep(d *decoder, get map[string]*yaml.Node, actor *Act
 			h.Headers, _ = d.stringMap(f.value, what)
 		case "body":
 			h.Body, _ = d.value(f.value, what)
-			h.bodyNode = f.value
 		case "auth":
 			h.Auth, _ = d.str(f.value, what)
 			if !contains([]string{"basic", "none", "wrong"}, h.Auth) {
@@ -353,7 +352,6 @@ func (d *decoder) expect(n *yaml.Node) *ResponseExpect {
 			e.Status = d.compile(f.value)
 		case "body":
 			e.Body = d.compile(f.value)
-			e.bodyNode = f.value
 		case "headers":
 			hs, good := d.fields(f.value, "expect: headers", nil)
 			if !good {
@@ -443,7 +441,6 @@ func (d *decoder) expectations(n *yaml.Node, what string, isNever bool) []Expect
 			continue
 		}
 		e.Match = d.compile(matcherN)
-		e.node = matcherN
 		out = append(out, e)
 	}
 	return out

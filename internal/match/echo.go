@@ -33,3 +33,5 @@ func (m *echoMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *echoMatcher) flow(w *flowWriter) { w.write("{$echo: " + stringText(m.name) + "}") }
+
+func (m *echoMatcher) parts() []matcher { return nil }

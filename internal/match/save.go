@@ -27,3 +27,5 @@ func (m *saveMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *saveMatcher) flow(w *flowWriter) { w.write("{$save: " + stringText(m.name) + "}") }
+
+func (m *saveMatcher) parts() []matcher { return nil }
