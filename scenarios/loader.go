@@ -462,11 +462,11 @@ func effectiveRequires(sc *Scenario) []string {
 		}
 	}
 	for _, st := range sc.Steps {
-		if st.Op != nil && st.Op.Op.Feature != "" {
-			set[string(st.Op.Op.Feature)] = true
+		if op, ok := st.Action.(*OpStep); ok && op.Op.Feature != "" {
+			set[string(op.Op.Feature)] = true
 		}
-		for _, ref := range stepRefs(&st) {
-			if isQueueVar(rootName(ref)) {
+		for _, u := range st.Vars() {
+			if isQueueVar(rootName(u.Name)) {
 				set["queues"] = true
 			}
 		}

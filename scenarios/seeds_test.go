@@ -122,9 +122,9 @@ type citedCheck struct {
 // whole, not what each of its checks looks like.
 func citedChecks(step *Step) []citedCheck {
 	var out []citedCheck
-	items := append(append([]Expectation{}, step.Await...), step.Unordered...)
-	if step.Op != nil {
-		items = append(items, step.Op.Then...)
+	var items []Expectation
+	if _, isNever := step.Action.(*NeverStep); !isNever {
+		items = step.Expectations()
 	}
 	for _, e := range items {
 		refs := e.Refs
@@ -137,11 +137,12 @@ func citedChecks(step *Step) []citedCheck {
 		out = append(out, citedCheck{place: fmt.Sprintf("%s:%d", e.File, e.Line), what: "expectation", refs: refs, matcher: e.Match})
 	}
 	var expect *ResponseExpect
-	switch {
-	case step.Op != nil:
-		expect = step.Op.Expect
-	case step.HTTP != nil:
-		expect = step.HTTP.Expect
+	switch act := step.Action.(type) {
+	case *OpStep:
+		expect = act.Expect
+	case *HTTPStep:
+		expect = act.Expect
+	case *AwaitStep, *NeverStep, *BarrierStep:
 	}
 	if expect != nil && expect.Body != nil && len(step.Refs) > 0 {
 		out = append(out, citedCheck{place: fmt.Sprintf("%s:%d", expect.File, expect.Line), what: "response body", refs: step.Refs,

@@ -10,11 +10,20 @@ import (
 	"github.com/gwsconform/gwsconform/internal/match"
 )
 
-// Deadline is the `within` of an op or http step: the whole answer must have
-// arrived within it. It is written as terms joined by "+", each a Go duration
+// Deadline is the `within` of an op or http step.
+//
+// A step's `within`, whatever its kind, is how long after the step starts what
+// it waits for may arrive: on an op or http step the whole answer (a later one
+// fails the step) and, on an op, its `then` items; on an await or unordered
+// step its items. An item's own `within` replaces the step's for that item.
+// Without either, the runner waits the target's request or notification
+// timeout.
+//
+// On a request step it is written as terms joined by "+", each a Go duration
 // ("1s") or a "{{var}}" template ("{{timeout}}ms", "{{timeout}}") expanded at
 // run time, so a limit can follow what the target advertised:
-// "{{timeout}}ms + 500ms".
+// "{{timeout}}ms + 500ms". On an await it is a plain duration
+// (AwaitStep.Within).
 type Deadline struct {
 	Text  string        // as written, for messages
 	Line  int           // of the within value in the step's file; 0 when built by hand

@@ -304,7 +304,7 @@ func savedBySet(exps []scenarios.Expectation, assigned []int, name string) bool 
 
 // addNevers registers a never step's expectations.
 func (rn *run) addNevers(step *scenarios.Step, a *actor) {
-	for _, exp := range step.Never {
+	for _, exp := range step.Action.(*scenarios.NeverStep).Items {
 		from := a.origin
 		if exp.FromHere {
 			from = a.stream.len()

@@ -17,7 +17,7 @@ import (
 // opStep calls an operation of the registry, checks the answer, saves, then
 // waits for the notifications listed in `then`.
 func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start time.Time) *problem {
-	ostep := step.Op
+	ostep := step.Action.(*scenarios.OpStep)
 	op := ostep.Op
 	if op.Name == "" {
 		return harnessError(step, "unknown operation %q for %s actor %s", ostep.Name, a.spec.Kind, a.name())
@@ -64,19 +64,16 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a *actor, start
 		op.InjectQuery(req.query, in)
 	}
 
-	limit, p := rn.answerLimit(step, ostep.Deadline)
+	limit, p := rn.answerLimit(step, ostep.Within)
 	if p != nil {
 		return p
 	}
-	resp, p := rn.sendTimed(ctx, step, a, req, ostep.Deadline, limit)
+	resp, p := rn.sendTimed(ctx, step, a, req, ostep.Within, limit)
 	rn.pokeCustomers()
 	if p != nil {
 		return p
 	}
-	within := ostep.Within
-	if within == 0 {
-		within = limit // a `within` with variables, resolved above
-	}
+	within := limit // the then items' default deadline (scenarios.Deadline)
 	if ostep.Expect != nil && ostep.Expect.Refused {
 		if p := rn.checkRefusal(ctx, step, a, resp, &op, within, start); p != nil {
 			return p
@@ -215,7 +212,7 @@ func (rn *run) expandQuery(step *scenarios.Step, query map[string]string) (url.V
 
 // httpStep sends a raw request.
 func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *problem {
-	hs := step.HTTP
+	hs := step.Action.(*scenarios.HTTPStep)
 	pathValue, err := match.Expand(hs.Path, rn.vars)
 	if err != nil {
 		return matchProblem(step, err)
@@ -265,11 +262,11 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a *actor) *pr
 		}
 		req.body, req.hasBody = body, true
 	}
-	limit, p := rn.answerLimit(step, hs.Deadline)
+	limit, p := rn.answerLimit(step, hs.Within)
 	if p != nil {
 		return p
 	}
-	resp, p := rn.sendTimed(ctx, step, a, req, hs.Deadline, limit)
+	resp, p := rn.sendTimed(ctx, step, a, req, hs.Within, limit)
 	rn.pokeCustomers()
 	if p != nil {
 		return p
