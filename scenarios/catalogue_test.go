@@ -58,7 +58,11 @@ func TestCatalogueLeavesInjectedDefaultsToTheRunner(t *testing.T) {
 			actors[a.Name] = a
 		}
 		for _, st := range sc.Steps {
-			body, _ := st.Op.bodyOrNil().(map[string]any)
+			op, _ := st.Action.(*OpStep)
+			if op == nil {
+				continue
+			}
+			body, _ := op.Body.(map[string]any)
 			if body == nil {
 				continue
 			}
@@ -68,22 +72,15 @@ func TestCatalogueLeavesInjectedDefaultsToTheRunner(t *testing.T) {
 				{Nickname: "{{" + a.Name + ".nickname}}", SecureKey: "{{" + a.Name + ".secureKey}}"},
 			} {
 				defaults := map[string]any{}
-				st.Op.Op.Inject(defaults, in)
+				op.Op.Inject(defaults, in)
 				for field, v := range defaults {
 					where := fmt.Sprintf("%s:%d", st.File, st.Line)
 					if body[field] == v && !reported[where+field] {
 						reported[where+field] = true
-						t.Errorf("%s: %s writes %s: %v, which the runner sends anyway", where, st.Op.Name, field, v)
+						t.Errorf("%s: %s writes %s: %v, which the runner sends anyway", where, op.Name, field, v)
 					}
 				}
 			}
 		}
 	}
-}
-
-func (o *OpStep) bodyOrNil() any {
-	if o == nil {
-		return nil
-	}
-	return o.Body
 }

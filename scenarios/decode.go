@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // decoder reads one file's YAML nodes and records problems with file:line.
@@ -151,8 +153,8 @@ func (d *decoder) saves(n *yaml.Node) (map[string]string, bool) {
 	}
 	out := make(map[string]string, len(fs))
 	for _, f := range fs {
-		if !validVarName(f.key) {
-			d.errf(f.keyN, "save: %q is not a valid variable name (letters, digits, _ and -, starting with a letter)", f.key)
+		if !match.ValidName(f.key) {
+			d.errf(f.keyN, "save: %q is not a valid variable name (%s)", f.key, match.NameRule)
 			ok = false
 			continue
 		}
@@ -170,22 +172,6 @@ func (d *decoder) saves(n *yaml.Node) (map[string]string, bool) {
 	}
 	return out, ok
 }
-
-// validVarName accepts names a "{{name}}" can refer to.
-func validVarName(s string) bool {
-	if s == "" || !isLetter(s[0]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isLetter(c) && !('0' <= c && c <= '9') && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // value decodes n into plain Go values: map[string]any, []any, string,
 // int, float64, bool or nil. Timestamps and other special scalars stay

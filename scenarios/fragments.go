@@ -1,11 +1,12 @@
 package scenarios
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // fragment is a named list of steps with actor parameters, defined in a
@@ -63,7 +64,7 @@ func decodeFragment(d *decoder, n *yaml.Node) *fragment {
 			fr.params, _ = d.strings(f.value, "params")
 			seen := map[string]bool{}
 			for _, prm := range fr.params {
-				if !validVarName(prm) || contains(stepBodyKeys, prm) {
+				if !match.ValidName(prm) || contains(stepBodyKeys, prm) {
 					d.errf(f.value, "params: %q is not a valid parameter name", prm)
 				}
 				if seen[prm] {
@@ -177,9 +178,6 @@ func (c *stepContext) fragmentNames() []string {
 	return names
 }
 
-// refPattern finds "{{name...}}" references in strings.
-var refPattern = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
-
 // bindParams copies a fragment's step list with parameter names replaced by
 // actor names: each step's actor key, the values of nested `with`, and the
 // first segment of "{{param...}}" references. Lines stay those of the
@@ -210,18 +208,17 @@ func bindParams(steps *yaml.Node, binding map[string]string) *yaml.Node {
 // cloneNode deep-copies n, rewriting references in string scalars.
 func cloneNode(n *yaml.Node, binding map[string]string) *yaml.Node {
 	c := *n
-	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "{{") {
-		c.Value = refPattern.ReplaceAllStringFunc(n.Value, func(ref string) string {
-			inner := refPattern.FindStringSubmatch(ref)[1]
-			root, rest, _ := strings.Cut(inner, ".")
+	if n.Kind == yaml.ScalarNode {
+		c.Value = match.RenameRefs(n.Value, func(ref string) string {
+			root, rest, dotted := strings.Cut(ref, ".")
 			actor, isParam := binding[root]
-			if !isParam {
+			switch {
+			case !isParam:
 				return ref
+			case dotted:
+				return actor + "." + rest
 			}
-			if rest != "" {
-				return "{{" + actor + "." + rest + "}}"
-			}
-			return "{{" + actor + "}}"
+			return actor
 		})
 	}
 	if len(n.Content) > 0 {

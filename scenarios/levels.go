@@ -37,19 +37,18 @@ func resolveLevels(sc *Scenario) {
 			}
 			step.Level = level
 		}
-		for _, items := range step.ItemLists() {
-			for j := range items {
-				exp := &items[j]
-				exp.Level = step.Level
-				if len(exp.Refs) == 0 {
-					continue
-				}
-				level, err := st.Of(exp.Refs)
-				if err != nil {
-					sc.levelProblems = append(sc.levelProblems, levelProblem{exp.File, exp.Line, "refs: " + err.Error()})
-				}
-				exp.Level = level
+		items := step.Expectations()
+		for j := range items {
+			exp := &items[j]
+			exp.Level = step.Level
+			if len(exp.Refs) == 0 {
+				continue
 			}
+			level, err := st.Of(exp.Refs)
+			if err != nil {
+				sc.levelProblems = append(sc.levelProblems, levelProblem{exp.File, exp.Line, "refs: " + err.Error()})
+			}
+			exp.Level = level
 		}
 	}
 }

@@ -2,13 +2,11 @@ package scenarios
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
-	"gopkg.in/yaml.v3"
 )
 
 // Lint checks loaded scenarios for mistakes the loader cannot see: unknown
@@ -37,8 +35,6 @@ type linter struct {
 	// evidence: a lenient run may leave them unsaved, so a check of stronger
 	// evidence must not use them.
 	weak map[string]weakSave
-	// level is the evidence level of what is being checked now.
-	level evidence.Level
 	// completed holds, per actor, the step where it completed its chat; later
 	// expectations of that actor cannot be met.
 	completed map[string]*Step
@@ -64,10 +60,8 @@ func (l *linter) featureStatements() {
 	for i := range l.sc.Steps {
 		step := &l.sc.Steps[i]
 		check(step.File, step.Line, step.Refs)
-		for _, items := range step.ItemLists() {
-			for _, e := range items {
-				check(e.File, e.Line, e.Refs)
-			}
+		for _, e := range step.Expectations() {
+			check(e.File, e.Line, e.Refs)
 		}
 	}
 }
@@ -132,39 +126,29 @@ func (l *linter) step(st *Step) {
 		l.errf(st.File, st.Line, "step %d: unknown actor %q", st.Index, st.Actor)
 		return
 	}
-	l.level = st.Level
-	switch {
-	case st.Op != nil:
-		l.opStep(st, actor)
-	case st.HTTP != nil:
-		l.httpStep(st)
-	case len(st.Await) > 0:
-		l.expectations(st, actor, st.Await, "await")
-	case len(st.Unordered) > 0:
-		l.expectations(st, actor, st.Unordered, "unordered")
-	case len(st.Never) > 0:
-		l.never(st, actor)
-	case st.Barrier:
+	switch act := st.Action.(type) {
+	case *OpStep:
+		l.opStep(st, act, actor)
+	case *HTTPStep, *BarrierStep:
+		l.vars(st)
+	case *AwaitStep:
+		l.vars(st)
+		l.expectations(st, actor, act.Items, act.Kind())
+	case *NeverStep:
+		l.vars(st)
+		l.never(st, act, actor)
 	default:
 		l.errf(st.File, st.Line, "%s: the step does nothing", st.Actor)
 	}
 }
 
-func (l *linter) opStep(st *Step, actor *Actor) {
-	op := st.Op
+func (l *linter) opStep(st *Step, op *OpStep, actor *Actor) {
 	if op.Op.Name == "" {
 		l.errf(st.File, st.Line, "%s", unknownOpMessage(actor, op))
 	} else {
 		l.opParams(st, op)
 	}
-	for _, ref := range stepRefs(st) {
-		l.checkRef(st.File, st.Line, ref)
-	}
-	l.deadlineRefs(st, op.Deadline)
-	if op.Expect != nil {
-		l.responseExpect(op.Expect)
-	}
-	l.define(op.Save, st.File, st.Line)
+	l.vars(st)
 	// A successful Complete ends the actor's chat; any other operation, or a
 	// Complete the step expects to be refused, starts a new context first, so
 	// its own `then` is judged in it.
@@ -179,6 +163,18 @@ func (l *linter) opStep(st *Step, actor *Actor) {
 	}
 	if op.Op.Name == "Complete" && op.Expect.ExpectsSuccess() {
 		l.completed[st.Actor] = st
+	}
+}
+
+// vars checks the step's references, in the order the runner meets them,
+// and records what it saves (Step.Vars).
+func (l *linter) vars(st *Step) {
+	for _, u := range st.Vars() {
+		if u.Save {
+			l.defineAt(u.Name, u.Level, u.File, u.Line)
+		} else {
+			l.checkRef(u.File, u.Line, u.Name, u.Level)
+		}
 	}
 }
 
@@ -227,8 +223,8 @@ func (l *linter) opParams(st *Step, op *OpStep) {
 	case map[string]any:
 		if missing := op.Op.Missing(body); len(missing) > 0 {
 			bodyLine := line
-			if op.bodyNode != nil {
-				bodyLine = op.bodyNode.Line
+			if op.bodyLine != 0 {
+				bodyLine = op.bodyLine
 			}
 			l.errf(st.File, bodyLine, "%s: %s: body is missing required parameter(s) %s", st.Actor, op.Name, strings.Join(missing, ", "))
 		}
@@ -236,64 +232,6 @@ func (l *linter) opParams(st *Step, op *OpStep) {
 		// a "{{var}}" body is only known at run time
 	default:
 		l.errf(st.File, line, "%s: %s: body must be a mapping", st.Actor, op.Name)
-	}
-}
-
-func (l *linter) httpStep(st *Step) {
-	for _, ref := range stepRefs(st) {
-		l.checkRef(st.File, st.Line, ref)
-	}
-	l.deadlineRefs(st, st.HTTP.Deadline)
-	if st.HTTP.Expect != nil {
-		l.responseExpect(st.HTTP.Expect)
-	}
-	l.define(st.HTTP.Save, st.File, st.Line)
-}
-
-// deadlineRefs checks the variables of a request step's `within`. The limit is
-// computed before the request is sent, so only earlier steps can define them.
-func (l *linter) deadlineRefs(st *Step, d *Deadline) {
-	if d == nil {
-		return
-	}
-	line := d.Line
-	if line == 0 {
-		line = st.Line
-	}
-	for _, ref := range d.Refs() {
-		l.checkRef(st.File, line, ref)
-	}
-}
-
-func (l *linter) responseExpect(e *ResponseExpect) {
-	if e.bodyNode == nil {
-		return
-	}
-	l.matcherVars(e.File, e.bodyNode)
-}
-
-// matcherVars checks a matcher's references (its own $save names count as
-// defined: a match sees its earlier saves) and then defines its saves.
-func (l *linter) matcherVars(file string, n *yaml.Node) {
-	weak := map[string]bool{}
-	for _, s := range match.WeakSaves(n) {
-		weak[s] = true
-	}
-	for _, s := range match.Saves(n) {
-		if weak[s] {
-			l.defineAt(s, evidence.Reference, file, n.Line)
-		} else {
-			l.defineAt(s, l.level, file, n.Line)
-		}
-	}
-	for _, ref := range match.Refs(n) {
-		l.checkRef(file, n.Line, ref)
-	}
-}
-
-func (l *linter) define(saves map[string]string, file string, line int) {
-	for name := range saves {
-		l.defineAt(name, l.level, file, line)
 	}
 }
 
@@ -312,41 +250,35 @@ func (l *linter) defineAt(name string, level evidence.Level, file string, line i
 	}
 }
 
-// expectations checks await, unordered and then items.
+// expectations checks that await, unordered and then items can be met.
 func (l *linter) expectations(st *Step, actor *Actor, items []Expectation, kind string) {
 	if done := l.completed[st.Actor]; done != nil {
 		l.errf(st.File, st.Line, "%s: %s can never be met: %s completed the chat at %s:%d (step %d)", st.Actor, kind, st.Actor, done.File, done.Line, done.Index)
 	}
 	for _, e := range items {
-		if e.node == nil {
-			continue
+		if e.Match != nil {
+			l.reachable(e, actor, false)
 		}
-		l.level = e.Level
-		l.matcherVars(e.File, e.node)
-		l.define(e.Save, e.File, e.Line)
-		l.reachable(e, actor, false)
 	}
-	l.level = st.Level
 }
 
-func (l *linter) never(st *Step, actor *Actor) {
-	for _, e := range st.Never {
-		if e.node == nil {
+func (l *linter) never(st *Step, n *NeverStep, actor *Actor) {
+	for _, e := range n.Items {
+		if e.Match == nil {
 			continue
 		}
-		if saves := match.Saves(e.node); len(saves) > 0 {
-			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(saves, ", "))
+		if saves := e.Match.Saves(); len(saves) > 0 {
+			names := make([]string, len(saves))
+			for i, s := range saves {
+				names[i] = s.Name
+			}
+			l.errf(e.File, e.Line, "%s: never cannot save (%s): it matches nothing", st.Actor, strings.Join(names, ", "))
 		}
-		if match.LevelOperators(e.node) {
+		if e.Match.HasLevels() {
 			l.errf(e.File, e.Line, "%s: $inferred and $reference cannot be used inside never (a waived part would widen what is forbidden); cite the item's evidence with refs instead", st.Actor)
-		}
-		l.level = e.Level
-		for _, ref := range match.Refs(e.node) {
-			l.checkRef(e.File, e.node.Line, ref)
 		}
 		l.reachable(e, actor, true)
 	}
-	l.level = st.Level
 }
 
 func streamNoun(kind string) string {
@@ -356,21 +288,19 @@ func streamNoun(kind string) string {
 	return "notification"
 }
 
-// refName is the grammar of a reference name, as internal/match reads it.
-var refName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
-
 // checkText checks every reference in a string.
 func (l *linter) checkText(file string, line int, s string) {
-	for _, ref := range textRefs(s) {
-		l.checkRef(file, line, ref)
+	for _, ref := range match.TextRefs(s) {
+		l.checkRef(file, line, ref, evidence.Unknown)
 	}
 }
 
 // checkRef reports a reference that is malformed or not defined at this
-// point of the scenario.
-func (l *linter) checkRef(file string, line int, ref string) {
-	if !refName.MatchString(ref) {
-		l.errf(file, line, "malformed variable reference {{%s}} (names are letters, digits, _, - and dots)", ref)
+// point of the scenario, or saved only by checks weaker than the one of the
+// given level that reads it.
+func (l *linter) checkRef(file string, line int, ref string, level evidence.Level) {
+	if !match.ValidRef(ref) {
+		l.errf(file, line, "malformed variable reference {{%s}} (names are %s; a dot starts an actor's or a queue's field)", ref, match.NameRule)
 		return
 	}
 	root, field, hasField := strings.Cut(ref, ".")
@@ -390,9 +320,9 @@ func (l *linter) checkRef(file string, line int, ref string) {
 		return
 	}
 	if l.defined[root] || l.defined[ref] {
-		if w, ok := l.weak[root]; ok && w.level > max(l.level, evidence.Documented) {
+		if w, ok := l.weak[root]; ok && w.level > max(level, evidence.Documented) {
 			l.errf(file, line, "{{%s}} is saved only by a check of %s evidence (%s:%d), which may deviate and leave it unsaved; a %s check cannot use it (save it in a %s check, or cite this one's evidence as %s)",
-				ref, w.level, w.file, w.line, max(l.level, evidence.Documented), max(l.level, evidence.Documented), w.level)
+				ref, w.level, w.file, w.line, max(level, evidence.Documented), max(level, evidence.Documented), w.level)
 		}
 		return
 	}

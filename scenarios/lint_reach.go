@@ -3,9 +3,8 @@ package scenarios
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
 // agentOnlyKeys are top-level fields of agent notifications; a customer's
@@ -17,56 +16,34 @@ var agentOnlyKeys = []string{"notificationType", "messageType", "chat", "chatUri
 // target. For never (isNever) only impossible literals are reported, since
 // "never X" with an impossible X proves nothing.
 func (l *linter) reachable(e Expectation, actor *Actor, isNever bool) {
-	n := e.node
-	if n.Kind != yaml.MappingNode {
-		return
-	}
+	shape := e.Match.Shape()
 	if actor.Kind == KindCustomer {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			if contains(agentOnlyKeys, k) {
-				l.errf(e.File, n.Content[i].Line, "%s: %q is a field of agent notifications; a customer's stream holds transcript messages (index, type, from, text, visibility, ...)", actor.Name, k)
+		for _, f := range shape.Fields() {
+			if contains(agentOnlyKeys, f.Key) {
+				l.errf(e.File, f.Line, "%s: %q is a field of agent notifications; a customer's stream holds transcript messages (index, type, from, text, visibility, ...)", actor.Name, f.Key)
 			}
-			if k == "visibility" && !isNever {
-				if v := n.Content[i+1]; v.Kind == yaml.ScalarNode && (v.Value == "Agents" || v.Value == "Supervisors") {
-					l.errf(e.File, v.Line, "%s: a customer never receives messages with visibility %s; use never to prove it", actor.Name, v.Value)
-				}
+			if lits := f.Value.Strings(); f.Key == "visibility" && !isNever && len(lits) == 1 && (lits[0].Text == "Agents" || lits[0].Text == "Supervisors") {
+				l.errf(e.File, lits[0].Line, "%s: a customer never receives messages with visibility %s; use never to prove it", actor.Name, lits[0].Text)
 			}
 		}
-		l.enums(e.File, n, "message")
+		l.enums(e.File, shape, "message")
 		return
 	}
-	l.enums(e.File, n, "notification")
+	l.enums(e.File, shape, "notification")
 }
 
-// enums walks a matcher and checks literals of documented enumerations.
-// ctx names what the current object is: notification, chat, message,
-// participant, channel or userState.
-func (l *linter) enums(file string, n *yaml.Node, ctx string) {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			l.enums(file, c, ctx)
-		}
-		return
-	case yaml.MappingNode:
-	default:
-		return
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, v := n.Content[i].Value, n.Content[i+1]
-		if strings.HasPrefix(key, "$") {
-			switch key {
-			case "$contains", "$exact", "$oneOf":
-				l.enums(file, v, ctx) // operands describe the same object
+// enums checks the literals of documented enumerations in the objects a
+// matcher describes. ctx names what the object is: notification, chat,
+// message, participant, channel or userState.
+func (l *linter) enums(file string, shape match.Shape, ctx string) {
+	for _, obj := range shape.Objects() {
+		for _, f := range obj.Fields() {
+			if allowed, what, ok := enumFor(ctx, f.Key); ok {
+				l.literals(file, f.Value, allowed, what)
 			}
-			continue
-		}
-		if allowed, what, ok := enumFor(ctx, key); ok {
-			l.literals(file, v, allowed, what)
-		}
-		if child := childContext(ctx, key); child != "" {
-			l.enums(file, v, child)
+			if child := childContext(ctx, f.Key); child != "" {
+				l.enums(file, f.Value, child)
+			}
 		}
 	}
 }
@@ -122,23 +99,13 @@ func childContext(ctx, key string) string {
 	return ""
 }
 
-// literals checks the scalar literals of v (directly, or under $oneOf and
-// friends) against allowed.
-func (l *linter) literals(file string, v *yaml.Node, allowed gws.Enum, what string) {
-	switch v.Kind {
-	case yaml.ScalarNode:
-		if v.Tag != "!!str" || strings.Contains(v.Value, "{{") {
-			return
-		}
-		if !allowed.Has(v.Value) {
+// literals checks the string literals of v (directly, or under $oneOf)
+// against allowed.
+func (l *linter) literals(file string, v match.Shape, allowed gws.Enum, what string) {
+	for _, lit := range v.Strings() {
+		if !allowed.Has(lit.Text) {
 			values := allowed.Values()
-			l.errf(file, v.Line, "%s %q can never match: documented values are %s%s", what, v.Value, strings.Join(values, ", "), suggest(v.Value, values))
-		}
-	case yaml.MappingNode:
-		if len(v.Content) == 2 && v.Content[0].Value == "$oneOf" {
-			for _, alt := range v.Content[1].Content {
-				l.literals(file, alt, allowed, what)
-			}
+			l.errf(file, lit.Line, "%s %q can never match: documented values are %s%s", what, lit.Text, strings.Join(values, ", "), suggest(lit.Text, values))
 		}
 	}
 }

@@ -91,7 +91,7 @@ steps:
 			`s.yaml:6: undefined variable {{ref}}: no earlier step saves it and it is not an actor, queue or scenario var`,
 			`s.yaml:7: {{bob.url}}: an actor variable is {{bob.FIELD}} with FIELD one of uri, id, username, nickname, chat, secureKey (did you mean "uri"?)`,
 			`s.yaml:8: {{queue1.name}}: a queue variable is {{queue1}} (its name) or {{queue1.uri}}`,
-			`s.yaml:9: malformed variable reference {{bob uri}} (names are letters, digits, _, - and dots)`,
+			`s.yaml:9: malformed variable reference {{bob uri}} (names are letters, digits, _ and -, starting with a letter; a dot starts an actor's or a queue's field)`,
 			`s.yaml:11: undefined variable {{r3}}: no earlier step saves it and it is not an actor, queue or scenario var (did you mean "r2"?)`,
 		}},
 		{"unreachable", `

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/internal/yamlsyntax"
 )
 
@@ -308,8 +309,8 @@ func (d *decoder) vars(n *yaml.Node) map[string]any {
 	fs, _ := d.fields(n, "vars", nil)
 	out := make(map[string]any, len(fs))
 	for _, f := range fs {
-		if !validVarName(f.key) {
-			d.errf(f.keyN, "vars: %q is not a valid variable name (letters, digits, _ and -, starting with a letter)", f.key)
+		if !match.ValidName(f.key) {
+			d.errf(f.keyN, "vars: %q is not a valid variable name (%s)", f.key, match.NameRule)
 			continue
 		}
 		if isQueueVar(f.key) {
@@ -337,8 +338,8 @@ func (d *decoder) actors(n *yaml.Node) []Actor {
 	routeLines := map[string]*yaml.Node{}
 	for _, f := range fs {
 		a := Actor{Name: f.key, File: d.file, Line: f.keyN.Line}
-		if !validVarName(f.key) || isQueueVar(f.key) || contains(stepBodyKeys, f.key) || f.key == "include" || f.key == "with" {
-			d.errf(f.keyN, "actors: %q cannot be an actor name (letters, digits, _ and -, starting with a letter; not a step keyword or queueN)", f.key)
+		if !match.ValidName(f.key) || isQueueVar(f.key) || contains(stepBodyKeys, f.key) || f.key == "include" || f.key == "with" {
+			d.errf(f.keyN, "actors: %q cannot be an actor name (%s; not a step keyword or queueN)", f.key, match.NameRule)
 			continue
 		}
 		var routeN *yaml.Node
@@ -461,11 +462,11 @@ func effectiveRequires(sc *Scenario) []string {
 		}
 	}
 	for _, st := range sc.Steps {
-		if st.Op != nil && st.Op.Op.Feature != "" {
-			set[string(st.Op.Op.Feature)] = true
+		if op, ok := st.Action.(*OpStep); ok && op.Op.Feature != "" {
+			set[string(op.Op.Feature)] = true
 		}
-		for _, ref := range stepRefs(&st) {
-			if isQueueVar(rootName(ref)) {
+		for _, u := range st.Vars() {
+			if isQueueVar(rootName(u.Name)) {
 				set["queues"] = true
 			}
 		}
@@ -479,7 +480,7 @@ func effectiveRequires(sc *Scenario) []string {
 }
 
 func usesQueueVar(s string) bool {
-	for _, ref := range textRefs(s) {
+	for _, ref := range match.TextRefs(s) {
 		if isQueueVar(rootName(ref)) {
 			return true
 		}

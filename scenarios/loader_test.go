@@ -30,6 +30,16 @@ func mustLoad(t *testing.T, files map[string]string) []*Scenario {
 	return scs
 }
 
+// actionOf is the step's action as the kind the test expects.
+func actionOf[A Action](t *testing.T, st Step) A {
+	t.Helper()
+	a, ok := st.Action.(A)
+	if !ok {
+		t.Fatalf("%s: action %T, want %T", st.Where(), st.Action, a)
+	}
+	return a
+}
+
 func loadErrors(t *testing.T, files map[string]string) []string {
 	t.Helper()
 	_, err := Load(mapFS(files))
@@ -89,17 +99,18 @@ steps:
 	if send.Include != "greet" || send.IncludeFile != "s.yaml" || send.IncludeLine != 8 {
 		t.Errorf("send step included from %q at %s:%d", send.Include, send.IncludeFile, send.IncludeLine)
 	}
-	if send.Op.Chat != "{{carol.chat}}" {
-		t.Errorf("chat = %q, want the parameter replaced", send.Op.Chat)
+	sendOp := actionOf[*OpStep](t, send)
+	if sendOp.Chat != "{{carol.chat}}" {
+		t.Errorf("chat = %q, want the parameter replaced", sendOp.Chat)
 	}
 	wantBody := map[string]any{"text": "hello {{carol.nickname}}, I am {{alice.nickname}}", "nickname": "agent"}
-	if !reflect.DeepEqual(send.Op.Body, wantBody) {
-		t.Errorf("body = %#v, want %#v (plain values are not parameters)", send.Op.Body, wantBody)
+	if !reflect.DeepEqual(sendOp.Body, wantBody) {
+		t.Errorf("body = %#v, want %#v (plain values are not parameters)", sendOp.Body, wantBody)
 	}
 	if wave.Actor != "carol" || wave.File != "fragments/wave.yaml" || wave.Include != "wave" || wave.IncludeFile != "fragments/greet.yaml" || wave.IncludeLine != 8 {
 		t.Errorf("nested include: %+v", wave)
 	}
-	if sc.Steps[3].Index != 4 || !sc.Steps[3].Barrier {
+	if _, barrier := sc.Steps[3].Action.(*BarrierStep); sc.Steps[3].Index != 4 || !barrier {
 		t.Errorf("last step: %+v", sc.Steps[3])
 	}
 	want := "fragments/greet.yaml:4: step 2 (alice SendMessage) [fragment greet, included at s.yaml:8]"
@@ -163,20 +174,20 @@ steps:
 	if !reflect.DeepEqual(sc.Requires, wantReq) {
 		t.Errorf("requires = %v, want %v", sc.Requires, wantReq)
 	}
-	if h := sc.Steps[0].HTTP; h.Method != "GET" || h.Auth != "basic" || !h.CSRF || h.Expect.Status == nil || h.Expect.Body != nil {
+	if h := actionOf[*HTTPStep](t, sc.Steps[0]); h.Method != "GET" || h.Auth != "basic" || !h.CSRF || h.Expect.Status == nil || h.Expect.Body != nil {
 		t.Errorf("agent http step: %+v", h)
 	}
-	if h := sc.Steps[1].HTTP; h.Auth != "none" || h.CSRF {
+	if h := actionOf[*HTTPStep](t, sc.Steps[1]); h.Auth != "none" || h.CSRF {
 		t.Errorf("customer http step: %+v", h)
 	}
-	op := sc.Steps[2].Op
-	if op.Dialect != gws.DialectInteractions || op.Op.Path != "/api/v2/me/interactions/{chat}" || op.Within != 2*time.Second {
+	op := actionOf[*OpStep](t, sc.Steps[2])
+	if op.Dialect != gws.DialectInteractions || op.Op.Path != "/api/v2/me/interactions/{chat}" || op.Within.Fixed != 2*time.Second {
 		t.Errorf("op step: %+v", op)
 	}
 	if e := op.Then[0]; e.Within != time.Second || !e.Once || e.Line != 12 || e.Match == nil {
 		t.Errorf("then item: %+v", e)
 	}
-	never := sc.Steps[3].Never
+	never := actionOf[*NeverStep](t, sc.Steps[3]).Items
 	if len(never) != 2 || never[0].FromHere || !never[1].FromHere {
 		t.Errorf("never items: %+v", never)
 	}
@@ -195,17 +206,18 @@ steps:
   - alice: {op: NoSuchOp}
 `})
 	st := scs[0].Steps
-	if got := st[0].Await[0].Save; !reflect.DeepEqual(got, map[string]string{"chat": "/chat/id"}) {
+	if got := actionOf[*AwaitStep](t, st[0]).Items[0].Save; !reflect.DeepEqual(got, map[string]string{"chat": "/chat/id"}) {
 		t.Errorf("await save = %v", got)
 	}
-	if st[1].Op.Op.Name != "GetMe" || st[2].Op.Dialect != gws.DialectAgent {
-		t.Errorf("GetMe did not resolve: %+v / %+v", st[1].Op, st[2].Op)
+	op := func(i int) *OpStep { return actionOf[*OpStep](t, st[i]) }
+	if op(1).Op.Name != "GetMe" || op(2).Dialect != gws.DialectAgent {
+		t.Errorf("GetMe did not resolve: %+v / %+v", op(1), op(2))
 	}
-	if st[3].Op.Op.Path != "/api/v2/chats" || st[3].Op.Dialect != gws.DialectCustomer {
-		t.Errorf("RequestChat: %+v", st[3].Op)
+	if op(3).Op.Path != "/api/v2/chats" || op(3).Dialect != gws.DialectCustomer {
+		t.Errorf("RequestChat: %+v", op(3))
 	}
-	if st[4].Op.Op.Name != "" || st[4].Op.Name != "NoSuchOp" {
-		t.Errorf("unknown op should stay unresolved for the linter: %+v", st[4].Op)
+	if op(4).Op.Name != "" || op(4).Name != "NoSuchOp" {
+		t.Errorf("unknown op should stay unresolved for the linter: %+v", op(4))
 	}
 }
 
@@ -241,8 +253,8 @@ steps:
 		t.Fatalf("replace: got %d scenarios", len(only))
 	}
 	last := only[0].Steps[len(only[0].Steps)-1]
-	if last.Op.Name != "NotReady" || last.File != filepath.Join(dir, "fragments", "agent-ready.yaml") {
-		t.Errorf("disk fragment did not replace the embedded one: %s %s", last.Op.Name, last.File)
+	if last.Label() != "alice NotReady" || last.File != filepath.Join(dir, "fragments", "agent-ready.yaml") {
+		t.Errorf("disk fragment did not replace the embedded one: %s %s", last.Label(), last.File)
 	}
 	if only[0].Steps[0].File != "scenarios/catalogue/fragments/chat-in-progress.yaml" {
 		t.Errorf("embedded fragment file = %q", only[0].Steps[0].File)
@@ -272,7 +284,7 @@ actors: {alice: agent}
 steps:
   - alice: {op: Ready, expect: refused}
 `})
-	e := scs[0].Steps[0].Op.Expect
+	e := actionOf[*OpStep](t, scs[0].Steps[0]).Expect
 	if e == nil || !e.Refused || e.ExpectsSuccess() || e.Line != 5 {
 		t.Fatalf("expect: refused loaded as %+v", e)
 	}

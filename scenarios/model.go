@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
@@ -84,8 +82,8 @@ type Actor struct {
 	Dialect gws.Dialect
 }
 
-// Step is one thing an actor does or expects. Exactly one of Op, HTTP, Await,
-// Unordered, Never, Barrier is set.
+// Step is one thing an actor does or expects: what every kind of step has
+// (who, where, which evidence), and the Action that says what.
 type Step struct {
 	Actor string // name of an actor of the scenario
 	File  string // the file holding the step (a fragment file for included steps)
@@ -106,60 +104,36 @@ type Step struct {
 	IncludeFile string
 	IncludeLine int
 
-	Op        *OpStep
-	HTTP      *HTTPStep
-	Await     []Expectation // in order, each after the previous one
-	Unordered []Expectation // a set, any order
-	Never     []Expectation // must not be received (see Expectation.FromHere)
-	Barrier   bool          // prove delivery to this actor settled now
-	// Within is the step's `within`: the default deadline for its Await and
-	// Unordered items (and an op's Then items); zero = the target's
-	// notification timeout. For op and http steps it is set only when `within`
-	// is a plain duration; OpStep.Deadline and HTTPStep.Deadline hold the
-	// expression.
-	Within time.Duration
+	// Action is what the step does (actions.go). The loader always sets it;
+	// a step built by hand without one does nothing, which Lint reports.
+	Action Action
 }
 
-// Kind names the step kind: op, http, await, unordered, never or barrier.
+// Kind names the step kind: op, http, await, unordered, never or barrier
+// ("empty" without an Action).
 func (s *Step) Kind() string {
-	switch {
-	case s.Op != nil:
-		return "op"
-	case s.HTTP != nil:
-		return "http"
-	case len(s.Await) > 0:
-		return "await"
-	case len(s.Unordered) > 0:
-		return "unordered"
-	case len(s.Never) > 0:
-		return "never"
-	case s.Barrier:
-		return "barrier"
+	if s.Action == nil {
+		return "empty"
 	}
-	return "empty"
+	return s.Action.Kind()
 }
 
-// ItemLists returns the step's expectation items by kind: await, unordered,
-// never and an op's then. They are the step's own slices, so a caller may set
-// fields of their elements.
-func (s *Step) ItemLists() [][]Expectation {
-	lists := [][]Expectation{s.Await, s.Unordered, s.Never}
-	if s.Op != nil {
-		lists = append(lists, s.Op.Then)
+// Expectations are the step's expectation items (see Action.Expectations);
+// nil without an Action.
+func (s *Step) Expectations() []Expectation {
+	if s.Action == nil {
+		return nil
 	}
-	return lists
+	return s.Action.Expectations()
 }
 
 // Label is a short name for the step: "alice Consult", "bob await",
 // "carol http GET /api/v2/chats/{{chat}}".
 func (s *Step) Label() string {
-	switch {
-	case s.Op != nil:
-		return s.Actor + " " + s.Op.Name
-	case s.HTTP != nil:
-		return s.Actor + " http " + s.HTTP.Method + " " + s.HTTP.Path
+	if s.Action == nil {
+		return s.Actor + " " + s.Kind()
 	}
-	return s.Actor + " " + s.Kind()
+	return s.Actor + " " + s.Action.label()
 }
 
 // Where is the prefix of every message about the step:
@@ -171,69 +145,6 @@ func (s *Step) Where() string {
 		w += fmt.Sprintf(" [fragment %s, included at %s:%d]", s.Include, s.IncludeFile, s.IncludeLine)
 	}
 	return w
-}
-
-// OpStep calls an operation from the registry.
-type OpStep struct {
-	Name    string      // operation name, e.g. Consult
-	Dialect gws.Dialect // the dialect it resolved in (chats, interactions, agent, customer); "" when unknown
-	// Op is the registry entry; zero (Op.Name == "") when the name is unknown
-	// for the actor, which Lint reports.
-	Op gws.Op
-	// Chat is the chat id expression for ops whose path has {chat}; "" means
-	// the actor's current chat ({{actor.chat}}).
-	Chat string
-	// Body is the request body as a decoded YAML value (map[string]any,
-	// []any, string, int, float64, bool, nil), "{{var}}" strings left for run
-	// time. The runner adds what Op.Injected lists (operationName, the
-	// customer's secureKey, RequestChat's nickname and routing hint) unless the
-	// body sets it.
-	Body any
-	// Query holds query parameters for GET operations (values may hold
-	// "{{var}}").
-	Query map[string]string
-	// Expect is nil when the step has no `expect`: the runner then requires a
-	// 2xx status and the op's documented success shape (statusCode 0 or
-	// status ok). When set, only what it states is checked.
-	Expect *ResponseExpect
-	// Save maps a variable name to a JSON pointer into the response body.
-	Save map[string]string
-	// Then lists this actor's notifications the step causes, in order.
-	Then []Expectation
-	// Within is the default deadline for Then items when the step's `within`
-	// is a plain duration; zero = target default (or Deadline, resolved at run
-	// time, when it uses variables).
-	Within time.Duration
-	// Deadline is the step's `within`: the whole answer must have arrived
-	// within it, else the step fails; nil = no limit but the target's request
-	// timeout.
-	Deadline *Deadline
-
-	line             int         // line of the op key
-	requestedDialect gws.Dialect // the dialect asked for (step, else actor)
-	bodyNode         *yaml.Node  // for the linter
-}
-
-// HTTPStep is a raw request, for the odd case an op step cannot express.
-type HTTPStep struct {
-	Method  string // upper case
-	Path    string // may hold "{{var}}"; relative to the target's base URL, e.g. /api/v2/me
-	Query   map[string]string
-	Headers map[string]string
-	Body    any // nil = no body; otherwise JSON-encoded like OpStep.Body
-	// Auth: "basic" (the actor's credentials; the agent default), "none"
-	// (the customer default) or "wrong" (a wrong password).
-	Auth string
-	// CSRF: send the CSRF header and session cookie (agent default true).
-	CSRF   bool
-	Expect *ResponseExpect // nil = any 2xx status
-	Save   map[string]string
-	// Deadline is the step's `within`: the whole answer must have arrived
-	// within it, else the step fails; nil = no limit but the target's request
-	// timeout.
-	Deadline *Deadline
-
-	bodyNode *yaml.Node
 }
 
 // ResponseExpect is an `expect` block: what the HTTP answer must be.
@@ -253,8 +164,22 @@ type ResponseExpect struct {
 	// documents both ways (notes/failure-sync-or-async). Status, Body and Headers
 	// are then nil.
 	Refused bool
+}
 
-	bodyNode *yaml.Node
+// matchers are its matchers in the order the runner applies them: status,
+// headers by name, body.
+func (e *ResponseExpect) matchers() []match.Matcher {
+	var out []match.Matcher
+	if e.Status != nil {
+		out = append(out, e.Status)
+	}
+	for _, name := range sortedKeys(e.Headers) {
+		out = append(out, e.Headers[name])
+	}
+	if e.Body != nil {
+		out = append(out, e.Body)
+	}
+	return out
 }
 
 // ExpectsSuccess reports whether a step with this expectation wants the operation
@@ -276,8 +201,7 @@ type Expectation struct {
 	File  string
 	Line  int
 	Match match.Matcher
-	// Within is the deadline from the step's start; zero = the step's Within,
-	// else the target's notification timeout.
+	// Within is the item's own `within` (see Deadline); zero = its step's.
 	Within time.Duration
 	// Once: exactly one such notification may arrive during the scenario
 	// (checked at every barrier and at the end).
@@ -292,8 +216,6 @@ type Expectation struct {
 	// Level is the item's evidence: from Refs, else its step's Level. Below
 	// Documented, an item that does not hold is a deviation, not a failure.
 	Level evidence.Level
-
-	node *yaml.Node // the matcher's YAML, for the linter
 }
 
 // Saves says whether matching the expectation sets the variable name, by
@@ -302,11 +224,11 @@ func (e Expectation) Saves(name string) bool {
 	if _, ok := e.Save[name]; ok {
 		return true
 	}
-	if e.node == nil {
+	if e.Match == nil {
 		return false
 	}
-	for _, s := range match.Saves(e.node) {
-		if s == name {
+	for _, s := range e.Match.Saves() {
+		if s.Name == name {
 			return true
 		}
 	}
@@ -316,8 +238,8 @@ func (e Expectation) Saves(name string) bool {
 // VarRefs lists the variables the expectation's matcher uses ("chat",
 // "alice.nickname"), in order of first use.
 func (e Expectation) VarRefs() []string {
-	if e.node == nil {
+	if e.Match == nil {
 		return nil
 	}
-	return match.Refs(e.node)
+	return e.Match.Refs()
 }

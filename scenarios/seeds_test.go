@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
 )
@@ -115,7 +113,6 @@ type citedCheck struct {
 	place, what string
 	refs        []string
 	matcher     match.Matcher
-	node        *yaml.Node
 	response    bool // a response body, not a notification
 	success     bool // for a response: the step expects success
 }
@@ -125,9 +122,9 @@ type citedCheck struct {
 // whole, not what each of its checks looks like.
 func citedChecks(step *Step) []citedCheck {
 	var out []citedCheck
-	items := append(append([]Expectation{}, step.Await...), step.Unordered...)
-	if step.Op != nil {
-		items = append(items, step.Op.Then...)
+	var items []Expectation
+	if _, isNever := step.Action.(*NeverStep); !isNever {
+		items = step.Expectations()
 	}
 	for _, e := range items {
 		refs := e.Refs
@@ -137,18 +134,19 @@ func citedChecks(step *Step) []citedCheck {
 		if len(refs) == 0 || e.Match == nil {
 			continue
 		}
-		out = append(out, citedCheck{place: fmt.Sprintf("%s:%d", e.File, e.Line), what: "expectation", refs: refs, matcher: e.Match, node: e.node})
+		out = append(out, citedCheck{place: fmt.Sprintf("%s:%d", e.File, e.Line), what: "expectation", refs: refs, matcher: e.Match})
 	}
 	var expect *ResponseExpect
-	switch {
-	case step.Op != nil:
-		expect = step.Op.Expect
-	case step.HTTP != nil:
-		expect = step.HTTP.Expect
+	switch act := step.Action.(type) {
+	case *OpStep:
+		expect = act.Expect
+	case *HTTPStep:
+		expect = act.Expect
+	case *AwaitStep, *NeverStep, *BarrierStep:
 	}
 	if expect != nil && expect.Body != nil && len(step.Refs) > 0 {
 		out = append(out, citedCheck{place: fmt.Sprintf("%s:%d", expect.File, expect.Line), what: "response body", refs: step.Refs,
-			matcher: expect.Body, node: expect.bodyNode, response: true, success: expect.ExpectsSuccess()})
+			matcher: expect.Body, response: true, success: expect.ExpectsSuccess()})
 	}
 	return out
 }
@@ -171,21 +169,18 @@ func (c citedCheck) describes(sample any) bool {
 		return false
 	}
 	for _, key := range []string{"messageType", "notificationType"} {
-		if lit, ok := literalOf(c.node, key); ok && lit != obj[key] {
+		if lit, ok := literalOf(c.matcher, key); ok && lit != obj[key] {
 			return false
 		}
 	}
 	return true
 }
 
-// literalOf returns the scalar a mapping node gives key, if it gives one.
-func literalOf(n *yaml.Node, key string) (string, bool) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return "", false
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
-			return n.Content[i+1].Value, true
+// literalOf returns the string a matcher gives key, if it gives one.
+func literalOf(m match.Matcher, key string) (string, bool) {
+	for _, f := range m.Shape().Fields() {
+		if lits := f.Value.Strings(); f.Key == key && len(lits) == 1 {
+			return lits[0].Text, true
 		}
 	}
 	return "", false

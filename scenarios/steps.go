@@ -5,6 +5,7 @@ import (
 	"net/textproto"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/match"
@@ -97,7 +98,7 @@ func (c *stepContext) step(d *decoder, n *yaml.Node, inc *inclusion) []Step {
 		st.Refs = inc.refs
 	}
 	if f.value.Kind == yaml.ScalarNode && f.value.Value == "barrier" {
-		st.Barrier = true
+		st.Action = &BarrierStep{}
 		return []Step{st}
 	}
 	if !c.stepBody(d, f.value, actor, &st) {
@@ -149,53 +150,52 @@ func (c *stepContext) stepBody(d *decoder, n *yaml.Node, actor *Actor, st *Step)
 	if r := get["refs"]; r != nil {
 		st.Refs, _ = d.strings(r, st.Actor+": refs")
 	}
-	var deadline *Deadline
+	var within *Deadline
+	var awaitWithin time.Duration
 	if w := get["within"]; w != nil {
 		if kind == "op" || kind == "http" {
-			deadline = d.deadline(w, st.Actor+": within")
-			if deadline != nil && len(deadline.Vars) == 0 {
-				st.Within = deadline.Fixed
-			}
+			within = d.deadline(w, st.Actor+": within")
 		} else {
-			st.Within, _ = d.duration(w, st.Actor+": within")
+			awaitWithin, _ = d.duration(w, st.Actor+": within")
 		}
 	}
 	switch kind {
 	case "op":
-		st.Op = c.opStep(d, get, actor, st)
-		ok = ok && st.Op != nil
-		if st.Op != nil {
-			st.Op.Deadline = deadline
+		op := c.opStep(d, get, actor, st)
+		if op == nil {
+			return false
 		}
+		op.Within = within
+		st.Action = op
 	case "http":
-		st.HTTP = c.httpStep(d, get, actor)
-		ok = ok && st.HTTP != nil
-		if st.HTTP != nil {
-			st.HTTP.Deadline = deadline
+		h := c.httpStep(d, get, actor)
+		if h == nil {
+			return false
 		}
-	case "await":
-		st.Await = d.expectations(get["await"], "await", false)
+		h.Within = within
+		st.Action = h
+	case "await", "unordered":
+		aw := &AwaitStep{Items: d.expectations(get[kind], kind, false), Ordered: kind == "await", Within: awaitWithin}
 		if s := get["save"]; s != nil {
 			saves, good := d.saves(s)
-			if len(st.Await) != 1 {
-				d.errf(s, "%s: save on an await with %d items: put save on the item ({match: ..., save: ...})", st.Actor, len(st.Await))
+			if len(aw.Items) != 1 {
+				d.errf(s, "%s: save on an await with %d items: put save on the item ({match: ..., save: ...})", st.Actor, len(aw.Items))
 			} else if good {
-				if st.Await[0].Save != nil {
+				if aw.Items[0].Save != nil {
 					d.errf(s, "%s: save is given both on the step and on its item", st.Actor)
 				}
-				st.Await[0].Save = saves
+				aw.Items[0].Save = saves
 			}
 		}
-	case "unordered":
-		st.Unordered = d.expectations(get["unordered"], "unordered", false)
+		st.Action = aw
 	case "never":
-		st.Never = d.expectations(get["never"], "never", true)
+		st.Action = &NeverStep{Items: d.expectations(get["never"], "never", true)}
 	case "barrier":
 		b, good := d.boolean(get["barrier"], st.Actor+": barrier")
 		if good && !b {
 			d.errf(get["barrier"], "%s: barrier: false does nothing; remove the step", st.Actor)
 		}
-		st.Barrier = true
+		st.Action = &BarrierStep{}
 	}
 	return ok
 }
@@ -205,7 +205,7 @@ func (c *stepContext) opStep(d *decoder, get map[string]*yaml.Node, actor *Actor
 	if !ok {
 		return nil
 	}
-	op := &OpStep{Name: name, Within: st.Within, line: get["op"].Line}
+	op := &OpStep{Name: name, line: get["op"].Line}
 	dialect := actor.Dialect
 	if n := get["dialect"]; n != nil {
 		written, _ := d.str(n, st.Actor+": dialect")
@@ -228,7 +228,7 @@ func (c *stepContext) opStep(d *decoder, get map[string]*yaml.Node, actor *Actor
 	}
 	if n := get["body"]; n != nil {
 		op.Body, _ = d.value(n, st.Actor+": body")
-		op.bodyNode = n
+		op.bodyLine = n.Line
 	}
 	if n := get["query"]; n != nil {
 		op.Query, _ = d.stringMap(n, st.Actor+": query")
@@ -279,7 +279,6 @@ func (c *stepContext) httpStep(d *decoder, get map[string]*yaml.Node, actor *Act
 			h.Headers, _ = d.stringMap(f.value, what)
 		case "body":
 			h.Body, _ = d.value(f.value, what)
-			h.bodyNode = f.value
 		case "auth":
 			h.Auth, _ = d.str(f.value, what)
 			if !contains([]string{"basic", "none", "wrong"}, h.Auth) {
@@ -353,7 +352,6 @@ func (d *decoder) expect(n *yaml.Node) *ResponseExpect {
 			e.Status = d.compile(f.value)
 		case "body":
 			e.Body = d.compile(f.value)
-			e.bodyNode = f.value
 		case "headers":
 			hs, good := d.fields(f.value, "expect: headers", nil)
 			if !good {
@@ -443,7 +441,6 @@ func (d *decoder) expectations(n *yaml.Node, what string, isNever bool) []Expect
 			continue
 		}
 		e.Match = d.compile(matcherN)
-		e.node = matcherN
 		out = append(out, e)
 	}
 	return out

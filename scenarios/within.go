@@ -3,17 +3,27 @@ package scenarios
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/match"
 )
 
-// Deadline is the `within` of an op or http step: the whole answer must have
-// arrived within it. It is written as terms joined by "+", each a Go duration
+// Deadline is the `within` of an op or http step.
+//
+// A step's `within`, whatever its kind, is how long after the step starts what
+// it waits for may arrive: on an op or http step the whole answer (a later one
+// fails the step) and, on an op, its `then` items; on an await or unordered
+// step its items. An item's own `within` replaces the step's for that item.
+// Without either, the runner waits the target's request or notification
+// timeout.
+//
+// On a request step it is written as terms joined by "+", each a Go duration
 // ("1s") or a "{{var}}" template ("{{timeout}}ms", "{{timeout}}") expanded at
 // run time, so a limit can follow what the target advertised:
-// "{{timeout}}ms + 500ms".
+// "{{timeout}}ms + 500ms". On an await it is a plain duration
+// (AwaitStep.Within).
 type Deadline struct {
 	Text  string        // as written, for messages
 	Line  int           // of the within value in the step's file; 0 when built by hand
@@ -23,9 +33,13 @@ type Deadline struct {
 	Vars []string
 }
 
-// deadlineVarTerm is one template term: a single reference, optionally
-// followed by a duration unit ("{{timeout}}ms").
-var deadlineVarTerm = regexp.MustCompile(`^\{\{\s*[^{}]*?\s*\}\}(ns|us|µs|ms|s|m|h)?$`)
+// templateTerm reports whether a term of a `within` is a single reference,
+// optionally followed by a duration unit ("{{timeout}}ms"). The reference's
+// name is the linter's to check, with the scenario's other references.
+func templateTerm(term string) bool {
+	_, unit, ok := match.CutRef(term)
+	return ok && (unit == "" || contains([]string{"ns", "us", "µs", "ms", "s", "m", "h"}, unit))
+}
 
 // ParseDeadline reads a `within` expression of a request step. Literal terms
 // are checked here; template terms only for their form (their values are
@@ -41,7 +55,7 @@ func ParseDeadline(text string) (*Deadline, error) {
 		case term == "":
 			return nil, fmt.Errorf("%q has an empty term (terms are joined by +)", text)
 		case strings.Contains(term, "{{") || strings.Contains(term, "}}"):
-			if !deadlineVarTerm.MatchString(term) {
+			if !templateTerm(term) {
 				return nil, fmt.Errorf("term %q of %q: write a variable as {{name}} or {{name}}UNIT, such as {{timeout}}ms", term, text)
 			}
 			d.Vars = append(d.Vars, term)
@@ -63,7 +77,7 @@ func ParseDeadline(text string) (*Deadline, error) {
 func (d *Deadline) Refs() []string {
 	var out []string
 	for _, term := range d.Vars {
-		out = append(out, textRefs(term)...)
+		out = append(out, match.TextRefs(term)...)
 	}
 	return out
 }

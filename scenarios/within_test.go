@@ -109,21 +109,17 @@ steps:
       within: 3s
 `})
 	steps := scs[0].Steps
-	if h := steps[0].HTTP; h == nil || h.Deadline == nil || h.Deadline.Fixed != 2*time.Second || h.Deadline.Line != 8 {
-		t.Errorf("http step: deadline %+v, want 2s at line 8", steps[0].HTTP)
+	if h := actionOf[*HTTPStep](t, steps[0]); h.Within == nil || h.Within.Fixed != 2*time.Second || h.Within.Line != 8 {
+		t.Errorf("http step: within %+v, want 2s at line 8", h.Within)
 	}
-	if steps[0].Within != 2*time.Second {
-		t.Errorf("http step: Within %s, want 2s", steps[0].Within)
+	if op := actionOf[*OpStep](t, steps[1]); op.Within == nil || op.Within.Text != "{{timeout}}ms + 1s" || op.Within.Fixed != time.Second {
+		t.Errorf("op step with a variable: within %+v, want the expression (resolved at run time)", op.Within)
 	}
-	op := steps[1].Op
-	if op.Deadline == nil || op.Deadline.Text != "{{timeout}}ms + 1s" || op.Within != 0 {
-		t.Errorf("op step with a variable: deadline %+v, Within %s; want the expression and Within 0 (resolved at run time)", op.Deadline, op.Within)
+	if op := actionOf[*OpStep](t, steps[2]); op.Within == nil || op.Within.Fixed != 1500*time.Millisecond || len(op.Within.Vars) > 0 {
+		t.Errorf("op step with a literal: within %+v, want 1.5s", op.Within)
 	}
-	if op := steps[2].Op; op.Deadline == nil || op.Within != 1500*time.Millisecond {
-		t.Errorf("op step with a literal: deadline %+v, Within %s; want 1.5s for both", op.Deadline, op.Within)
-	}
-	if steps[3].Within != 3*time.Second {
-		t.Errorf("await step: Within %s, want 3s", steps[3].Within)
+	if aw := actionOf[*AwaitStep](t, steps[3]); aw.Within != 3*time.Second {
+		t.Errorf("await step: within %s, want 3s", aw.Within)
 	}
 	if errs := Lint(scs); len(errs) > 0 {
 		t.Errorf("Lint: %v", errs)

@@ -26,3 +26,5 @@ func (absentMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (absentMatcher) flow(w *flowWriter) { w.write("{$absent: true}") }
+
+func (absentMatcher) parts() []matcher { return nil }

@@ -22,3 +22,5 @@ func isTrue(n *yaml.Node) bool {
 func (anyMatcher) match(actual any, st *state, ptr string) error { return ifMissing(actual, ptr) }
 
 func (anyMatcher) flow(w *flowWriter) { w.write("{$any: true}") }
+
+func (anyMatcher) parts() []matcher { return nil }

@@ -125,3 +125,5 @@ func (m *containsMatcher) flow(w *flowWriter) {
 	w.list(m.items)
 	w.write("}")
 }
+
+func (m *containsMatcher) parts() []matcher { return m.items }

@@ -18,7 +18,7 @@ func compileEcho(c *compiler, n *yaml.Node, ctx context) (matcher, error) {
 	if !ctx.mapValue {
 		return nil, errorAt(n, "$echo only makes sense as the value of an object key, as in {referenceId: {$echo: ref}}")
 	}
-	if n.Kind != yaml.ScalarNode || !saveName.MatchString(n.Value) {
+	if n.Kind != yaml.ScalarNode || !ValidName(n.Value) {
 		return nil, errorAt(n, "$echo needs a variable name (write {$echo: ref}, not {$echo: \"{{ref}}\"}), got %q", n.Value)
 	}
 	return &echoMatcher{name: n.Value}, nil
@@ -33,3 +33,5 @@ func (m *echoMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *echoMatcher) flow(w *flowWriter) { w.write("{$echo: " + stringText(m.name) + "}") }
+
+func (m *echoMatcher) parts() []matcher { return nil }

@@ -8,18 +8,19 @@ import "gopkg.in/yaml.v3"
 type equalMatcher struct {
 	expected any
 	tmpl     *template // set when the expected string has references
+	line     int
 }
 
 func compileScalar(n *yaml.Node) (matcher, error) {
 	switch n.ShortTag() {
 	case "!!null":
-		return &equalMatcher{expected: nil}, nil
+		return &equalMatcher{expected: nil, line: n.Line}, nil
 	case "!!bool", "!!int", "!!float":
 		var v any
 		if err := n.Decode(&v); err != nil {
 			return nil, errorAt(n, "bad %s %q", n.ShortTag()[2:], n.Value)
 		}
-		return &equalMatcher{expected: v}, nil
+		return &equalMatcher{expected: v, line: n.Line}, nil
 	case "!!str", "!!timestamp", "!!binary":
 		// Timestamps stay strings: they are compared as the JSON text they are.
 		t, err := parseTemplate(n.Value)
@@ -27,9 +28,9 @@ func compileScalar(n *yaml.Node) (matcher, error) {
 			return nil, errorAt(n, "%v", err)
 		}
 		if t.hasRefs() {
-			return &equalMatcher{expected: n.Value, tmpl: &t}, nil
+			return &equalMatcher{expected: n.Value, tmpl: &t, line: n.Line}, nil
 		}
-		return &equalMatcher{expected: n.Value}, nil
+		return &equalMatcher{expected: n.Value, line: n.Line}, nil
 	}
 	return nil, errorAt(n, "unsupported YAML tag %s", n.Tag)
 }
@@ -65,3 +66,5 @@ func (m *equalMatcher) flow(w *flowWriter) {
 	}
 	w.write(scalarText(m.expected))
 }
+
+func (m *equalMatcher) parts() []matcher { return nil }

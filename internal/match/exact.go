@@ -24,3 +24,5 @@ func (m *exactMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *exactMatcher) flow(w *flowWriter) { w.op("$exact", m.inner) }
+
+func (m *exactMatcher) parts() []matcher { return []matcher{m.inner} }

@@ -33,8 +33,6 @@ func FuzzCompile(f *testing.F) {
 			return
 		}
 		m, err := Compile(&node)
-		_ = Refs(&node)
-		_ = Saves(&node)
 		if err != nil {
 			var ce *CompileError
 			if errors.As(err, &ce) && ce.Line <= 0 {
@@ -44,6 +42,11 @@ func FuzzCompile(f *testing.F) {
 		}
 		if s := m.String(); len(s) > maxRendered+len("…") {
 			t.Fatalf("String() is %d bytes", len(s))
+		}
+		for _, o := range m.Shape().Objects() {
+			for _, f := range o.Fields() {
+				_ = f.Value.Strings()
+			}
 		}
 		dec := json.NewDecoder(bytes.NewReader([]byte(actualJSON)))
 		if strings.HasPrefix(actualJSON, "n") {

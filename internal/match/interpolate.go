@@ -2,7 +2,6 @@ package match
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -29,10 +28,6 @@ func isFatal(err error) bool {
 	return err != nil && !mismatched
 }
 
-// refPattern is one "{{name}}"; names are words with dots and dashes
-// ("alice.uri", "queue1", "ref-2"), spaces inside the braces are ignored.
-var refPattern = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}`)
-
 // template is a string with variable references.
 type template struct {
 	raw   string
@@ -54,7 +49,10 @@ func parseTemplate(s string) (template, error) {
 		return t, nil
 	}
 	last := 0
-	for _, loc := range refPattern.FindAllStringSubmatchIndex(s, -1) {
+	for _, loc := range writtenRef.FindAllStringSubmatchIndex(s, -1) {
+		if !ValidRef(s[loc[2]:loc[3]]) {
+			continue // left in the text, where it is reported below
+		}
 		if loc[0] > last {
 			t.parts = append(t.parts, part{lit: s[last:loc[0]]})
 		}

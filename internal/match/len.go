@@ -50,3 +50,5 @@ func (m *lenMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *lenMatcher) flow(w *flowWriter) { w.op("$len", m.count) }
+
+func (m *lenMatcher) parts() []matcher { return []matcher{m.count} }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -107,12 +108,13 @@ func TestWildcardsStandForTheSamplesValues(t *testing.T) {
 	}
 }
 
-func TestWeakSavesAndLevelOperators(t *testing.T) {
-	n := parseYAML(t, `{a: {$save: strong}, b: {$reference: {$save: weak}}, c: {$inferred: {x: {$save: weak2}}}}`)
-	if got := strings.Join(WeakSaves(n), ","); got != "weak,weak2" {
-		t.Errorf("WeakSaves = %q", got)
+func TestWeakSavesAndLevels(t *testing.T) {
+	m := mustCompile(t, `{a: {$save: strong}, b: {$reference: {$save: weak}}, c: {$inferred: {x: {$save: weak2}}}, d: {$save: weak}}`)
+	want := []Save{{Name: "strong"}, {Name: "weak", Weak: true}, {Name: "weak2", Weak: true}}
+	if got := m.Saves(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Saves = %+v, want %+v (a name saved under a level anywhere is weak)", got, want)
 	}
-	if !LevelOperators(n) || LevelOperators(parseYAML(t, `{a: {$save: x}}`)) {
-		t.Error("LevelOperators is wrong")
+	if !m.HasLevels() || mustCompile(t, `{a: {$save: x}}`).HasLevels() {
+		t.Error("HasLevels is wrong")
 	}
 }

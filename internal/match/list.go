@@ -40,3 +40,5 @@ func (m *listMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *listMatcher) flow(w *flowWriter) { w.list(m.items) }
+
+func (m *listMatcher) parts() []matcher { return m.items }

@@ -50,6 +50,18 @@ type Matcher interface {
 	MatchLenient(actual any, vars Vars) ([]Deviation, error)
 	// String renders the expectation as compact YAML-ish flow text.
 	String() string
+	// Refs lists the variables it reads ("{{chat}}" reads chat), in order of
+	// first use. Keys and $regex patterns are not interpolated.
+	Refs() []string
+	// Saves lists the names it saves with $save, in order of first use.
+	Saves() []Save
+	// HasLevels reports whether parts of it rest on weaker evidence, under
+	// $inferred or $reference.
+	HasLevels() bool
+	// Line is the line of the YAML it was compiled from.
+	Line() int
+	// Shape is its structure, for checks that read it rather than run it.
+	Shape() Shape
 }
 
 // Mismatch is the error of a failed match.
@@ -116,7 +128,7 @@ func Compile(node *yaml.Node) (Matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compiled{root: root}, nil
+	return &compiled{root: root, line: node.Line, inventory: inventoryOf(root)}, nil
 }
 
 // Expand replaces variable references in v: a string that is exactly "{{x}}"
@@ -127,25 +139,11 @@ func Expand(v any, vars Vars) (any, error) {
 	return expandValue(v, vars, "")
 }
 
-// Refs lists the variable names a node uses in "{{...}}", in order of first
-// use, without duplicates. Map keys and $regex patterns are not interpolated,
-// so they are not listed.
-func Refs(node *yaml.Node) []string {
-	w := newNodeWalker()
-	w.walk(node, false)
-	return w.refs
-}
-
-// Saves lists the names a node saves with $save, in order of first use.
-func Saves(node *yaml.Node) []string {
-	w := newNodeWalker()
-	w.walk(node, false)
-	return w.saves
-}
-
 // compiled is the root of a compiled matcher: it owns the save transaction.
 type compiled struct {
 	root matcher
+	line int
+	inventory
 }
 
 func (c *compiled) Match(actual any, vars Vars) error {
@@ -170,7 +168,12 @@ func (c *compiled) run(actual any, vars Vars, lenient bool) ([]Deviation, error)
 	return st.deviations, nil
 }
 
-func (c *compiled) String() string { return render(c.root) }
+func (c *compiled) String() string  { return render(c.root) }
+func (c *compiled) Refs() []string  { return c.refs }
+func (c *compiled) Saves() []Save   { return c.saves }
+func (c *compiled) HasLevels() bool { return c.levels }
+func (c *compiled) Line() int       { return c.line }
+func (c *compiled) Shape() Shape    { return Shape{c.root} }
 
 // matcher is what every operator implements.
 type matcher interface {
@@ -179,6 +182,10 @@ type matcher interface {
 	match(actual any, st *state, ptr string) error
 	// flow writes the matcher in YAML-ish flow style.
 	flow(w *flowWriter)
+	// parts are the matchers it applies to the value or to parts of it, in the
+	// order written; nil for a leaf. What a matcher reads and saves is found
+	// through them (inspect.go).
+	parts() []matcher
 }
 
 // state is one Match call: the caller's vars plus the saves made so far,

@@ -40,3 +40,5 @@ func (m *notMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *notMatcher) flow(w *flowWriter) { w.op("$not", m.inner) }
+
+func (m *notMatcher) parts() []matcher { return []matcher{m.inner} }

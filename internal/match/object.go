@@ -16,6 +16,7 @@ type objectMatcher struct {
 
 type field struct {
 	key   string
+	line  int
 	value matcher
 }
 
@@ -26,7 +27,7 @@ func (c *compiler) compileObject(n *yaml.Node, pairs []pair, ctx context) (match
 		if err != nil {
 			return nil, err
 		}
-		m.fields = append(m.fields, field{key: literalKey(p.key.Value), value: v})
+		m.fields = append(m.fields, field{key: literalKey(p.key.Value), line: p.key.Line, value: v})
 	}
 	return m, nil
 }
@@ -92,4 +93,12 @@ func (m *objectMatcher) flow(w *flowWriter) {
 		f.value.flow(w)
 	}
 	w.write("}")
+}
+
+func (m *objectMatcher) parts() []matcher {
+	out := make([]matcher, len(m.fields))
+	for i, f := range m.fields {
+		out[i] = f.value
+	}
+	return out
 }

@@ -56,3 +56,5 @@ func (m *oneOfMatcher) flow(w *flowWriter) {
 	w.list(m.alternatives)
 	w.write("}")
 }
+
+func (m *oneOfMatcher) parts() []matcher { return m.alternatives }

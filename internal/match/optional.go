@@ -30,3 +30,5 @@ func (m *optionalMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *optionalMatcher) flow(w *flowWriter) { w.op("$optional", m.inner) }
+
+func (m *optionalMatcher) parts() []matcher { return []matcher{m.inner} }

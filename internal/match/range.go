@@ -74,3 +74,5 @@ func (m *rangeMatcher) text() string {
 }
 
 func (m *rangeMatcher) flow(w *flowWriter) { w.write("{$range: " + m.text() + "}") }
+
+func (m *rangeMatcher) parts() []matcher { return nil }

@@ -40,3 +40,5 @@ func (m *regexMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *regexMatcher) flow(w *flowWriter) { w.write("{$regex: " + stringText(m.re.String()) + "}") }
+
+func (m *regexMatcher) parts() []matcher { return nil }

@@ -1,10 +1,6 @@
 package match
 
-import (
-	"regexp"
-
-	"gopkg.in/yaml.v3"
-)
+import "gopkg.in/yaml.v3"
 
 // saveMatcher is {$save: name}: matches any present value and saves it as
 // name, which later expectations and steps use as "{{name}}". The save takes
@@ -13,14 +9,11 @@ type saveMatcher struct {
 	name string
 }
 
-// saveName is what "{{name}}" can refer to.
-var saveName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
-
 func init() { register("$save", compileSave) }
 
 func compileSave(c *compiler, n *yaml.Node, ctx context) (matcher, error) {
-	if n.Kind != yaml.ScalarNode || !saveName.MatchString(n.Value) {
-		return nil, errorAt(n, "$save needs a variable name (letters, digits, _ . -), got %q", n.Value)
+	if n.Kind != yaml.ScalarNode || !ValidName(n.Value) {
+		return nil, errorAt(n, "$save needs a variable name ("+NameRule+"), got %q", n.Value)
 	}
 	return &saveMatcher{name: n.Value}, nil
 }
@@ -34,3 +27,5 @@ func (m *saveMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *saveMatcher) flow(w *flowWriter) { w.write("{$save: " + stringText(m.name) + "}") }
+
+func (m *saveMatcher) parts() []matcher { return nil }

@@ -50,3 +50,5 @@ func (m *typeMatcher) match(actual any, st *state, ptr string) error {
 }
 
 func (m *typeMatcher) flow(w *flowWriter) { w.write("{$type: " + m.name + "}") }
+
+func (m *typeMatcher) parts() []matcher { return nil }

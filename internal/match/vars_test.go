@@ -3,7 +3,9 @@ package match
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -147,7 +149,7 @@ func TestExpand(t *testing.T) {
 }
 
 func TestRefsAndSaves(t *testing.T) {
-	n := parseYAML(t, `
+	m := mustCompile(t, `
 notificationType: ParticipantsUpdated
 referenceId: "{{ref}}"
 chat: {id: "{{chat}}", path: "/chats/{{chat}}/{{ alice.uri }}"}
@@ -157,13 +159,79 @@ participants: {$contains: [{id: {$save: pid}}, {uri: &u "{{bob.uri}}"}, *u]}
 again: {$save: pid}
 other: {$oneOf: [{$save: alt}]}
 `)
-	if got, want := Refs(n), []string{"ref", "chat", "alice.uri", "bob.uri"}; !reflect.DeepEqual(got, want) {
+	if got, want := m.Refs(), []string{"ref", "chat", "alice.uri", "bob.uri"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Refs = %q, want %q", got, want)
 	}
-	if got, want := Saves(n), []string{"pid", "alt"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Saves = %q, want %q", got, want)
+	if got, want := m.Saves(), []Save{{Name: "pid"}, {Name: "alt"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Saves = %+v, want %+v", got, want)
 	}
-	if got := Refs(nil); got != nil {
-		t.Errorf("Refs(nil) = %q", got)
+	if m.Line() != 2 {
+		t.Errorf("Line = %d, want 2 (the matcher's first line)", m.Line())
+	}
+}
+
+func TestShape(t *testing.T) {
+	m := mustCompile(t, `
+notificationType: {$oneOf: [StatusChange, {$oneOf: [NewMessages]}, {$not: Other}]}
+chat: {id: "{{chat}}", state: Chatting}
+messages: {$contains: [{type: Text}, [{type: Notice}]]}
+skipped: {$not: {type: Hidden}}
+$$ref: 1
+`)
+	fields := m.Shape().Fields()
+	var keys []string
+	for _, f := range fields {
+		keys = append(keys, fmt.Sprintf("%s@%d", f.Key, f.Line))
+	}
+	if got := strings.Join(keys, " "); got != "notificationType@2 chat@3 messages@4 skipped@5 $ref@6" {
+		t.Errorf("Fields = %s", got)
+	}
+	if got, want := fields[0].Value.Strings(), []Literal{{"StatusChange", 2}, {"NewMessages", 2}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Strings of $oneOf = %+v, want %+v", got, want)
+	}
+	chat := fields[1].Value.Objects()
+	if len(chat) != 1 || chat[0].Fields()[0].Value.Strings() != nil || chat[0].Fields()[1].Value.Strings()[0].Text != "Chatting" {
+		t.Errorf("chat: a reference is no literal, a plain string is")
+	}
+	var types []string
+	for _, o := range fields[2].Value.Objects() {
+		types = append(types, o.Fields()[0].Value.Strings()[0].Text)
+	}
+	if got := strings.Join(types, " "); got != "Text Notice" {
+		t.Errorf("Objects through $contains and lists = %q", got)
+	}
+	if got := fields[3].Value.Objects(); got != nil {
+		t.Errorf("Objects looked under $not: %+v", got)
+	}
+}
+
+func TestNameGrammar(t *testing.T) {
+	for s, want := range map[string]bool{"chat": true, "ref-2": true, "a_b": true, "": false, "_x": false, "2x": false, "a.b": false, "a b": false} {
+		if ValidName(s) != want {
+			t.Errorf("ValidName(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{"chat": true, "alice.uri": true, "queue1.uri": true, "a.": false, "a..b": false, ".a": false, "bob uri": false} {
+		if ValidRef(s) != want {
+			t.Errorf("ValidRef(%q) = %v", s, !want)
+		}
+	}
+	if got, want := TextRefs("{{ chat }}/{{bob uri}}/{{x"), []string{"chat", "bob uri"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TextRefs = %q, want %q", got, want)
+	}
+	renamed := RenameRefs("{{ p.uri }} {{p}} {{ q }}", func(ref string) string {
+		if ref == "p" || strings.HasPrefix(ref, "p.") {
+			return "alice" + strings.TrimPrefix(ref, "p")
+		}
+		return ref
+	})
+	if renamed != "{{alice.uri}} {{alice}} {{ q }}" {
+		t.Errorf("RenameRefs = %q (an unchanged reference stays as written)", renamed)
+	}
+	if ref, rest, ok := CutRef("{{ timeout }}ms"); !ok || ref != "timeout" || rest != "ms" {
+		t.Errorf("CutRef = %q, %q, %v", ref, rest, ok)
+	}
+	if _, _, ok := CutRef("1s{{x}}"); ok {
+		t.Error("CutRef accepted a term that does not start with a reference")
 	}
 }

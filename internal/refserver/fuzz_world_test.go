@@ -314,30 +314,37 @@ func catalogueBodies(tb testing.TB) map[string][][]byte {
 	}
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
-			switch {
-			case st.Op != nil && st.Op.Op.Method == http.MethodPost:
-				body, _ := st.Op.Body.(map[string]any)
+			switch act := st.Action.(type) {
+			case *scenarios.OpStep:
+				if act.Op.Method != http.MethodPost {
+					continue
+				}
+				body, _ := act.Body.(map[string]any)
 				sent := map[string]any{}
 				for k, v := range body {
 					sent[k] = v
 				}
 				// What the runner adds to the step's body (operationName, a
 				// customer's nickname and secureKey).
-				st.Op.Op.Inject(sent, gws.Injection{Nickname: "Carol", SecureKey: phKey})
-				add(string(st.Op.Op.Dialect), sent)
-			case st.HTTP != nil && st.HTTP.Body != nil:
-				switch p := st.HTTP.Path; {
-				case strings.HasPrefix(p, "/api/v2/notifications"):
-					add("bayeux", st.HTTP.Body)
-				case strings.HasPrefix(p, "/api/v2/chats"):
-					add(string(gws.DialectCustomer), st.HTTP.Body)
-				case strings.HasPrefix(p, "/api/v2/me/interactions/"):
-					add(string(gws.DialectInteractions), st.HTTP.Body)
-				case strings.HasPrefix(p, "/api/v2/me/chats/"):
-					add(string(gws.DialectChats), st.HTTP.Body)
-				default:
-					add(string(gws.DialectAgent), st.HTTP.Body)
+				act.Op.Inject(sent, gws.Injection{Nickname: "Carol", SecureKey: phKey})
+				add(string(act.Op.Dialect), sent)
+			case *scenarios.HTTPStep:
+				if act.Body == nil {
+					continue
 				}
+				switch p := act.Path; {
+				case strings.HasPrefix(p, "/api/v2/notifications"):
+					add("bayeux", act.Body)
+				case strings.HasPrefix(p, "/api/v2/chats"):
+					add(string(gws.DialectCustomer), act.Body)
+				case strings.HasPrefix(p, "/api/v2/me/interactions/"):
+					add(string(gws.DialectInteractions), act.Body)
+				case strings.HasPrefix(p, "/api/v2/me/chats/"):
+					add(string(gws.DialectChats), act.Body)
+				default:
+					add(string(gws.DialectAgent), act.Body)
+				}
+			case *scenarios.AwaitStep, *scenarios.NeverStep, *scenarios.BarrierStep:
 			}
 		}
 	}

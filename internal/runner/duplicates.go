@@ -164,13 +164,14 @@ func asksForHistory(step *scenarios.Step, a *agent) bool {
 		return false
 	}
 	isHistoryOp := func(name string) bool { return name == "Accept" || name == "RequestChatHistory" }
-	switch {
-	case step.Op != nil:
-		return isHistoryOp(step.Op.Op.Name) && step.Op.Expect.ExpectsSuccess()
-	case step.HTTP != nil:
-		body, _ := step.HTTP.Body.(map[string]any)
+	switch act := step.Action.(type) {
+	case *scenarios.OpStep:
+		return isHistoryOp(act.Op.Name) && act.Expect.ExpectsSuccess()
+	case *scenarios.HTTPStep:
+		body, _ := act.Body.(map[string]any)
 		name, _ := body["operationName"].(string)
-		return isHistoryOp(name) && step.HTTP.Expect.ExpectsSuccess()
+		return isHistoryOp(name) && act.Expect.ExpectsSuccess()
+	case *scenarios.AwaitStep, *scenarios.NeverStep, *scenarios.BarrierStep:
 	}
 	return false
 }

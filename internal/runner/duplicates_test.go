@@ -363,8 +363,8 @@ func TestIndexRule(t *testing.T) {
 		return map[string]any{"messageType": "MessageLogUpdated", "notificationType": "NewMessages",
 			"chatUri": "http://h/api/v2/chats/" + chat, "messages": msgs}
 	}
-	accept := &scenarios.Step{Actor: "alice", Op: &scenarios.OpStep{Op: gws.Op{Name: "Accept"}}}
-	refusedAccept := &scenarios.Step{Actor: "alice", Op: &scenarios.OpStep{Op: gws.Op{Name: "Accept"}, Expect: &scenarios.ResponseExpect{Refused: true}}}
+	accept := &scenarios.Step{Actor: "alice", Action: &scenarios.OpStep{Op: gws.Op{Name: "Accept"}}}
+	refusedAccept := &scenarios.Step{Actor: "alice", Action: &scenarios.OpStep{Op: gws.Op{Name: "Accept"}, Request: scenarios.Request{Expect: &scenarios.ResponseExpect{Refused: true}}}}
 	type batch struct {
 		step   *scenarios.Step // the step after which the events are checked
 		events []any

@@ -310,7 +310,7 @@ func savedBySet(exps []scenarios.Expectation, assigned []int, name string) bool 
 // addNevers registers a never step's expectations.
 func (rn *run) addNevers(step *scenarios.Step, a actor) {
 	c := a.core()
-	for _, exp := range step.Never {
+	for _, exp := range step.Action.(*scenarios.NeverStep).Items {
 		from := c.origin
 		if exp.FromHere {
 			from = c.stream.len()

@@ -17,7 +17,7 @@ import (
 // opStep calls an operation of the registry, checks the answer, saves, then
 // waits for the notifications listed in `then`.
 func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start time.Time) error {
-	ostep := step.Op
+	ostep := step.Action.(*scenarios.OpStep)
 	op := ostep.Op
 	kind := a.core().spec.Kind
 	if op.Name == "" {
@@ -60,19 +60,16 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start 
 		op.InjectQuery(req.query, in)
 	}
 
-	limit, err := rn.answerLimit(step, ostep.Deadline)
+	limit, err := rn.answerLimit(step, ostep.Within)
 	if err != nil {
 		return err
 	}
-	resp, err := rn.sendTimed(ctx, step, a, req, ostep.Deadline, limit)
+	resp, err := rn.sendTimed(ctx, step, a, req, ostep.Within, limit)
 	rn.pokeCustomers()
 	if err != nil {
 		return err
 	}
-	within := ostep.Within
-	if within == 0 {
-		within = limit // a `within` with variables, resolved above
-	}
+	within := limit // the then items' default deadline (scenarios.Deadline)
 	if ostep.Expect != nil && ostep.Expect.Refused {
 		if err := rn.checkRefusal(ctx, step, a, resp, &op, within, start); err != nil {
 			return err
@@ -147,7 +144,7 @@ func (rn *run) expandQuery(step *scenarios.Step, query map[string]string) (url.V
 
 // httpStep sends a raw request.
 func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a actor) error {
-	hs := step.HTTP
+	hs := step.Action.(*scenarios.HTTPStep)
 	pathValue, err := match.Expand(hs.Path, rn.vars)
 	if err != nil {
 		return matchProblem(step, err)
@@ -187,11 +184,11 @@ func (rn *run) httpStep(ctx context.Context, step *scenarios.Step, a actor) erro
 		}
 		req.body, req.hasBody = body, true
 	}
-	limit, err := rn.answerLimit(step, hs.Deadline)
+	limit, err := rn.answerLimit(step, hs.Within)
 	if err != nil {
 		return err
 	}
-	resp, err := rn.sendTimed(ctx, step, a, req, hs.Deadline, limit)
+	resp, err := rn.sendTimed(ctx, step, a, req, hs.Within, limit)
 	rn.pokeCustomers()
 	if err != nil {
 		return err

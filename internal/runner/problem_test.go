@@ -69,7 +69,7 @@ func TestOutcomeOfFailsOnlyTargetErrors(t *testing.T) {
 // the step and the detail of the problem inside; classifying never loses the
 // wrapped errors errors.Is looks for.
 func TestProblemOfKeepsWhatWasWrapped(t *testing.T) {
-	step := &scenarios.Step{File: "test.yaml", Line: 7, Index: 3, Actor: "alice", Barrier: true}
+	step := &scenarios.Step{File: "test.yaml", Line: 7, Index: 3, Actor: "alice", Action: &scenarios.BarrierStep{}}
 	inner := targetError(step, "barrier for alice: %w", context.DeadlineExceeded).withDetail("the timeline")
 	p := problemOf(fmt.Errorf("end of scenario: %w", inner))
 	if p.reason != "end of scenario: barrier for alice: context deadline exceeded" || p.step != step.Where() || p.detail != "the timeline" {

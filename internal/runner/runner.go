@@ -131,8 +131,8 @@ func Unplayable(t *target.Target, sc *scenarios.Scenario) string {
 func opFeatures(sc *scenarios.Scenario) []string {
 	var features []string
 	for _, step := range sc.Steps {
-		if step.Op != nil && step.Op.Op.Feature != "" {
-			features = append(features, string(step.Op.Op.Feature))
+		if op, ok := step.Action.(*scenarios.OpStep); ok && op.Op.Feature != "" {
+			features = append(features, string(op.Op.Feature))
 		}
 	}
 	return features
@@ -198,11 +198,12 @@ func (rn *run) play(ctx context.Context) error {
 
 // stepPhase names the phase a step's time counts in.
 func stepPhase(step *scenarios.Step) string {
-	switch {
-	case len(step.Await) > 0 || len(step.Unordered) > 0:
+	switch step.Action.(type) {
+	case *scenarios.AwaitStep:
 		return phaseAwait
-	case step.Barrier:
+	case *scenarios.BarrierStep:
 		return phaseBarrier
+	case *scenarios.OpStep, *scenarios.HTTPStep, *scenarios.NeverStep:
 	}
 	return phaseOp
 }
@@ -239,19 +240,20 @@ func (rn *run) step(ctx context.Context, step *scenarios.Step) error {
 	}
 	start := time.Now()
 	rn.logf("step %d (%s) at %s:%d", step.Index, step.Label(), step.File, step.Line)
-	switch {
-	case step.Op != nil:
+	switch act := step.Action.(type) {
+	case *scenarios.OpStep:
 		return rn.opStep(ctx, step, a, start)
-	case step.HTTP != nil:
+	case *scenarios.HTTPStep:
 		return rn.httpStep(ctx, step, a)
-	case len(step.Await) > 0:
-		return rn.expectOrdered(ctx, step, a, step.Await, step.Within, start)
-	case len(step.Unordered) > 0:
-		return rn.expectSet(ctx, step, a, step.Unordered, step.Within, start)
-	case len(step.Never) > 0:
+	case *scenarios.AwaitStep:
+		if act.Ordered {
+			return rn.expectOrdered(ctx, step, a, act.Items, act.Within, start)
+		}
+		return rn.expectSet(ctx, step, a, act.Items, act.Within, start)
+	case *scenarios.NeverStep:
 		rn.addNevers(step, a)
 		return nil
-	case step.Barrier:
+	case *scenarios.BarrierStep:
 		if err := a.barrier(ctx, rn, step); err != nil {
 			return err
 		}

@@ -135,11 +135,9 @@ func citations(sc *scenarios.Scenario) []citation {
 		for _, ref := range step.Refs {
 			out = append(out, citation{ref, step.File, step.Line})
 		}
-		for _, items := range step.ItemLists() {
-			for _, e := range items {
-				for _, ref := range e.Refs {
-					out = append(out, citation{ref, e.File, e.Line})
-				}
+		for _, e := range step.Expectations() {
+			for _, ref := range e.Refs {
+				out = append(out, citation{ref, e.File, e.Line})
 			}
 		}
 	}
@@ -163,14 +161,15 @@ type fragmentCall struct {
 // for its method, path and operationName, so negative requests an op step
 // cannot express (a missing required parameter, wrong credentials) count too.
 func (t *Table) callOf(step *scenarios.Step, byOp map[opKey]*OpRow) (*OpRow, bool) {
-	switch {
-	case step.Op != nil:
-		return byOp[opKey{step.Op.Op.Dialect, step.Op.Op.Name}], step.Op.Expect.ExpectsSuccess()
-	case step.HTTP != nil:
-		body, _ := step.HTTP.Body.(map[string]any)
-		if op, _, ok := gws.Identify(step.HTTP.Method, step.HTTP.Path, body); ok {
-			return byOp[opKey{op.Dialect, op.Name}], step.HTTP.Expect.ExpectsSuccess()
+	switch act := step.Action.(type) {
+	case *scenarios.OpStep:
+		return byOp[opKey{act.Op.Dialect, act.Op.Name}], act.Expect.ExpectsSuccess()
+	case *scenarios.HTTPStep:
+		body, _ := act.Body.(map[string]any)
+		if op, _, ok := gws.Identify(act.Method, act.Path, body); ok {
+			return byOp[opKey{op.Dialect, op.Name}], act.Expect.ExpectsSuccess()
 		}
+	case *scenarios.AwaitStep, *scenarios.NeverStep, *scenarios.BarrierStep:
 	}
 	return nil, false
 }
