@@ -135,6 +135,34 @@ var validExamples = map[string][]string{
 		`{"type":"Text","text":"hello","from":{"nickname":"Alice"}}`,
 		`{"index":3,"type":"Message","text":"GMS spells it Message","timestamp":1432845088000}`,
 	},
+	// GMS Chat API v2: reference-shaped answers (the documented sample is in testdata/gms).
+	"gms/answer": {
+		`{"statusCode":0,"alias":"117","userId":"007555677B20000A","secureKey":"4ee15d7e1c343c8e","messages":[],"chatId":"00048aAPEQJ8000U","chatEnded":false}`,
+		`{"statusCode":0,"alias":"118","userId":"007555677B20000A","secureKey":"4ee15d7e1c343c8e","chatId":"00048aAPEQJ8000U",
+		  "messages":[{"from":{"nickname":"Carol","participantId":1,"type":"Client"},"index":5,"type":"TypingStarted","utcTime":1432845099000}],
+		  "nextPosition":6,"chatEnded":false}`,
+		`{"statusCode":1}`,
+		`{"statusCode":2,"chatEnded":true,"statusMessage":"send is not valid: the chat has ended"}`,
+	},
+	"gms/request-chat": {
+		`{"statusCode":0,"alias":"117","userId":"007555677B20000A","secureKey":"4ee15d7e1c343c8e","chatId":"00048aAPEQJ8000U",
+		  "messages":[{"from":{"nickname":"Carol","participantId":1,"type":"Client"},"index":1,"type":"ParticipantJoined","utcTime":1432845088000}],
+		  "nextPosition":2,"chatEnded":false}`,
+		`{"statusCode":2,"statusMessage":"either nickname or both firstName and lastName should be supplied"}`,
+	},
+	"gms/refresh": {
+		`{"statusCode":0,"alias":"117","userId":"007555677B20000A","secureKey":"4ee15d7e1c343c8e","chatId":"00048aAPEQJ8000U",
+		  "messages":[{"from":{"nickname":"Agent Three","participantId":2,"type":"Agent"},"index":4,"type":"Message","text":"How can I help?","utcTime":1432845099000},
+		   {"from":{"nickname":"Agent Three","participantId":2,"type":"Agent"},"index":6,"type":"PushUrl","text":"http://example.com/faq","utcTime":1432845100000},
+		   {"from":{"nickname":"Agent Three","participantId":2,"type":"Agent"},"index":7,"type":"ParticipantLeft","utcTime":1432845101000}],
+		  "nextPosition":8,"chatEnded":true}`,
+		`{"statusCode":1}`,
+	},
+	"gms/message": {
+		`{"from":{"nickname":"system","participantId":2,"type":"External"},"index":3,"text":"agent will be with you shortly ...","type":"Message","utcTime":1406239880000}`,
+		`{"from":{"nickname":"Carol","participantId":1,"type":"Client"},"index":9,"text":"hi","messageType":"text","type":"Message","utcTime":1432845088000}`,
+		`{"from":{"nickname":"Caroline","participantId":1,"type":"Client"},"index":10,"text":"Caroline","type":"NicknameUpdated","utcTime":1432845088000}`,
+	},
 	"bayeux/request": {
 		`[{"channel":"/meta/handshake","version":"1.0","minimumVersion":"1.0","supportedConnectionTypes":["long-polling"],"id":"1","advice":{"timeout":60000,"interval":0}}]`,
 		`[{"channel":"/meta/connect","clientId":"abc","connectionType":"long-polling","id":"2","advice":{"timeout":0}}]`,

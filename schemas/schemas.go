@@ -1,6 +1,7 @@
 // Package schemas holds the JSON Schemas of every payload of the GWS Chat API that
-// gwsconform exchanges (REST bodies, notifications, Bayeux envelopes, customer API),
-// embedded in the binary and compiled once.
+// gwsconform exchanges (REST bodies, notifications, Bayeux envelopes, customer API)
+// and of the answers of GMS Chat API v2 (gms/), embedded in the binary and compiled
+// once.
 //
 // A schema is named by its path without ".json": "request/chats", "notification",
 // "bayeux/response". Files named common.json hold shared definitions only and are not
@@ -23,7 +24,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-//go:embed *.json request response notification bayeux
+//go:embed *.json request response notification bayeux gms
 var files embed.FS
 
 // baseURL is the base of every schema's $id; relative $refs resolve against it, and

@@ -13,7 +13,7 @@ import (
 // contractNames is the list docs/ARCHITECTURE.md promises.
 var contractNames = []string{
 	"bayeux/request", "bayeux/response",
-	"customer-message", "message",
+	"customer-message", "gms/answer", "gms/message", "gms/refresh", "gms/request-chat", "message",
 	"notification", "notification/channel-state-change", "notification/chat-state-change",
 	"notification/message-log-updated",
 	"request/channel", "request/chats", "request/customer", "request/interactions", "request/me",

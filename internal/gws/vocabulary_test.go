@@ -52,6 +52,11 @@ var notVocabulary = map[string]string{
 	"request/interactions.json#/properties/operationName": "operation names: TestRegistryMatchesRequestSchemas",
 	"request/customer.json#/properties/operationName":     "operation names: TestRegistryMatchesRequestSchemas",
 	"request/me.json#/properties/operationName":           "operation names: TestRegistryMatchesRequestSchemas",
+	// GMS Chat API v2 (issue 12): the server side and the schemas came first; the
+	// harness's GMS customer kind, which is to mirror these, comes after.
+	"gms/common.json#/$defs/statusCode":      "GMS answers: not mirrored until the harness has a GMS customer kind",
+	"gms/common.json#/$defs/participantType": "GMS answers: not mirrored until the harness has a GMS customer kind",
+	"gms/common.json#/$defs/messageType":     "GMS answers: not mirrored until the harness has a GMS customer kind",
 }
 
 // Each enumeration must equal its schema's, in both directions: a value the

@@ -48,6 +48,7 @@ type chat struct {
 	routes    []routeTarget  // RequestChat's candidates, tried in order
 	rejected  map[*agent]bool
 	lastIndex int
+	gms       *gmsChat // set when the customer came through GMS Chat API v2 (gms.go)
 }
 
 // participant is someone who joined the chat.

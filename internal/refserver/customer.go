@@ -21,16 +21,34 @@ func (s *Server) handleRequestChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, errf(codeMissingParam, "missing parameter nickname"))
 		return
 	}
-	routes, err := s.routeTargets(req.UserData)
+	s.mu.Lock()
+	c, err := s.openChat(req, baseURL(r))
 	if err != nil {
+		s.mu.Unlock()
 		s.writeError(w, err)
 		return
 	}
-	s.mu.Lock()
+	// NOTES' RequestChat answer is {id, statusCode, path}; the secureKey is this
+	// server's addition, left out under customer-without-secure-key.
+	body := object{{"statusCode", codeOK}, {"id", c.id}, {"path", c.path()}}
+	if !s.tolerates("customer-without-secure-key") {
+		body = append(body, field{"secureKey", c.secureKey})
+	}
+	s.mu.Unlock()
+	s.writeJSON(w, http.StatusOK, body)
+}
+
+// openChat creates the chat a customer asks for (GWS RequestChat, or GMS request
+// chat through its adapter) and routes it by userData.RouteTo. Callers hold s.mu.
+func (s *Server) openChat(req *opRequest, base string) (*chat, error) {
+	routes, err := s.routeTargets(req.UserData)
+	if err != nil {
+		return nil, err
+	}
 	c := &chat{
 		id:        s.newID(),
 		secureKey: randomHex(8),
-		base:      baseURL(r),
+		base:      base,
 		subject:   req.Subject,
 		custState: customerWaiting,
 		userData:  map[string]any{},
@@ -43,14 +61,7 @@ func (s *Server) handleRequestChat(w http.ResponseWriter, r *http.Request) {
 	s.addMessage(c, "ParticipantJoined", c.customer, visibleAll)
 	s.chats[c.id] = c
 	s.route(c)
-	// NOTES' RequestChat answer is {id, statusCode, path}; the secureKey is this
-	// server's addition, left out under customer-without-secure-key.
-	body := object{{"statusCode", codeOK}, {"id", c.id}, {"path", c.path()}}
-	if !s.tolerates("customer-without-secure-key") {
-		body = append(body, field{"secureKey", c.secureKey})
-	}
-	s.mu.Unlock()
-	s.writeJSON(w, http.StatusOK, body)
+	return c, nil
 }
 
 // customerChat finds the chat of a customer request and checks the secureKey it
@@ -93,11 +104,18 @@ func (s *Server) customerOperation(id, base string, req *opRequest) error {
 	if err != nil {
 		return err
 	}
+	_, err = s.customerAct(c, req)
+	return err
+}
+
+// customerAct performs one customer operation on c (the GWS customer API, and GMS
+// through its adapter) and returns the transcript entry it added. Callers hold s.mu.
+func (s *Server) customerAct(c *chat, req *opRequest) (*message, error) {
 	var typ string
 	switch req.OperationName {
 	case "SendMessage":
 		if req.Text == "" {
-			return errf(codeMissingParam, "missing parameter text")
+			return nil, errf(codeMissingParam, "missing parameter text")
 		}
 		typ = "Text"
 	case "SendStartTypingNotification":
@@ -107,10 +125,10 @@ func (s *Server) customerOperation(id, base string, req *opRequest) error {
 	case "Complete":
 		typ = "ParticipantLeft"
 	default:
-		return errf(codeMissingParam, "unknown operationName %q on /api/v2/chats/{id} (want SendMessage, SendStartTypingNotification, SendStopTypingNotification or Complete)", req.OperationName)
+		return nil, errf(codeMissingParam, "unknown operationName %q on /api/v2/chats/{id} (want SendMessage, SendStartTypingNotification, SendStopTypingNotification or Complete)", req.OperationName)
 	}
 	if c.custState == customerIdle {
-		return errf(codeInvalidState, "%s is not valid: the chat session has ended (state Idle)", req.OperationName)
+		return nil, errf(codeInvalidState, "%s is not valid: the chat session has ended (state Idle)", req.OperationName)
 	}
 	m := s.addMessage(c, typ, c.customer, visibleAll)
 	m.text = req.Text
@@ -122,7 +140,7 @@ func (s *Server) customerOperation(id, base string, req *opRequest) error {
 		}
 	}
 	s.broadcast(c, []*message{m}, nil, 0)
-	return nil
+	return m, nil
 }
 
 func (s *Server) handleCustomerGetChat(w http.ResponseWriter, r *http.Request) {

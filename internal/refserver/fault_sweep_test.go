@@ -12,7 +12,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // The fault sweep proves the catalogue and the reference server keep each other
@@ -92,7 +92,12 @@ func TestFaultRegistry(t *testing.T) {
 		}
 	}
 	for _, f := range faults {
-		if byName[f.Scenario] == nil {
+		switch {
+		case f.AwaitingScenario() && byName[f.Scenario] != nil:
+			t.Errorf("fault %s is marked as awaiting scenario %q, which is in the catalogue now: take it out of awaitingScenario so the sweep checks it", f.Name, f.Scenario)
+		case f.AwaitingScenario():
+			// Its scenario is still to be written (awaitingScenario); the sweep lists it as skipped.
+		case byName[f.Scenario] == nil:
 			t.Errorf("fault %s names scenario %q, which is not in the catalogue", f.Name, f.Scenario)
 		}
 	}
@@ -176,10 +181,14 @@ func TestFaultSweep(t *testing.T) {
 			t.Errorf("%s: the reference server deviates from its own reference-level check: %s %s", res.Scenario.Name, d.Place, d.Reason)
 		}
 	})
+	var awaiting []refserver.Fault
 	for _, f := range refserver.Faults() {
 		sc := byName[f.Scenario]
 		if sc == nil {
-			continue // TestFaultRegistry reports it
+			if f.AwaitingScenario() {
+				awaiting = append(awaiting, f)
+			}
+			continue // TestFaultRegistry reports the others
 		}
 		jobs = append(jobs, &sweepJob{name: "fault " + f.Name, cfg: refserver.Config{Faults: []string{f.Name}},
 			scenarios: []*scenarios.Scenario{sc}, check: func(t *testing.T, res runner.Result) {
@@ -219,6 +228,11 @@ func TestFaultSweep(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	for _, f := range awaiting {
+		t.Run("fault "+f.Name, func(t *testing.T) {
+			t.Skipf("scenario %q, meant to catch it, is not in the catalogue yet (awaitingScenario)", f.Scenario)
+		})
+	}
 	for _, job := range jobs {
 		t.Run(job.name, func(t *testing.T) {
 			if job.err != nil {

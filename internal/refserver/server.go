@@ -1,7 +1,8 @@
 // Package refserver is the embedded reference implementation of the GWS Chat API:
 // Basic auth with CSRF and a session cookie, agent state, routing, the chat state
-// machine in both dialects, the customer chat API and CometD notifications, plus
-// named faults for mutation testing the conformance suite.
+// machine in both dialects, the customer chat API (and GMS Chat API v2, the other
+// customer API, into the same chats) and CometD notifications, plus named faults
+// for mutation testing the conformance suite.
 package refserver
 
 import (
@@ -148,6 +149,10 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v2/chats/{id}", s.asCustomer(s.handleCustomerGetChat))
 	mux.HandleFunc("POST /api/v2/chats/{id}", s.asCustomer(s.handleCustomerOperation))
 	mux.HandleFunc("GET /api/v2/chats/{id}/messages", s.asCustomer(s.handleCustomerMessages))
+	// GMS Chat API v2, the other customer API (gms.go), under any service name.
+	mux.HandleFunc("POST /genesys/2/chat/{service}", s.handleGMSRequestChat)
+	mux.HandleFunc("POST /genesys/2/chat/{service}/{$}", s.handleGMSRequestChat)
+	mux.HandleFunc("POST /genesys/2/chat/{service}/{chatId}/{op}", s.handleGMSOperation)
 	notifications := s.notificationsHandler()
 	mux.Handle("/api/v2/notifications", notifications)
 	mux.Handle("/api/v2/notifications/", notifications)

@@ -36,6 +36,11 @@ var tolerationList = []Fault{
 	{"bayeux-connect-advice-omitted", "", "a /meta/connect reply carries no advice when the connect sent none (handshake, 402 and reconnect-none replies keep theirs)"},
 	{"bayeux-subscribe-any-channel", "", "subscriptions to channels outside /v2/me/* are accepted; no data ever flows on them"},
 
+	// GMS Chat API v2 (gms.go): what GMS/API/APIResponses and the ChatAPIv2 sample allow.
+	{"gms-alias-changes", "", "every GMS answer carries a new alias (APIResponses: the alias may change several times within the same session)"},
+	{"gms-refresh-retry", "", "the first GMS refresh of each chat answers statusCode 1 and nothing else (APIResponses: the client can keep trying until it receives statusCode 0)"},
+	{"gms-request-chat-as-documented", "", "the GMS request chat answer has exactly the fields of the documented sample: no nextPosition, no chatEnded"},
+
 	{"seed-shaped", "", "all of: " + seedShapedList()},
 }
 
