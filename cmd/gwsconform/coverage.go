@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
-	"github.com/gwsconform/gwsconform/scenarios/coverage"
+	"github.com/gwsconform/gwsconform/internal/scenarios/coverage"
 )
 
 // cmdCoverage prints the coverage table of the embedded catalogue (operations

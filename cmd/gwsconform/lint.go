@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/suite"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // cmdLint checks scenario files without running them: the embedded

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/certify"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // cmdProfiles lists the profiles a target can claim, each with its features,

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gwsconform/gwsconform/recorder"
+	"github.com/gwsconform/gwsconform/internal/recorder"
 )
 
 // cmdRecord runs the recording proxy until ctx is cancelled (Ctrl-C), or, as

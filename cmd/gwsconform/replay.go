@@ -11,7 +11,7 @@ import (
 	"net"
 	"slices"
 
-	"github.com/gwsconform/gwsconform/recorder"
+	"github.com/gwsconform/gwsconform/internal/recorder"
 )
 
 // cmdReplay serves a recording as a mock target until ctx is cancelled (Ctrl-C). Its

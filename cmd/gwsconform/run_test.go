@@ -209,7 +209,7 @@ func TestRunCommand(t *testing.T) {
 			t.Fatalf("no failing scenario: %+v", r.Counts)
 		}
 		for _, s := range r.Scenarios {
-			if s.Outcome == report.Fail && !strings.HasPrefix(s.Step, "scenarios/catalogue/chat/consult.yaml:") {
+			if s.Outcome == report.Fail && !strings.HasPrefix(s.Step, "internal/scenarios/catalogue/chat/consult.yaml:") {
 				t.Errorf("failure outside consult.yaml: %s %s", s.Name, s.Step)
 			}
 		}

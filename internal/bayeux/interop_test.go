@@ -2,7 +2,7 @@ package bayeux
 
 // Interoperability with Bayeux code nobody here wrote: the official CometD JavaScript
 // client against our Server, and our Client against faye and cometd-nodejs-server.
-// They need Node.js and `npm ci --prefix interop`; without them they fail (not skip)
+// They need Node.js and `npm ci --prefix internal/interop`; without them they fail (not skip)
 // and say so, because a silent skip would hide that interop was never checked.
 
 import (
@@ -11,7 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gwsconform/gwsconform/interop"
+	"github.com/gwsconform/gwsconform/internal/interop"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +22,7 @@ import (
 	"time"
 )
 
-// interopScript returns the path of interop/<name>, failing with the fix when Node or
+// interopScript returns the path of internal/interop/<name>, failing with the fix when Node or
 // the npm packages are missing.
 func interopScript(t *testing.T, name string, packages ...string) string {
 	t.Helper()

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // A scenario no profile covers could never count towards a certification.

@@ -32,7 +32,7 @@
 // subscriptions to any channel, answers a held /meta/connect with no advice, and allows one
 // held connect per browser (BAYEUX_BROWSER cookie).
 //
-// Usage: node interop/cometd-agent-target.js [--accounts user:pass,...] [--timeout-ms N]
+// Usage: node internal/interop/cometd-agent-target.js [--accounts user:pass,...] [--timeout-ms N]
 //            [--max-sessions-per-browser N] [--debug]
 //   --accounts   agent logins (default agent1..agent4, password "pw"); only the first ':'
 //                separates, so passwords may contain ':'

@@ -2,7 +2,7 @@
 // (npm `cometd` 9.x) running in Node through `cometd-nodejs-client`.
 //
 // Usage:
-//   node interop/cometd-client.js --url URL --user U --password P --channel CH
+//   node internal/interop/cometd-client.js --url URL --user U --password P --channel CH
 //        [--channel CH2 ...] [--expect 'JSON subset'] [--timeout-ms N] [--debug]
 //
 // Sends HTTP Basic credentials on every request (cookies are kept by the adapter),

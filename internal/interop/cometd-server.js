@@ -2,7 +2,7 @@
 // the CometD project's Node server, on 127.0.0.1 with an ephemeral port; every path
 // other than /publish is the Bayeux endpoint.
 //
-// Usage: node interop/cometd-server.js [--timeout-s N]
+// Usage: node internal/interop/cometd-server.js [--timeout-s N]
 //
 // Prints `LISTENING <port>` once it accepts connections. `POST /publish` with a JSON
 // body {"channel": "/x", "data": ...} publishes data on channel through a server

@@ -1,7 +1,7 @@
 // A Bayeux server nobody in this repository wrote: faye 1.4 (npm `faye`), mounted at
 // /faye on 127.0.0.1 with an ephemeral port.
 //
-// Usage: node interop/faye-server.js [--timeout-s N]
+// Usage: node internal/interop/faye-server.js [--timeout-s N]
 //
 // Prints `LISTENING <port>` once it accepts connections. `POST /publish` with a JSON
 // body {"channel": "/x", "data": ...} publishes data on channel through faye's own

@@ -18,7 +18,7 @@ import (
 // an empty case for the kinds it has nothing to do for.
 func TestActionSwitchesAreExhaustive(t *testing.T) {
 	root := filepath.Join("..", "..")
-	kinds := actionKinds(t, filepath.Join(root, "scenarios"))
+	kinds := actionKinds(t, filepath.Join(root, "internal", "scenarios"))
 	if len(kinds) < 5 {
 		t.Fatalf("found the action kinds %v; the test no longer finds scenarios.Action's implementations", kinds)
 	}

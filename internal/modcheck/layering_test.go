@@ -17,13 +17,13 @@ const module = "github.com/gwsconform/gwsconform/"
 // matchers, reports) never depends on the reference server, nor the server on
 // the harness.
 func TestLayering(t *testing.T) {
-	harness := []string{"internal/gws", "internal/runner", "internal/suite", "scenarios", "internal/target", "recorder", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
+	harness := []string{"internal/gws", "internal/runner", "internal/suite", "internal/scenarios", "internal/target", "internal/recorder", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
 	rules := []struct {
 		pkg       string
 		forbidden []string
 	}{
 		{"internal/refserver", harness},
-		{"internal/gws", []string{"internal/runner", "scenarios", "recorder", "internal/refserver"}},
+		{"internal/gws", []string{"internal/runner", "internal/scenarios", "internal/recorder", "internal/refserver"}},
 	}
 	for _, pkg := range harness {
 		rules = append(rules, struct {

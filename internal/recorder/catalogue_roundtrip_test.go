@@ -17,8 +17,8 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // The catalogue round trip is the acceptance of the recorder as a whole: every scenario

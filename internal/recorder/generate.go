@@ -13,7 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"gopkg.in/yaml.v3"
 )
 

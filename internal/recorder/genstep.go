@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Request steps: one op step (or http step) per recorded request, with its body, chat,

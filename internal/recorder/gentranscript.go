@@ -2,7 +2,7 @@ package recorder
 
 import (
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // A customer's stream is its transcript, which the runner reads by polling; how often

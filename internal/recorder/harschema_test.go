@@ -13,7 +13,7 @@ import (
 )
 
 // harSchema is the HAR 1.2 JSON Schema of the har-schema npm package (the one HAR
-// validators use), installed by `npm ci --prefix interop`; compiled once.
+// validators use), installed by `npm ci --prefix internal/interop`; compiled once.
 var harSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	lib, err := filepath.Abs("../interop/node_modules/har-schema/lib")
 	if err != nil {
@@ -21,7 +21,7 @@ var harSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	}
 	files, err := filepath.Glob(filepath.Join(lib, "*.json"))
 	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("the HAR 1.2 schema is missing from %s: run `npm ci --prefix interop` in the repository root", lib)
+		return nil, fmt.Errorf("the HAR 1.2 schema is missing from %s: run `npm ci --prefix internal/interop` in the repository root", lib)
 	}
 	// The schemas name each other relatively ("log.json#"), so they are added under one base.
 	const base = "https://har-schema.invalid/"

@@ -10,7 +10,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Record a session through the proxy, generate a scenario from it, and play that

@@ -17,7 +17,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // The fuzz targets of fuzz_test.go share this fixture: a fresh server per input (so

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/gwsconform/gwsconform/interop"
+	"github.com/gwsconform/gwsconform/internal/interop"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// jsClient is interop/cometd-client.js (the official CometD JavaScript client)
+// jsClient is internal/interop/cometd-client.js (the official CometD JavaScript client)
 // subscribed to /v2/me/chats as agent1; it exits 0 once a notification matching
 // expect arrives. Its lines come from a scanner; the client's own --timeout-ms and
 // the process context bound every read.

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // actor is one participant of a run: an *agent or a *customer. What every kind

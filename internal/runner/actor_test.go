@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // A kind the runner has no actor type for is the scenario's error: it used to

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/gws"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 

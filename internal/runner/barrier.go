@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // A barrier proves that everything the target sent an actor before now has

@@ -1,9 +1,9 @@
 package runner_test
 
 // The catalogue's Bayeux-level scenarios played against the CometD project's own Node
-// server (cometd-nodejs-server, behind interop/cometd-agent-target.js), not against our
+// server (cometd-nodejs-server, behind internal/interop/cometd-agent-target.js), not against our
 // internal/bayeux server: a scenario that only our server passes tests our server, not
-// the protocol. Needs Node.js and `npm ci --prefix interop`; without them the test
+// the protocol. Needs Node.js and `npm ci --prefix internal/interop`; without them the test
 // fails (it does not skip), because a silent skip would hide that interop was never
 // checked.
 
@@ -13,8 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gwsconform/gwsconform/internal/interop"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/interop"
 	"os/exec"
 	"slices"
 	"strings"
@@ -23,11 +23,11 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
-// What interop/cometd-agent-target.js offers, and so what the target declares.
+// What internal/interop/cometd-agent-target.js offers, and so what the target declares.
 //
 //	needed by a scenario               offered by the script               declared
 //	agent actor (setup, barrier)       GET /api/v2/me + CSRF + JSESSIONID,  notifications
@@ -49,7 +49,7 @@ const (
 	cometdPackage     = "cometd-nodejs-server"
 	cometdAccounts    = 4
 	cometdPassword    = "pw"
-	cometdBayeuxDir   = "scenarios/catalogue/bayeux/"
+	cometdBayeuxDir   = "internal/scenarios/catalogue/bayeux/"
 	cometdBayeuxLabel = "bayeux"
 	// A connect is held this long. CometD's default is 30s; the scenario that waits out
 	// a whole held connect would then take 30s. Only the hold time changes: advice,
@@ -141,7 +141,7 @@ func TestCatalogueBayeuxScenariosAgainstCometDNodeServer(t *testing.T) {
 	}
 }
 
-// cometdTargetScript returns interop/cometd-agent-target.js, failing with the fix when
+// cometdTargetScript returns internal/interop/cometd-agent-target.js, failing with the fix when
 // Node.js or the npm package is missing.
 func cometdTargetScript(t *testing.T) string {
 	t.Helper()

@@ -7,7 +7,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Deviation is a check of inferred or reference evidence that did not hold: the

@@ -8,7 +8,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/bayeux"
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Duplicate delivery. A target that sends a notification twice breaks clients

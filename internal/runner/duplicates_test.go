@@ -22,8 +22,8 @@ import (
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // rewritingProxy is a misbehaving target: a reverse proxy in front of a real one

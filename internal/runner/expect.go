@@ -8,7 +8,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // neverCheck is a `never` expectation: no event from seq `from` on may match.

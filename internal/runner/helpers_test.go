@@ -11,8 +11,8 @@ import (
 
 	embeddedserver "github.com/gwsconform/gwsconform/internal/embedded"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // embedded starts the reference server for one test.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/match"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // missing reports expectations that were not met by their deadline. It first runs

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/match"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 

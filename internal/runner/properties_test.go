@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // The linter accepts exactly the actor variables the runner serves: it once

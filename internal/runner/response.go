@@ -11,7 +11,7 @@ import (
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/jsonptr"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
 )
 

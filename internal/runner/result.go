@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Result is what Run reports for one scenario.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Runner plays scenarios against one target. It is safe to call Run from several

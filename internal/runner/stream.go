@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bytesize"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // event is one thing an actor received: a notification's data (agent) or a

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/gwsconform/gwsconform/internal/match"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // vars implements match.Vars for one run. Lookup order: values saved during the

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/match"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // answerMargin is how much longer than a request step's `within` the harness

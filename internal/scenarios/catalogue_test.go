@@ -21,8 +21,8 @@ func TestCatalogueLoadsAndLintsClean(t *testing.T) {
 	}
 	seeds := map[string]bool{}
 	for _, sc := range scs {
-		if !strings.HasPrefix(sc.File, "scenarios/catalogue/") {
-			t.Errorf("%s: file name should start with scenarios/catalogue/", sc.File)
+		if !strings.HasPrefix(sc.File, "internal/scenarios/catalogue/") {
+			t.Errorf("%s: file name should start with internal/scenarios/catalogue/", sc.File)
 		}
 		for _, r := range sc.Refs {
 			if source, _, ok := strings.Cut(r, "/"); ok && strings.HasPrefix(source, "seed-") {

@@ -49,8 +49,8 @@ func Load(fsys fs.FS, paths ...string) ([]*Scenario, error) {
 }
 
 // CatalogueDir is the display prefix of embedded files, so messages point at
-// the file in the source tree: scenarios/catalogue/chat/consult.yaml:42.
-const CatalogueDir = "scenarios"
+// the file in the source tree: internal/scenarios/catalogue/chat/consult.yaml:42.
+const CatalogueDir = "internal/scenarios"
 
 func catalogueSource(fragmentsOnly bool) source {
 	return source{fsys: Catalogue, root: "catalogue", embedded: true, fragmentsOnly: fragmentsOnly,

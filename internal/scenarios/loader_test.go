@@ -256,7 +256,7 @@ steps:
 	if last.Label() != "alice NotReady" || last.File != filepath.Join(dir, "fragments", "agent-ready.yaml") {
 		t.Errorf("disk fragment did not replace the embedded one: %s %s", last.Label(), last.File)
 	}
-	if only[0].Steps[0].File != "scenarios/catalogue/fragments/chat-in-progress.yaml" {
+	if only[0].Steps[0].File != "internal/scenarios/catalogue/fragments/chat-in-progress.yaml" {
 		t.Errorf("embedded fragment file = %q", only[0].Steps[0].File)
 	}
 

@@ -36,7 +36,7 @@ func caller(kind string) gws.Caller {
 type Scenario struct {
 	Name        string
 	Description string
-	File        string // as shown to people, e.g. scenarios/catalogue/chat/consult.yaml
+	File        string // as shown to people, e.g. internal/scenarios/catalogue/chat/consult.yaml
 	Line        int    // line of the scenario's first key (1-based)
 	// Refs are the statements (internal/evidence) the scenario proves; they
 	// give its expectations their evidence level unless a step or an item
@@ -137,7 +137,7 @@ func (s *Step) Label() string {
 }
 
 // Where is the prefix of every message about the step:
-// "scenarios/catalogue/chat/consult.yaml:42: step 5 (alice Consult)", plus
+// "internal/scenarios/catalogue/chat/consult.yaml:42: step 5 (alice Consult)", plus
 // "via include at FILE:LINE" for steps that came from a fragment.
 func (s *Step) Where() string {
 	w := fmt.Sprintf("%s:%d: step %d (%s)", s.File, s.Line, s.Index, s.Label())

@@ -14,7 +14,7 @@ import (
 )
 
 // seedsDir holds the normalised seed samples (see its NORMALISATION.md).
-const seedsDir = "../schemas/testdata/seeds"
+const seedsDir = "../../schemas/testdata/seeds"
 
 // The suite must accept what the documentation prints: every expectation that
 // cites a statement with samples (statements.yaml `samples:`) on its own item or

@@ -12,8 +12,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // errorPrefix starts every Ginkgo failure message that is a harness or environment

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/gwsconform/gwsconform/internal/certify"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // CheckKnownFailures is an error for every knownFailures entry that names no

@@ -3,7 +3,7 @@ package suite
 import (
 	"fmt"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // ScenarioProblems are the problems of the scenario files that stopped a run

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/certify"
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // Environment of a run that is one part of a Kubernetes Indexed Job: the Job

@@ -3,8 +3,8 @@ package suite
 import (
 	"fmt"
 
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // AutoProcesses is the most processes `-p auto` plans. A target that breaks a

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // play runs one scenario against t with the given accounts and returns its

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/certify"
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // catalogueDigest digests the scenario files o loads (Load): the embedded

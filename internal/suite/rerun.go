@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/gwsconform/gwsconform/internal/report"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // selectScenarios is the one selection of a run, the same in a shard child

@@ -27,8 +27,8 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/certify"
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Run plays one run in this process or, when the plan says so, in children of

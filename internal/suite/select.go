@@ -10,8 +10,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/gwsconform/gwsconform/internal/runner"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // selector is the compiled form of the filters that choose scenarios.

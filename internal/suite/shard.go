@@ -16,8 +16,8 @@ import (
 	"strings"
 
 	"github.com/gwsconform/gwsconform/internal/report"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
-	"github.com/gwsconform/gwsconform/scenarios"
 )
 
 // Environment of a child of a sharded run (`gwsconform run -p N`). Ginkgo's own

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 func TestShardQueueHoldsTheNonSerialOnesSlowFirst(t *testing.T) {

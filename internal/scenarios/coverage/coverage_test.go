@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
-const docPath = "../../docs/coverage.md"
+const docPath = "../../../docs/coverage.md"
 
 // docs/coverage.md must be exactly what the command generates, so it cannot
 // drift from the catalogue.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/evidence"
 	"github.com/gwsconform/gwsconform/internal/gws"
-	"github.com/gwsconform/gwsconform/scenarios"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // OpRow is one operation of the registry and the scenarios that call it.
