@@ -57,6 +57,9 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := results.WriteDir(out); err != nil {
 		return fmt.Errorf("merge: %s: %w", out, err)
 	}
+	if err := certify.CopyTranscripts(out, dirs); err != nil {
+		return fmt.Errorf("merge: %s: %w", out, err)
+	}
 	if err := certify.Seal(out, results, *signKey); err != nil {
 		return fmt.Errorf("merge: %s: %w", out, err)
 	}

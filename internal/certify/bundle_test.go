@@ -46,6 +46,15 @@ func writeBundle(t *testing.T, key ed25519.PrivateKey) (string, *report.Results)
 	t.Helper()
 	r := testResults()
 	dir := t.TempDir()
+	for i, s := range r.Scenarios {
+		tr := &report.Transcript{Scenario: s.Name, Notifications: []report.Notification{},
+			Exchanges: []report.Exchange{{Actor: "alice", Purpose: "step", Method: "POST", URL: "/api/v2/me/chats/1", Status: 200}}}
+		file, err := report.WriteTranscript(dir, tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Scenarios[i].Transcript = file
+	}
 	if err := r.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +123,9 @@ func TestAFreshBundleVerifies(t *testing.T) {
 				t.Errorf("file %+v", f)
 			}
 		}
-		if want := []string{report.JUnitFile, report.HTMLFile, report.JSONFile}; !slices.Equal(paths, want) || m.Verdict != report.VerdictPass || m.SuiteVersion != report.SuiteVersion || m.Signature != nil {
+		want := []string{report.JUnitFile, report.HTMLFile, report.JSONFile,
+			"transcripts/Accept_a_chat.json", "transcripts/Consult_an_agent.json", "transcripts/Send_a_URL.json"}
+		if !slices.Equal(paths, want) || m.Verdict != report.VerdictPass || m.SuiteVersion != report.SuiteVersion || m.Signature != nil {
 			t.Errorf("manifest %+v, want files %v", m, want)
 		}
 	})
@@ -132,22 +143,23 @@ func TestAFreshBundleVerifies(t *testing.T) {
 			t.Fatalf("signature %s, checked %q, problems:\n%s", rep.Signature, rep.Checked, problemText(rep))
 		}
 	})
-	t.Run("transcripts in a subdirectory are listed too", func(t *testing.T) {
-		r := testResults()
-		dir := t.TempDir()
+	t.Run("transcripts in a subdirectory are covered too", func(t *testing.T) {
+		dir, _ := writeBundle(t, nil)
+		file := filepath.Join(dir, "transcripts", "Accept_a_chat.json")
+		data, _ := os.ReadFile(file)
+		os.WriteFile(file, append(data, ' '), 0o644)
+		mustFail(t, verify(t, dir, nil), "transcripts/Accept_a_chat.json", "changed after the run")
+	})
+	t.Run("a played scenario without its transcript is named", func(t *testing.T) {
+		dir, r := writeBundle(t, nil)
+		r.Scenarios[1].Transcript = ""
 		if err := r.WriteDir(dir); err != nil {
 			t.Fatal(err)
 		}
-		os.MkdirAll(filepath.Join(dir, "transcripts"), 0o755)
-		os.WriteFile(filepath.Join(dir, "transcripts", "a.json"), []byte("{}\n"), 0o644)
 		if err := WriteManifest(dir, r, nil); err != nil {
 			t.Fatal(err)
 		}
-		if rep := verify(t, dir, nil); !rep.OK() {
-			t.Fatal(problemText(rep))
-		}
-		os.WriteFile(filepath.Join(dir, "transcripts", "a.json"), []byte("{ }\n"), 0o644)
-		mustFail(t, verify(t, dir, nil), "transcripts/a.json", "changed after the run")
+		mustFail(t, verify(t, dir, nil), "scenarios[Consult an agent].transcript", "missing")
 	})
 }
 

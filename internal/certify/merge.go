@@ -3,6 +3,8 @@ package certify
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -130,4 +132,24 @@ func claimLists(r *report.Results) string {
 		s += fmt.Sprintf("%s claimed=%v %v; ", c.Profile, c.Claimed, c.Scenarios)
 	}
 	return s
+}
+
+// CopyTranscripts puts the transcripts of the merged parts into the merged
+// bundle out (after removing any an earlier merge left there): the merged
+// results name them, and the manifest must cover them.
+func CopyTranscripts(out string, dirs []string) error {
+	dst := filepath.Join(out, report.TranscriptDir)
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	for _, dir := range dirs {
+		src := filepath.Join(dir, report.TranscriptDir)
+		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			return fmt.Errorf("transcripts of %s: %w", dir, err)
+		}
+	}
+	return nil
 }

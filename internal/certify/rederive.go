@@ -51,6 +51,7 @@ func checkResults(dir string, m *Manifest, rep *Report) {
 	rep.Checked = append(rep.Checked, checked)
 	rep.Problems = append(rep.Problems, problems...)
 	checkJUnit(dir, &file, rep)
+	checkTranscripts(dir, &file, rep)
 	if _, err := os.Stat(filepath.Join(dir, report.HTMLFile)); err != nil {
 		rep.unreadable(report.HTMLFile, err)
 	} else {

@@ -120,6 +120,9 @@ type Scenario struct {
 	ExpectedFailure bool `json:"expectedFailure,omitempty"`
 	// StaleKnownFailure: the target lists it as a known failure but it passed.
 	StaleKnownFailure bool `json:"staleKnownFailure,omitempty"`
+	// Transcript is the bundle's file of what was sent and received
+	// (TranscriptFile), when the run wrote a bundle.
+	Transcript string `json:"transcript,omitempty"`
 	// Attempts is how many times it was played when the run retries
 	// failures (--retries); Flaky: it failed, then passed on a retry. A flaky
 	// scenario counts as passed, and fails a claim unless listed as known flaky.

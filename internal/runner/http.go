@@ -117,6 +117,7 @@ func (rn *run) send(ctx context.Context, a actor, req request) (*response, error
 	if err != nil {
 		err = wireFailure(what, wire.Explain(parent, err, limit), "")
 		rn.logf("%s %v", a.name(), err)
+		rn.transcript.exchange(a.name(), req, full, encoded, start, nil, err)
 		return nil, err
 	}
 	defer resp.Body.Close()
@@ -140,6 +141,7 @@ func (rn *run) send(ctx context.Context, a actor, req request) (*response, error
 			out.body, out.decodeErr = nil, jsonError(raw, err)
 		}
 	}
+	rn.transcript.exchange(a.name(), req, full, encoded, start, out, nil)
 	rn.logf("%s %s -> %d (%s) %s", a.name(), what, resp.StatusCode,
 		elapsed.Round(time.Microsecond), abbreviate(redactBody(raw), 300))
 	if req.hasBody {

@@ -41,4 +41,7 @@ type Result struct {
 	// Phases divides Duration into the run's phases (setup, steps by kind, the
 	// end-of-scenario checks, cleanup), for finding where the harness spends time.
 	Phases []Phase
+	// Transcript is what was sent and received, when Runner.Transcript asked
+	// for it (nil otherwise).
+	Transcript *report.Transcript
 }

@@ -29,6 +29,8 @@ type Runner struct {
 	// evidence that does not hold fails the scenario instead of being reported
 	// as a deviation. False = only documented checks can fail a target.
 	Strict bool
+	// Transcript keeps what was sent and received in Result.Transcript.
+	Transcript bool
 }
 
 // run is the state of one scenario run.
@@ -58,6 +60,8 @@ type run struct {
 	// checkMu serialises checkStream: the waits of agents set up in parallel
 	// each check every actor's stream (waitOn).
 	checkMu sync.Mutex
+
+	transcript *transcriber // nil unless the Runner asked for a transcript
 
 	logMu  sync.Mutex
 	traced int // bytes of trace written, guarded by logMu (see maxTraceBytes)
@@ -110,6 +114,7 @@ func (r *Runner) Run(ctx context.Context, sc *scenarios.Scenario) (res Result) {
 	res.RoundTrip, res.Requests = rn.meter.totals()
 	res.Busy = rn.meter.busyTime()
 	res.Phases = rn.phases.snapshot()
+	res.Transcript = rn.transcript.finish(rn.order)
 	rn.logf("%s: %s %s", sc.Name, res.Outcome, res.Reason)
 	return res
 }
@@ -143,10 +148,11 @@ func (r *Runner) newRun(sc *scenarios.Scenario, start time.Time) (*run, error) {
 	m := &meter{base: base}
 	rn := &run{
 		r: r, t: r.Target, sc: sc, start: start,
-		meter:     m,
-		transport: base,
-		phases:    &phases{meter: m},
-		actors:    map[string]actor{},
+		transcript: newTranscriber(r.Transcript, sc.Name, start),
+		meter:      m,
+		transport:  base,
+		phases:     &phases{meter: m},
+		actors:     map[string]actor{},
 	}
 	rn.vars = newVars(rn)
 	changed := newPulse()

@@ -48,6 +48,9 @@ type ginkgoSuite struct {
 	Claims *Claims
 	// Retries is how many times a failing or erroring scenario is played again.
 	Retries int
+	// Bundle is the report directory each scenario's transcript goes into;
+	// empty: none is kept.
+	Bundle string
 	// Done receives the run's results and the target Setup returned (nil when
 	// it failed) on Ginkgo process 1 after every spec ran.
 	Done func(*report.Results, *target.Target)
@@ -157,7 +160,7 @@ func (s *ginkgoSuite) defineScenario(i int, sc *scenarios.Scenario, labels Label
 			}
 		}
 		t, accounts := current()
-		res := play(ctx, t, accounts, sc, GinkgoWriter, s.Retries)
+		res := play(ctx, t, accounts, sc, GinkgoWriter, s.Retries, s.Bundle)
 		res.Shard = s.Shard.String()
 		AddReportEntry(resultEntry, res, ReportEntryVisibilityNever)
 		switch {

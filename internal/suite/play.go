@@ -19,11 +19,15 @@ import (
 // scenario that requires a feature t does not declare is skipped without
 // touching the target. Known failures are applied here, the one place of a run
 // that does, so the It can tell an expected failure from a real one.
-func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, retries int) report.Scenario {
+//
+// With a bundle directory, the transcript of the last attempt is written
+// into it (report.TranscriptFile) and named in the result.
+func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, retries int, bundle string) report.Scenario {
 	var res report.Scenario
+	var transcript *report.Transcript
 	var first string // why the first attempt did not pass
 	for attempt := 1; ; attempt++ {
-		res = playOnce(ctx, t, accounts, sc, log)
+		res, transcript = playOnce(ctx, t, accounts, sc, log, bundle != "")
 		if retries > 0 {
 			res.Attempts = attempt
 		}
@@ -45,16 +49,24 @@ func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 	if t.IsKnownFailure(sc.Name) {
 		res.MarkKnownFailure()
 	}
+	if transcript != nil {
+		file, err := report.WriteTranscript(bundle, transcript)
+		if err != nil {
+			// The verdict stands; the bundle lacks its evidence, which verify names.
+			fmt.Fprintf(log, "gwsconform: %s: writing its transcript: %v\n", sc.Name, err)
+		}
+		res.Transcript = file
+	}
 	return res
 }
 
 // playOnce is one attempt of play.
-func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer) report.Scenario {
+func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, transcript bool) (report.Scenario, *report.Transcript) {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
 		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs), Requires: sc.Requires,
 	}
-	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict}
+	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict, Transcript: transcript}
 	out := r.Run(ctx, sc)
 	res.Outcome = out.Outcome
 	res.Reason, res.Step, res.Detail = out.Reason, out.Step, out.Detail
@@ -70,7 +82,7 @@ func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, 
 		res.Outcome = report.Error
 		res.Reason = "the runner returned no outcome (harness bug)"
 	}
-	return res
+	return res, out.Transcript
 }
 
 func milliseconds(d time.Duration) float64 {

@@ -19,6 +19,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -74,6 +76,9 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 		return nil, fmt.Errorf("-p %d: this entry point cannot start processes; use -p 1", plan.Processes)
 	}
 	describe(o.output(), t, embedded, o, len(selected), plan, part)
+	if err := clearTranscripts(o); err != nil {
+		return nil, err
+	}
 
 	results, err := playAll(ctx, o, selected, t, plan, suiteConfig, reporterConfig)
 	if err != nil {
@@ -103,10 +108,14 @@ func Define(o Options, done func(*report.Results)) error {
 	s := &ginkgoSuite{
 		Scenarios: selected,
 		Retries:   o.Retries,
+		Bundle:    o.ReportDir,
 		Setup: func(ctx context.Context) (*target.Target, func(), error) {
 			t, stop, _, err := resolveTarget(ctx, o, all)
 			if err == nil {
 				err = target.Preflight(ctx, t)
+			}
+			if err == nil {
+				err = clearTranscripts(o)
 			}
 			if err == nil {
 				fmt.Fprintf(GinkgoWriter, "gwsconform: target %q at %s\n", t.Name, t.BaseURL)
@@ -185,7 +194,7 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
 	}
 	if plan.Processes <= 1 {
-		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t), Retries: o.Retries}).run(sc, rc)
+		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir}).run(sc, rc)
 	}
 	sharded := &ShardedRun{
 		Command: o.ShardCommand,
@@ -202,7 +211,7 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		return results, nil
 	}
 	fmt.Fprintf(o.output(), "\n===== %d serial scenario(s), after the shards =====\n", len(serial))
-	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t), Retries: o.Retries}).run(sc, rc)
+	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir}).run(sc, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +251,19 @@ func finish(r *report.Results, o Options, t *target.Target, all []*scenarios.Sce
 		r.SetDuration(time.Since(started))
 	}
 	r.Finish()
+	return nil
+}
+
+// clearTranscripts removes the transcripts an earlier run left in the bundle
+// directory: the manifest lists every file there, and a transcript of a
+// scenario this run did not play is no evidence of it.
+func clearTranscripts(o Options) error {
+	if o.ReportDir == "" {
+		return nil
+	}
+	if err := os.RemoveAll(filepath.Join(o.ReportDir, report.TranscriptDir)); err != nil {
+		return fmt.Errorf("%s %s: %w", o.Names.withDefaults().ReportDir, o.ReportDir, err)
+	}
 	return nil
 }
 

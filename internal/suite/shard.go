@@ -222,6 +222,7 @@ func runShardChild(o Options) (*report.Results, error) {
 		Shard:     shard,
 		Claims:    &Claims{Dir: claims},
 		Retries:   o.Retries,
+		Bundle:    o.ReportDir,
 	}
 	results, err := s.run(suiteConfig, reporterConfig)
 	if err != nil {
