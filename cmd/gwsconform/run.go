@@ -35,6 +35,7 @@ type runFlags struct {
 	retries               int
 	rerunFailed           string
 	shard                 string
+	quiet                 bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -55,6 +56,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.retries, "retries", 0, "play a failing scenario again up to `N` times; one that then passes is reported flaky")
 	fs.StringVar(&f.rerunFailed, "rerun-failed", "", "run only the scenarios that failed or ended in error in the bundle in `DIR` (an earlier --report-dir)")
 	fs.StringVar(&f.shard, "shard", "", "play part `i/n` of the selected scenarios, split the same way on every machine (then gwsconform merge); default: "+suite.EnvJobIndex+" and "+suite.EnvPartsTotal+" when set")
+	fs.BoolVar(&f.quiet, "q", false, "no progress (default: one line redrawn on a terminal, else a line per finished scenario, on stderr)")
 	fs.StringVar(&f.junitReport, "junit-report", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into `DIR`")
 	fs.StringVar(&f.signKey, "sign-key", "", "sign the --report-dir bundle's manifest.json with the Ed25519 private key in `FILE` (PEM; gwsconform keygen)")
@@ -150,7 +152,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	o, err := f.options(args, stdout)
+	o, err := f.options(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -177,7 +179,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // options turns the flags into the run's Options; errors name the flag.
-func (f *runFlags) options(args []string, stdout io.Writer) (suite.Options, error) {
+func (f *runFlags) options(args []string, stdout, stderr io.Writer) (suite.Options, error) {
 	overrides, err := f.overrides()
 	if err == nil {
 		err = checkSignKey(f.signKey, f.reportDir)
@@ -203,6 +205,12 @@ func (f *runFlags) options(args []string, stdout io.Writer) (suite.Options, erro
 	}
 	if len(f.addPaths) > 0 {
 		o.Scenarios, o.Add = f.addPaths, true
+	}
+	if !f.quiet && !f.filters.Verbose {
+		o.Progress = stderr
+		if file, ok := stderr.(*os.File); ok {
+			o.ProgressInPlace = isTerminal(file)
+		}
 	}
 	if f.shard != "" {
 		if o.Part, err = suite.ParseShard(f.shard); err != nil {

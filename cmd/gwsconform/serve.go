@@ -23,11 +23,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	contactCenter := fs.String("contact-center-id", "", "require this ContactCenterId header on customer requests (default: accept any)")
 	connectTimeout := fs.Duration("connect-timeout", 30*time.Second, "how long the notification endpoint holds a Bayeux connect with nothing to deliver, the advised `D` (e.g. 30s, 1s)")
 	verbose := fs.Bool("v", false, "log requests and notifications to stderr")
+	queues := fs.String("queues", "", "the queues, comma separated (default: queue1,queue2); a user's own `queues` in --users picks among them")
 	var faults, tolerate stringsFlag
 	fs.Var(&faults, "fault", "switch on a named fault `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Var(&tolerate, "tolerate", "switch on a tolerated variation `NAME` (repeatable; see 'gwsconform faults')")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gwsconform serve [--addr HOST:PORT] [--users FILE] [--fault NAME]... [--tolerate NAME]... [--contact-center-id ID] [--connect-timeout D]")
+		fmt.Fprintln(stderr, "usage: gwsconform serve [--addr HOST:PORT] [--users FILE] [--fault NAME]... [--tolerate NAME]... [--contact-center-id ID] [--connect-timeout D] [--queues Q1,Q2,...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -45,6 +46,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := refserver.Config{ContactCenterID: *contactCenter, Faults: faults, Tolerate: tolerate}
 	cfg.Bayeux.Timeout = *connectTimeout
+	if *queues != "" {
+		cfg.Queues = strings.Split(*queues, ",")
+	}
 	if *usersFile != "" {
 		users, err := refserver.LoadUsers(*usersFile)
 		if err != nil {

@@ -31,6 +31,9 @@ type Runner struct {
 	Strict bool
 	// Transcript keeps what was sent and received in Result.Transcript.
 	Transcript bool
+	// OnStep, when set, is called as each step starts (for progress shown
+	// to a person; it must not block).
+	OnStep func(*scenarios.Step)
 }
 
 // run is the state of one scenario run.
@@ -186,6 +189,9 @@ func (rn *run) play(ctx context.Context) error {
 		step := &rn.sc.Steps[i]
 		if ctx.Err() != nil {
 			return rn.canceled(step, ctx)
+		}
+		if rn.r.OnStep != nil {
+			rn.r.OnStep(step)
 		}
 		endStep := rn.phases.begin(stepPhase(step))
 		rn.grantHistories(step)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -48,6 +49,8 @@ type ginkgoSuite struct {
 	Claims *Claims
 	// Retries is how many times a failing or erroring scenario is played again.
 	Retries int
+	// progress shows a person how far the run is; nil shows nothing.
+	progress *progress
 	// Bundle is the report directory each scenario's transcript goes into;
 	// empty: none is kept.
 	Bundle string
@@ -160,7 +163,17 @@ func (s *ginkgoSuite) defineScenario(i int, sc *scenarios.Scenario, labels Label
 			}
 		}
 		t, accounts := current()
-		res := play(ctx, t, accounts, sc, GinkgoWriter, s.Retries, s.Bundle)
+		began := time.Now()
+		s.progress.started(sc.Name)
+		res := play(ctx, t, accounts, sc, GinkgoWriter, s.Retries, s.Bundle, func(step *scenarios.Step) {
+			s.progress.step(sc.Name, fmt.Sprintf("step %d of %d, %s", step.Index, len(sc.Steps), step.Label()))
+		})
+		s.progress.finished(sc.Name, res.Outcome, time.Since(began))
+		if s.Claims != nil {
+			if err := s.Claims.Done(i, res.Outcome, time.Since(began)); err != nil {
+				fmt.Fprintf(GinkgoWriter, "gwsconform: telling the parent %q finished: %v\n", sc.Name, err)
+			}
+		}
 		res.Shard = s.Shard.String()
 		AddReportEntry(resultEntry, res, ReportEntryVisibilityNever)
 		switch {

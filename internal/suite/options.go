@@ -62,6 +62,11 @@ type Options struct {
 	// Output receives the run's first line and each shard's output; nil
 	// discards them. Ginkgo writes its own output to os.Stdout.
 	Output io.Writer
+	// Progress receives how far the run is, for a person: scenario n of N,
+	// elapsed, what is left, what plays now; nil says nothing. InPlace
+	// redraws one line (a terminal); otherwise one line per finished scenario.
+	Progress        io.Writer
+	ProgressInPlace bool
 	// Names are the entry point's spellings of the options, for its errors;
 	// the zero value spells the flags of `gwsconform run`.
 	Names Names

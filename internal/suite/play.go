@@ -22,12 +22,12 @@ import (
 //
 // With a bundle directory, the transcript of the last attempt is written
 // into it (report.TranscriptFile) and named in the result.
-func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, retries int, bundle string) report.Scenario {
+func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, retries int, bundle string, onStep func(*scenarios.Step)) report.Scenario {
 	var res report.Scenario
 	var transcript *report.Transcript
 	var first string // why the first attempt did not pass
 	for attempt := 1; ; attempt++ {
-		res, transcript = playOnce(ctx, t, accounts, sc, log, bundle != "")
+		res, transcript = playOnce(ctx, t, accounts, sc, log, bundle != "", onStep)
 		if retries > 0 {
 			res.Attempts = attempt
 		}
@@ -61,12 +61,12 @@ func play(ctx context.Context, t *target.Target, accounts []target.Account, sc *
 }
 
 // playOnce is one attempt of play.
-func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, transcript bool) (report.Scenario, *report.Transcript) {
+func playOnce(ctx context.Context, t *target.Target, accounts []target.Account, sc *scenarios.Scenario, log io.Writer, transcript bool, onStep func(*scenarios.Step)) (report.Scenario, *report.Transcript) {
 	res := report.Scenario{
 		Name: sc.Name, File: sc.File, Line: sc.Line,
 		Labels: nonNil(sc.Labels), Refs: nonNil(sc.Refs), Requires: sc.Requires,
 	}
-	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict, Transcript: transcript}
+	r := &runner.Runner{Target: t, Accounts: accounts, Log: log, Strict: t.Strict, Transcript: transcript, OnStep: onStep}
 	out := r.Run(ctx, sc)
 	res.Outcome = out.Outcome
 	res.Reason, res.Step, res.Detail = out.Reason, out.Step, out.Detail

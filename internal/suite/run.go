@@ -193,14 +193,22 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		// One error for the whole run, within seconds, instead of one per scenario.
 		return &report.Results{SuiteErrors: []string{err.Error()}, Scenarios: []report.Scenario{}}, nil
 	}
+	prog := newProgress(o.Progress, o.ProgressInPlace, len(scs))
+	defer prog.end()
 	if plan.Processes <= 1 {
-		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir}).run(sc, rc)
+		return (&ginkgoSuite{Scenarios: scs, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir, progress: prog}).run(sc, rc)
+	}
+	var queue []string
+	for _, sc := range ShardQueue(scs) {
+		queue = append(queue, sc.Name)
 	}
 	sharded := &ShardedRun{
-		Command: o.ShardCommand,
-		Total:   plan.Processes,
-		Target:  t,
-		Output:  o.output(),
+		Command:  o.ShardCommand,
+		Total:    plan.Processes,
+		Target:   t,
+		Output:   o.output(),
+		queue:    queue,
+		progress: prog,
 	}
 	results, err := sharded.Run(ctx)
 	if err != nil {
@@ -211,7 +219,8 @@ func playAll(ctx context.Context, o Options, scs []*scenarios.Scenario, t *targe
 		return results, nil
 	}
 	fmt.Fprintf(o.output(), "\n===== %d serial scenario(s), after the shards =====\n", len(serial))
-	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir}).run(sc, rc)
+	prog.end()
+	serialResults, err := (&ginkgoSuite{Scenarios: serial, Setup: fixedTarget(t), Retries: o.Retries, Bundle: o.ReportDir, progress: prog}).run(sc, rc)
 	if err != nil {
 		return nil, err
 	}

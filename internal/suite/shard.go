@@ -98,6 +98,11 @@ type ShardedRun struct {
 	Total   int
 	Target  *target.Target
 	Output  io.Writer // each child's output is copied here as one block, in shard order
+
+	// queue names the scenarios of the shard queue (ShardQueue), for
+	// progress, which watches the children claim and finish them.
+	queue    []string
+	progress *progress
 }
 
 // Run starts the children, waits for them in shard order, prints each one's output
@@ -119,6 +124,7 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 		output  bytes.Buffer
 		results string
 		started error
+		waitErr error
 	}
 	claims := filepath.Join(dir, "claims")
 	if err := os.Mkdir(claims, 0o700); err != nil {
@@ -141,15 +147,24 @@ func (r *ShardedRun) Run(ctx context.Context) (*report.Results, error) {
 		children[i] = c
 	}
 
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() { watchClaims(claims, r.queue, r.progress, stop); close(watched) }()
+	for _, c := range children {
+		if c.started == nil {
+			c.waitErr = c.cmd.Wait()
+		} else {
+			c.waitErr = c.started
+		}
+	}
+	close(stop)
+	<-watched
+	r.progress.end()
+
 	merged := &report.Results{}
 	for i, c := range children {
 		sh := Shard{Index: i + 1, Total: r.Total}
-		var waitErr error
-		if c.started != nil {
-			waitErr = c.started
-		} else {
-			waitErr = c.cmd.Wait()
-		}
+		waitErr := c.waitErr
 		fmt.Fprintf(r.Output, "\n===== shard %s (what the other shards played shows as skipped) =====\n", sh)
 		r.Output.Write(c.output.Bytes())
 		fmt.Fprintf(r.Output, "===== end of shard %s =====\n", sh)
