@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/jsonptr"
+	"github.com/gwsconform/gwsconform/internal/target"
 
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/schemas"
@@ -40,7 +41,23 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 	if err := schemas.Validate(schema, resp.body); err != nil {
 		return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 	}
-	return nil
+	return rn.checkVersionStatusCode(step, resp)
+}
+
+// checkVersionStatusCode holds a product to the statusCode values of the GWS
+// release it claims: the "Return Values" pages document 0-6 in 8.5.0, 0-7 in
+// 8.5.1 and 0-20 in 8.5.2 (API-NOTES), so a product claiming 8.5.0 that
+// answers 7 answers what its release does not have. Without a claimed release
+// any non-negative code passes (the schema's rule).
+func (rn *run) checkVersionStatusCode(step *scenarios.Step, resp *response) error {
+	version := rn.t.Product.GWSVersion
+	highest, claimed := target.GWSVersions[version]
+	code, ok := asObject(resp.body)["statusCode"].(float64)
+	if !claimed || !ok || code <= float64(highest) {
+		return nil
+	}
+	return targetError(step, "statusCode %v is not a return value of GWS %s (its Return Values page documents 0-%d), the release the product claims (product.gwsVersion)", code, version, highest).
+		withDetail("received: " + describeResponse(resp))
 }
 
 // checkAnswer applies the step's `expect`, or without one the default: a 2xx
