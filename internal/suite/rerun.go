@@ -4,9 +4,26 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
+
+// prepare is what a run and each of its children do before any target: check
+// the filters into Ginkgo's configuration, load and lint the scenarios, select.
+func prepare(o Options) (types.SuiteConfig, types.ReporterConfig, []*scenarios.Scenario, []*scenarios.Scenario, error) {
+	suiteConfig, reporterConfig, err := o.Filters.GinkgoConfig()
+	if err != nil {
+		return suiteConfig, reporterConfig, nil, nil, err
+	}
+	all, err := Load(o)
+	if err != nil {
+		return suiteConfig, reporterConfig, nil, nil, err
+	}
+	selected, err := selectScenarios(o, all)
+	return suiteConfig, reporterConfig, all, selected, err
+}
 
 // selectScenarios is the one selection of a run, the same in a shard child
 // as in its parent: the filters, then --rerun-failed.

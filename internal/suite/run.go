@@ -43,16 +43,8 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 		return runShardChild(o)
 	}
 	started := time.Now()
-	suiteConfig, reporterConfig, err := o.Filters.GinkgoConfig()
-	if err != nil {
-		return nil, err
-	}
 	// Before anything touches a target: an invalid scenario stops the run.
-	all, err := Load(o)
-	if err != nil {
-		return nil, err
-	}
-	selected, err := selectScenarios(o, all)
+	suiteConfig, reporterConfig, all, selected, err := prepare(o)
 	if err != nil {
 		return nil, err
 	}

@@ -214,15 +214,7 @@ func runShardChild(o Options) (*report.Results, error) {
 	if path == "" || claims == "" {
 		return nil, errors.New(EnvShardResults + " and " + EnvShardClaims + " must be set (a shard child is started by gwsconform run -p)")
 	}
-	suiteConfig, reporterConfig, err := o.Filters.GinkgoConfig()
-	if err != nil {
-		return nil, err
-	}
-	all, err := Load(o)
-	if err != nil {
-		return nil, err
-	}
-	selected, err := selectScenarios(o, all)
+	suiteConfig, reporterConfig, _, selected, err := prepare(o)
 	if err != nil {
 		return nil, err
 	}
