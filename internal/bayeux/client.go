@@ -256,17 +256,21 @@ func (c *Client) Disconnect(ctx context.Context) error {
 	var sendErr error
 	c.disconnectOnce.Do(func() {
 		wasRunning := c.ctx.Err() == nil
-		c.cancel()
 		c.mu.Lock()
 		c.stopped = true
 		started, clientID := c.started, c.clientID
 		c.mu.Unlock()
 		if !started {
 			// No loop will ever run: close what it would have closed.
+			c.cancel()
 			c.closeMessages()
 			close(c.loopDone)
 			return
 		}
+		// The held connect stays open while /meta/disconnect goes out: a server
+		// answers it when the session ends, with whatever it still had to
+		// deliver, and the loop hands those events on before it stops.
+		// Cancelling it first would lose them.
 		if wasRunning && clientID != "" {
 			reply, err := c.request(ctx, Message{Channel: ChannelDisconnect})
 			switch {
@@ -275,7 +279,17 @@ func (c *Client) Disconnect(ctx context.Context) error {
 			case !reply.succeeded():
 				sendErr = &ReplyError{Channel: ChannelDisconnect, Message: reply}
 			}
+			if sendErr == nil {
+				grace := time.NewTimer(c.margin)
+				select {
+				case <-c.loopDone:
+				case <-grace.C: // a server that keeps the connect held: stop waiting
+				case <-ctx.Done():
+				}
+				grace.Stop()
+			}
 		}
+		c.cancel()
 	})
 	select {
 	case <-c.loopDone:

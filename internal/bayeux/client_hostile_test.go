@@ -2,6 +2,7 @@ package bayeux
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -486,5 +487,61 @@ func TestHostileHeldConnectIsDiagnosedAsOverdue(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no diagnosis of a connect held far past its advised timeout within %v", hostileBound)
 		}
+	}
+}
+
+// A server answers the held connect when the session ends, with what it still
+// had to deliver: Disconnect must let that answer arrive, not cancel the
+// connect before it says goodbye.
+func TestDisconnectKeepsTheEventsOfTheLastConnect(t *testing.T) {
+	disconnected := make(chan struct{})
+	h := &hostile{connect: func(w http.ResponseWriter, r *http.Request, m Message, n int64) {
+		if n == 1 {
+			writeJSON(w, []Message{connectReply(m, nil)})
+			return
+		}
+		select {
+		case <-disconnected:
+		case <-r.Context().Done():
+			return
+		}
+		writeJSON(w, []Message{
+			{Channel: "/v2/me/chats", Data: json.RawMessage(`{"messageType":"ChatStateChangeMessageV2"}`)},
+			connectReply(m, nil),
+		})
+	}}
+	var once sync.Once
+	spy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if bytes.Contains(body, []byte(ChannelDisconnect)) {
+			once.Do(func() { close(disconnected) })
+		}
+		h.ServeHTTP(w, r)
+	})
+	h.arrived = make(chan struct{}, 1)
+	hs := httptest.NewServer(spy)
+	t.Cleanup(hs.Close)
+	c := NewClient(hs.URL, ClientOptions{})
+	if err := c.Handshake(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe(testCtx(t), "/v2/me/chats"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, "the second connect, held", func() bool { return h.connects.Load() >= 2 })
+	events := make(chan int)
+	go func() {
+		n := 0
+		for range c.Messages() {
+			n++
+		}
+		events <- n
+	}()
+	if err := c.Disconnect(testCtx(t)); err != nil {
+		t.Fatalf("Disconnect: %v", err)
+	}
+	if n := <-events; n != 1 {
+		t.Errorf("%d event(s) arrived, want the 1 the held connect was answered with", n)
 	}
 }

@@ -71,7 +71,7 @@ func (c *Client) loop() {
 	c.setTrouble(trouble)
 	var st streaks
 	for {
-		if !c.sleep(wait) {
+		if !c.sleep(wait) || c.isStopped() {
 			return
 		}
 		c.mu.Lock()
@@ -80,7 +80,7 @@ func (c *Client) loop() {
 		start := time.Now()
 		reply, events, err := c.connectOnce(first)
 		took := time.Since(start)
-		if c.ctx.Err() != nil {
+		if c.ctx.Err() != nil || c.isStopped() {
 			return
 		}
 		var trouble, stop error
@@ -92,6 +92,14 @@ func (c *Client) loop() {
 		c.setTrouble(trouble)
 		first = err != nil || !reply.succeeded()
 	}
+}
+
+// isStopped reports whether Disconnect was called: the connect that was held
+// then is the last one.
+func (c *Client) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
 }
 
 // next judges one connect's outcome: how long to wait before the next connect, what
