@@ -26,7 +26,7 @@ func (rn *run) checkRefusal(ctx context.Context, step *scenarios.Step, a actor, 
 		if resp.decodeErr != nil {
 			return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 		}
-		if err := schemas.Validate(answerSchema(*op, resp), resp.body); err != nil {
+		if err := schemas.Validate(answerSchema(*op, resp), resp.wireBody()); err != nil {
 			return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 		}
 	}

@@ -37,7 +37,7 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 		return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 	}
 	schema := answerSchema(*op, resp)
-	if err := schemas.Validate(schema, resp.body); err != nil {
+	if err := schemas.Validate(schema, resp.wireBody()); err != nil {
 		return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 	}
 	return nil

@@ -194,7 +194,7 @@ actors: {alice: agent}
 steps:
   - alice: {never: {referenceId: {$save: x}}}
 `, []string{
-			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, customer.secure-key, errors.async, errors.sync-unknown-target, interactions, notifications, queues, routing.reject-reroutes)`,
+			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, customer.gms, customer.gws-api, customer.secure-key, errors.async, errors.sync-unknown-target, interactions, notifications, queues, routing.reject-reroutes)`,
 			`s.yaml:1: scenario "scenario level" has no refs: name the statements it checks (ids of internal/evidence/statements.yaml)`,
 			`s.yaml:5: alice: never cannot save (x): it matches nothing`,
 		}},

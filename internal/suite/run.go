@@ -173,6 +173,7 @@ func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t
 	emb.NotificationTimeout = t.NotificationTimeout
 	emb.RequestTimeout = t.RequestTimeout
 	emb.Strict = t.Strict
+	emb.CustomerAPI, emb.GMSServiceName = t.CustomerAPI, t.GMSServiceName // the server serves both APIs, under any service name
 	emb.Product, emb.Profiles, emb.KnownFlaky = t.Product, t.Profiles, t.KnownFlaky
 	return emb, stop, true, checkLists(emb, all)
 }
