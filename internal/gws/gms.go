@@ -34,7 +34,7 @@ var gmsSessionInjects = []string{"userId", "secureKey", "alias"}
 func gmsOp(name, schema string, required ...string) Op {
 	return Op{Name: name, Dialect: DialectGMS, Method: "POST", Path: "/" + chatParam + "/" + name,
 		ResponseSchema: schema, Required: required, Injected: gmsSessionInjects,
-		Shape: ShapeStatusCode, Feature: FeatureGMS, Notifies: true}
+		Shape: ShapeGMS, Feature: FeatureGMS, Notifies: true}
 }
 
 // The GMS operations the harness calls by itself: the chat request a GWS
@@ -42,7 +42,7 @@ func gmsOp(name, schema string, required ...string) Op {
 var (
 	GMSRequestChat = Op{Name: "requestChat", Dialect: DialectGMS, Method: "POST", Path: "",
 		ResponseSchema: "gms/request-chat", Required: []string{"nickname|firstName"},
-		Injected: []string{"nickname", RoutingField}, Shape: ShapeStatusCode, Feature: FeatureGMS, Notifies: true}
+		Injected: []string{"nickname", RoutingField}, Shape: ShapeGMS, Feature: FeatureGMS, Notifies: true}
 	GMSRefresh    = gmsOp("refresh", "gms/refresh")
 	GMSDisconnect = gmsOp("disconnect", "gms/answer")
 )

@@ -35,6 +35,9 @@ type Shape string
 const (
 	ShapeStatusCode Shape = "statusCode" // {"statusCode":0} / {"statusCode":N,"statusMessage":...}
 	ShapeStatus     Shape = "status"     // {"status":"ok"} / {"status":"error","errorDescription":...}
+	// ShapeGMS is GMS Chat API v2's: {"statusCode":0,...} / {"statusCode":1|2},
+	// in an HTTP 200 answer; no explanation field is documented for 1 and 2.
+	ShapeGMS Shape = "gms"
 )
 
 // Caller is the side of the API that calls an operation.

@@ -76,6 +76,9 @@ func answerSchema(op gws.Op, resp *response) string {
 		return op.ResponseSchema
 	case op.Shape == gws.ShapeStatus:
 		return "response/status"
+	case op.Shape == gws.ShapeGMS:
+		return "gms/answer" // every GMS answer, whatever its HTTP status
+
 	default:
 		return "response/status-code"
 	}

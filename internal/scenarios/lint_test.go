@@ -144,10 +144,10 @@ steps:
 			`s.yaml:7: chat state "Chating" can never match: documented values are Invited, Chatting, LeftChat, Completed, Revoked (did you mean "Chatting"?)`,
 			`s.yaml:7: participant type "Agnet" can never match: documented values are Agent, Customer, Supervisor, External (did you mean "Agent"?)`,
 			`s.yaml:8: messageType "MessageLogUpdate" can never match: documented values are ChatStateChangeMessage, MessageLogUpdated, ChannelStateChangeMessageV2 (did you mean "MessageLogUpdated"?)`,
-			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "Text"?)`,
+			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice, NicknameUpdated (did you mean "Text"?)`,
 			`s.yaml:8: visibility "Everyone" can never match: documented values are All, Agents, Supervisors`,
 			`s.yaml:9: agent state "Busy" can never match: documented values are Ready, NotReady`,
-			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "ParticipantJoined"?)`,
+			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice, NicknameUpdated (did you mean "ParticipantJoined"?)`,
 			`s.yaml:10: participant type "Bot" can never match: documented values are Agent, Customer, Supervisor, External`,
 		}},
 		{"evidence levels", `
