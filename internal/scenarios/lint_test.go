@@ -43,12 +43,26 @@ steps:
 		{"what-the-runner-provides", `
 name: what-the-runner-provides
 refs: [seed-003/accept-answer]
+requires: [customer.gws-api]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}, dave: {kind: customer, routeTo: [alice]}}
 steps:
   - carol: {op: RequestChat, save: {chat: /id}}
   - dave: {op: RequestChat, body: {subject: help}}
   - carol: {http: {method: POST, path: "/api/v2/chats/{{chat}}", body: {operationName: SendMessage, text: hi, secureKey: "{{carol.secureKey}}"}}}
 `, nil},
+		{"customer-kind", `
+name: customer-kind
+refs: [notes/customer-get-chat]
+actors: {carol: customer}
+steps:
+  - carol: {op: RequestChat}
+  - carol: {op: GetChat}
+  - carol: {http: {method: GET, path: /api/v2/chats/x}}
+  - carol: {op: refresh, body: {transcriptPosition: 1}}
+`, []string{
+			"s.yaml:6: carol: GetChat has no GMS Chat API v2 equivalent: add customer.gws-api to requires (customers over GMS skip the scenario)",
+			"s.yaml:7: carol: a raw request names one customer API's paths: add customer.gws-api to requires (customers over GMS skip the scenario)",
+		}},
 		{"operations", `
 name: operations
 refs: [seed-003/accept-answer]
