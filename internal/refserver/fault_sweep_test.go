@@ -189,9 +189,9 @@ func TestFaultSweep(t *testing.T) {
 	// only the GWS customer API can express skip under GMS (gmsSkip).
 	wholeCatalogue := func(name string, cfg refserver.Config, check func(*testing.T, runner.Result)) {
 		for _, api := range []string{target.CustomerGWS, target.CustomerGMS} {
-			check := check
+			judge := check
 			if api == target.CustomerGMS {
-				check = func(t *testing.T, res runner.Result) {
+				judge = func(t *testing.T, res runner.Result) {
 					if !gmsSkip(res) {
 						check(t, res)
 					}
@@ -199,7 +199,7 @@ func TestFaultSweep(t *testing.T) {
 			}
 			for start := 0; start < len(all); start += chunkSize {
 				part := all[start:min(start+chunkSize, len(all))]
-				jobs = append(jobs, &sweepJob{name: fmt.Sprintf("%s/%s customers/part %d", name, api, start/chunkSize+1), cfg: cfg, scenarios: part, customer: api, check: check})
+				jobs = append(jobs, &sweepJob{name: fmt.Sprintf("%s/%s customers/part %d", name, api, start/chunkSize+1), cfg: cfg, scenarios: part, customer: api, check: judge})
 			}
 		}
 	}

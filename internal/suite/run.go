@@ -285,8 +285,12 @@ func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, pl
 	if part != nil {
 		scope = fmt.Sprintf(" (part %s of the plan %s)", part, part.PlanDigest)
 	}
-	fmt.Fprintf(w, "gwsconform: %d scenario(s)%s against %s %s (%q, features: %s) in %s\n",
-		n, scope, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
+	customers := ""
+	if t.UsesGMS() {
+		customers = ", customers: GMS Chat API v2 at " + t.GMSServiceURL()
+	}
+	fmt.Fprintf(w, "gwsconform: %d scenario(s)%s against %s %s (%q, features: %s%s) in %s\n",
+		n, scope, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), customers, plan)
 }
 
 func (o Options) output() io.Writer {
