@@ -95,8 +95,10 @@ func (g *gmsCustomer) answered(rn *run, op gws.Op, resp *response) {
 	if id == "" || body["statusCode"] != float64(0) {
 		return
 	}
-	g.chatID, _ = body["chatId"].(string)
+	g.mu.Lock() // a poller of an earlier chat may still be reading them
+	g.chatID = id
 	g.secureKey, _ = body["secureKey"].(string)
+	g.mu.Unlock()
 	rn.startPollingWith(&g.customer, func(p *poller) func(context.Context) (bool, error) {
 		return func(ctx context.Context) (bool, error) { return g.read(ctx, p) }
 	})
@@ -107,11 +109,12 @@ func (g *gmsCustomer) answered(rn *run, op gws.Op, resp *response) {
 func (g *gmsCustomer) sessionRequest(rn *run, op gws.Op, extra map[string]string, purpose gws.Purpose) request {
 	g.mu.Lock()
 	form := map[string][]string{"userId": {g.userID}, "secureKey": {g.secureKey}, "alias": {g.alias}}
+	chat := g.chatID
 	g.mu.Unlock()
 	for k, v := range extra {
 		form[k] = []string{v}
 	}
-	return request{method: http.MethodPost, url: rn.t.GMSServiceURL() + op.PathFor(g.chatID),
+	return request{method: http.MethodPost, url: rn.t.GMSServiceURL() + op.PathFor(chat),
 		form: form, header: rn.customerHeaders(), auth: authNone, purpose: purpose}
 }
 
@@ -142,9 +145,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // refresh is one GMS refresh from position from, retried on statusCode 1.
-func (g *gmsCustomer) refresh(ctx context.Context, rn *run, from int) (map[string]any, error) {
+func (g *gmsCustomer) refresh(ctx context.Context, rn *run, chat string, from int) (map[string]any, error) {
 	req := g.sessionRequest(rn, gws.GMSRefresh, map[string]string{"transcriptPosition": strconv.Itoa(from)}, gws.PurposePoll)
-	what := "GMS refresh of chat " + g.chatID
+	what := "GMS refresh of chat " + chat
 	for try := 0; ; try++ {
 		resp, err := rn.send(ctx, g, req)
 		if err != nil {
@@ -183,7 +186,7 @@ func (g *gmsCustomer) read(ctx context.Context, p *poller) (bool, error) {
 		return true, nil
 	}
 	rn := p.rn
-	body, err := g.refresh(ctx, rn, p.next)
+	body, err := g.refresh(ctx, rn, p.chatID, p.next)
 	if err != nil {
 		return false, err
 	}
@@ -194,9 +197,9 @@ func (g *gmsCustomer) read(ctx context.Context, p *poller) (bool, error) {
 			p.ended = true
 			return true, nil
 		}
-		return false, targetError(nil, "GMS refresh of chat %s answered statusCode 2 (repeating will not succeed) without chatEnded: %s", g.chatID, abbreviate(compactJSON(body), 300))
+		return false, targetError(nil, "GMS refresh of chat %s answered statusCode 2 (repeating will not succeed) without chatEnded: %s", p.chatID, abbreviate(compactJSON(body), 300))
 	default:
-		return false, targetError(nil, "GMS refresh of chat %s kept answering statusCode %v after %d tries", g.chatID, body["statusCode"], gmsRetries+1)
+		return false, targetError(nil, "GMS refresh of chat %s kept answering statusCode %v after %d tries", p.chatID, body["statusCode"], gmsRetries+1)
 	}
 	g.remember(body)
 	messages, _ := body["messages"].([]any)
@@ -206,7 +209,7 @@ func (g *gmsCustomer) read(ctx context.Context, p *poller) (bool, error) {
 	for i, m := range messages {
 		index, ok := messageIndex(m)
 		if ok && prev >= 0 && index <= prev {
-			return false, targetError(nil, "GMS refresh of chat %s answered messages[%d] with index %d after messages[%d] with index %d: a repeated or decreasing index", g.chatID, i, index, prevAt, prev)
+			return false, targetError(nil, "GMS refresh of chat %s answered messages[%d] with index %d after messages[%d] with index %d: a repeated or decreasing index", p.chatID, i, index, prevAt, prev)
 		}
 		if ok {
 			prev, prevAt = index, i
