@@ -159,6 +159,8 @@ func (l *linter) customerKind(st *Step, actor *Actor) {
 		}
 	case *HTTPStep:
 		what = "a raw request names one customer API's paths"
+	case *AwaitStep, *BarrierStep, *NeverStep:
+		// Both kinds read a transcript in the GWS spelling.
 	}
 	if what != "" {
 		l.errf(st.File, st.Line, "%s: %s: add %s to requires (customers over GMS skip the scenario)", st.Actor, what, gws.FeatureGWSCustomer)
