@@ -23,6 +23,7 @@ type runFlags struct {
 	addPaths              stringsFlag
 	features, accounts    string
 	queues, knownFailures string
+	customerAPI           string
 	notificationTimeout   time.Duration
 	faults, tolerate      stringsFlag
 	procs                 procsFlag
@@ -43,6 +44,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.targetFile, "target-file", "", "target description `FILE` (YAML: baseURL, accounts, queues, features, knownFailures, ...)")
 	fs.Var(&f.scenarioPaths, "scenarios", "scenario `DIR|FILE` to run instead of the embedded catalogue (repeatable)")
 	fs.Var(&f.addPaths, "add", "scenario `DIR|FILE` to run in addition to the embedded catalogue (repeatable)")
+	fs.StringVar(&f.customerAPI, "customer-api", "", "the customer API the target serves: gws (/api/v2/chats, the default) or gms (GMS Chat API v2)")
 	fs.StringVar(&f.features, "features", "", "features the target declares, comma separated (e.g. chats,chats.consult or chats.*; default *)")
 	fs.StringVar(&f.accounts, "accounts", "", "agent accounts `user:pass,...` (prefer the target file with passwordEnv)")
 	fs.StringVar(&f.queues, "queues", "", "queue names, comma separated")
@@ -107,7 +109,7 @@ func splitAll(values []string) []string {
 
 // overrides turns the target flags into target.Overrides; errors name the flag.
 func (f *runFlags) overrides() (target.Overrides, error) {
-	o := target.Overrides{BaseURL: f.targetURL, NotificationTimeout: f.notificationTimeout, Strict: f.strict}
+	o := target.Overrides{BaseURL: f.targetURL, NotificationTimeout: f.notificationTimeout, Strict: f.strict, CustomerAPI: f.customerAPI}
 	var errs []error
 	if f.accounts != "" {
 		accounts, err := target.ParseAccounts(f.accounts)

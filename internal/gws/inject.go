@@ -23,6 +23,8 @@ type Injection struct {
 	SecureKey string // the customer's secureKey, once RequestChat handed one out
 	RouteKey  string // the target's routing key; "" = DefaultRouteKey
 	Route     string // RequestChat's routing hint (userData[RouteKey]); "" = none
+	UserID    string // GMS: the userId of the customer's last answer
+	Alias     string // GMS: the alias of the customer's last answer (it may change)
 }
 
 func (in Injection) routeKey() string {
@@ -36,11 +38,18 @@ func (in Injection) routeKey() string {
 func (in Injection) value(op Op, field string) string {
 	switch field {
 	case "operationName":
+		if op.IsGMS() {
+			return "" // the GMS path names the operation
+		}
 		return op.Name
 	case "nickname":
 		return in.Nickname
 	case "secureKey":
 		return in.SecureKey
+	case "userId":
+		return in.UserID
+	case "alias":
+		return in.Alias
 	case RoutingField:
 		return in.Route
 	}

@@ -35,6 +35,9 @@ type Shape string
 const (
 	ShapeStatusCode Shape = "statusCode" // {"statusCode":0} / {"statusCode":N,"statusMessage":...}
 	ShapeStatus     Shape = "status"     // {"status":"ok"} / {"status":"error","errorDescription":...}
+	// ShapeGMS is GMS Chat API v2's: {"statusCode":0,...} / {"statusCode":1|2},
+	// in an HTTP 200 answer; no explanation field is documented for 1 and 2.
+	ShapeGMS Shape = "gms"
 )
 
 // Caller is the side of the API that calls an operation.
@@ -74,7 +77,7 @@ type Op struct {
 
 // Caller is the side of the API that may call the op.
 func (o Op) Caller() Caller {
-	if o.Dialect == DialectCustomer {
+	if o.Dialect == DialectCustomer || o.Dialect == DialectGMS {
 		return CustomerCaller
 	}
 	return AgentCaller
@@ -158,7 +161,8 @@ func channelOp(name string) Op {
 		Injected: postInjects, Shape: ShapeStatusCode, Notifies: true}
 }
 
-var registry = []Op{
+// registry is every operation: GWS's here, GMS's in gms.go.
+var registry = slices.Concat([]Op{
 	chatsOp("Accept", FeatureChats, "nickname"),
 	chatsOp("Reject", FeatureChats),
 	chatsOp("Leave", FeatureChats),
@@ -207,7 +211,7 @@ var registry = []Op{
 	{Name: "GetChat", Dialect: DialectCustomer, Method: "GET", Path: customerChatPath,
 		ResponseSchema: "response/customer-chat", InjectedQuery: customerQueryInjects, Shape: ShapeStatusCode, Feature: FeatureCustomer},
 	GetMessages,
-}
+}, gmsRegistry)
 
 // clone gives the caller its own slices.
 func (o Op) clone() Op {
@@ -243,11 +247,14 @@ func Lookup(d Dialect, name string) (Op, bool) {
 }
 
 // Resolve finds the operation a caller means by name. A customer uses the
-// customer dialect. An agent uses d ("" = chats) and then the agent dialect, so
+// customer dialect, then GMS's (whose names, send, refresh..., are GMS's own). An agent uses d ("" = chats) and then the agent dialect, so
 // GetMe works from an interactions actor too.
 func Resolve(c Caller, d Dialect, name string) (Op, bool) {
 	if c == CustomerCaller {
-		return Lookup(DialectCustomer, name)
+		if op, ok := Lookup(DialectCustomer, name); ok {
+			return op, true
+		}
+		return Lookup(DialectGMS, name)
 	}
 	if d == "" {
 		d = DialectChats
@@ -279,7 +286,7 @@ func Names(c Caller, d Dialect) []string {
 	var names []string
 	for _, op := range registry {
 		if c == CustomerCaller {
-			if op.Dialect == DialectCustomer {
+			if op.Dialect == DialectCustomer || op.Dialect == DialectGMS {
 				names = append(names, op.Name)
 			}
 			continue

@@ -72,7 +72,8 @@ var (
 	// TranscriptTypes are the types of transcript messages (NewMessages, the
 	// agent's and the customer's transcripts).
 	TranscriptTypes = enum("Text", "ParticipantJoined", "ParticipantLeft", "ParticipantRejoined",
-		"TypingStarted", "TypingStopped", "PushUrl", "Notice", "TranscriptSaveDone", "CustomNotice")
+		"TypingStarted", "TypingStopped", "PushUrl", "Notice", "TranscriptSaveDone", "CustomNotice",
+		"NicknameUpdated") // a GMS customer's updateNickname (inferred: API-NOTES, GMS section)
 	Visibilities       = enum("All", "Agents", "Supervisors")
 	ParticipantTypes   = enum("Agent", "Customer", "Supervisor", "External")
 	AgentStates        = enum(AgentReady, AgentNotReady)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
@@ -70,6 +72,17 @@ func TestCatalogueRoundTrip(t *testing.T) {
 		t.Fatalf("loading the embedded catalogue: %v", err)
 	}
 	sort.Slice(catalogue, func(i, j int) bool { return catalogue[i].Name < catalogue[j].Name })
+	// The recorder does not read form-encoded bodies yet (issue 12: redaction of
+	// secureKey, userId and alias, generated GMS steps, replay by form fields), so
+	// the scenarios only GMS customers play are left out; their faults are the
+	// fault sweep's (internal/refserver).
+	catalogue = slices.DeleteFunc(catalogue, func(sc *scenarios.Scenario) bool {
+		if slices.Contains(sc.Requires, string(gws.FeatureGMS)) {
+			t.Logf("%s: left out: it requires %s, which the recorder does not play yet", sc.Name, gws.FeatureGMS)
+			return true
+		}
+		return false
+	})
 	faultsOf := map[string][]string{}
 	for _, f := range refserver.Faults() {
 		faultsOf[f.Scenario] = append(faultsOf[f.Scenario], f.Name)

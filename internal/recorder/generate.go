@@ -353,6 +353,12 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 		{"refs", []string{recordedStatement}},
 		{"labels", []string{"recorded"}},
 	}
+	// The recorder reads the GWS customer API only (GMS's form bodies are not
+	// recorded yet): recorded customer steps are GWS requests and answers, which
+	// customers over GMS cannot play.
+	if len(g.customers) > 0 {
+		pairs = append(pairs, kv{"requires", []string{string(gws.FeatureGWSCustomer)}})
+	}
 	if serial {
 		pairs = append(pairs, kv{"serial", true})
 	}

@@ -3,16 +3,19 @@ package refserver_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
+	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 // The fault sweep proves the catalogue and the reference server keep each other
@@ -37,8 +40,10 @@ func loadCatalogue(t *testing.T) map[string]*scenarios.Scenario {
 	return byName
 }
 
-// playOn starts an embedded server with cfg and plays scs one after the other.
-func playOn(cfg refserver.Config, scs []*scenarios.Scenario) ([]runner.Result, error) {
+// playOn starts an embedded server with cfg and plays scs one after the other,
+// with customers of customerAPI ("" = gws); a scenario that requires GMS
+// customers gets them whatever customerAPI says (the server serves both).
+func playOn(cfg refserver.Config, scs []*scenarios.Scenario, customerAPI string) ([]runner.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout*time.Duration(len(scs)))
 	defer cancel()
 	tg, stop, err := embedded.Start(ctx, cfg)
@@ -46,14 +51,28 @@ func playOn(cfg refserver.Config, scs []*scenarios.Scenario) ([]runner.Result, e
 		return nil, fmt.Errorf("starting the embedded server with %+v: %w", cfg, err)
 	}
 	defer stop()
-	r := &runner.Runner{Target: tg}
+	gms := *tg
+	gms.CustomerAPI = target.CustomerGMS
+	if customerAPI == target.CustomerGMS {
+		tg = &gms
+	}
 	results := make([]runner.Result, 0, len(scs))
 	for _, sc := range scs {
+		r := &runner.Runner{Target: tg}
+		if slices.Contains(sc.Requires, string(gws.FeatureGMS)) {
+			r.Target = &gms
+		}
 		sctx, cancelOne := context.WithTimeout(ctx, sweepTimeout)
 		results = append(results, r.Run(sctx, sc))
 		cancelOne()
 	}
 	return results, nil
+}
+
+// gmsSkip: a scenario that requires the GWS customer API skips when the
+// customers use GMS.
+func gmsSkip(res runner.Result) bool {
+	return res.Outcome == report.Skip && strings.Contains(res.Reason, string(gws.FeatureGWSCustomer))
 }
 
 func describe(res runner.Result) string {
@@ -142,6 +161,7 @@ type sweepJob struct {
 	name      string
 	cfg       refserver.Config
 	scenarios []*scenarios.Scenario
+	customer  string // the customer API of the scenarios that do not require one
 	check     func(t *testing.T, res runner.Result)
 	results   []runner.Result
 	err       error
@@ -165,10 +185,22 @@ func TestFaultSweep(t *testing.T) {
 	all := sortedScenarios(byName)
 
 	var jobs []*sweepJob
+	// Each whole-catalogue check runs with both kinds of customer: the scenarios
+	// only the GWS customer API can express skip under GMS (gmsSkip).
 	wholeCatalogue := func(name string, cfg refserver.Config, check func(*testing.T, runner.Result)) {
-		for start := 0; start < len(all); start += chunkSize {
-			part := all[start:min(start+chunkSize, len(all))]
-			jobs = append(jobs, &sweepJob{name: fmt.Sprintf("%s/part %d", name, start/chunkSize+1), cfg: cfg, scenarios: part, check: check})
+		for _, api := range []string{target.CustomerGWS, target.CustomerGMS} {
+			judge := check
+			if api == target.CustomerGMS {
+				judge = func(t *testing.T, res runner.Result) {
+					if !gmsSkip(res) {
+						check(t, res)
+					}
+				}
+			}
+			for start := 0; start < len(all); start += chunkSize {
+				part := all[start:min(start+chunkSize, len(all))]
+				jobs = append(jobs, &sweepJob{name: fmt.Sprintf("%s/%s customers/part %d", name, api, start/chunkSize+1), cfg: cfg, scenarios: part, customer: api, check: judge})
+			}
 		}
 	}
 	// The reference server makes the choices the reference-level checks state, so
@@ -223,7 +255,7 @@ func TestFaultSweep(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			start := time.Now()
-			job.results, job.err = playOn(job.cfg, job.scenarios)
+			job.results, job.err = playOn(job.cfg, job.scenarios, job.customer)
 			job.took = time.Since(start)
 		}()
 	}

@@ -108,7 +108,7 @@ var faultList = []Fault{
 	{"bayeux-connect-held-too-long", scBayeuxConnectTimeout,
 		"connects are held ten times longer than the advised timeout (the advice says a tenth of the real hold)"},
 
-	// GMS Chat API v2, the other customer API (gms.go); see awaitingScenario.
+	// GMS Chat API v2, the other customer API (gms.go).
 	{"gms-agents-only-leaks", scGMSAgentsOnly,
 		"a GMS refresh hands the customer messages with visibility Agents"},
 	{"gms-next-position-stuck", scGMSNextPosition,
@@ -126,13 +126,7 @@ var faultList = []Fault{
 // scenario meant to catch them, the fault sweep cannot play it yet, and their
 // evidence reads "pending". The registry test fails once such a scenario exists,
 // so the mark goes as soon as the sweep can check the fault.
-var awaitingScenario = map[string]bool{
-	"gms-agents-only-leaks":         true,
-	"gms-next-position-stuck":       true,
-	"gms-chat-ended-never-set":      true,
-	"gms-wrong-secure-key-accepted": true,
-	"gms-customer-type-customer":    true,
-}
+var awaitingScenario = map[string]bool{}
 
 // AwaitingScenario reports whether the scenario meant to catch the fault is not in
 // the catalogue yet (see awaitingScenario).
@@ -198,7 +192,7 @@ const (
 	scBayeuxHandshake      = "bayeux-handshake-fields"
 	scBayeuxConnectTimeout = "bayeux-connect-held-at-most-the-advised-timeout"
 
-	// Not in the catalogue yet (awaitingScenario): the names the GMS scenarios are to have.
+	// GMS Chat API v2 (catalogue/gms): they run on a target whose customers use GMS.
 	scGMSAgentsOnly   = "gms-agents-only-messages-hidden-from-refresh"
 	scGMSNextPosition = "gms-refresh-next-position-advances"
 	scGMSChatEnded    = "gms-chat-ended-after-agent-completes"

@@ -27,6 +27,10 @@ type actor interface {
 	// authorize puts the actor's credentials on a request (as req.auth and
 	// req.csrf ask) and returns the client to send it with.
 	authorize(rn *run, hreq *http.Request, req request) *http.Client
+	// wire is the operation op goes out as, and the body fields it spells
+	// differently: op itself but for a GMS customer playing a GWS customer
+	// operation (gmscustomer.go).
+	wire(step *scenarios.Step, op gws.Op) (gws.Op, map[string]string, error)
 	// injection is what the harness fills into the actor's requests of op.
 	injection(rn *run, step *scenarios.Step, op gws.Op) (gws.Injection, error)
 	// answered updates what the harness tracks about the actor after op
@@ -92,8 +96,13 @@ type actorCore struct {
 }
 
 func (c *actorCore) core() *actorCore { return c }
-func (c *actorCore) name() string     { return c.spec.Name }
-func (c *actorCore) hasChecks() bool  { return len(c.nevers) > 0 || len(c.onces) > 0 }
+
+// wire: agents and GWS customers send what the scenario names.
+func (c *actorCore) wire(_ *scenarios.Step, op gws.Op) (gws.Op, map[string]string, error) {
+	return op, nil, nil
+}
+func (c *actorCore) name() string    { return c.spec.Name }
+func (c *actorCore) hasChecks() bool { return len(c.nevers) > 0 || len(c.onces) > 0 }
 
 func (c *actorCore) nickname() string {
 	if c.spec.Nickname != "" {
@@ -112,6 +121,14 @@ func (rn *run) addActor(core actorCore) error {
 		rn.agents = append(rn.agents, ag)
 		a = ag
 	case scenarios.KindCustomer:
+		// One target has one customer API: the scenario's customer is played
+		// with it (target.CustomerAPI).
+		if rn.t.UsesGMS() {
+			g := &gmsCustomer{customer: customer{actorCore: core}}
+			rn.customers = append(rn.customers, &g.customer)
+			a = g
+			break
+		}
 		c := &customer{actorCore: core}
 		rn.customers = append(rn.customers, c)
 		a = c

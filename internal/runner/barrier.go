@@ -137,7 +137,7 @@ func (c *customer) barrier(ctx context.Context, rn *run, step *scenarios.Step) e
 	if p == nil {
 		return nil // no chat yet: nothing can have been delivered
 	}
-	if _, err := p.read(ctx); err != nil {
+	if _, err := p.fetch(ctx); err != nil {
 		if ctx.Err() != nil {
 			return rn.canceled(step, ctx)
 		}

@@ -44,6 +44,8 @@ var customerTraits = traits{
 
 func (c *customer) traits() *traits { return &customerTraits }
 
+func (c *customer) key() string { return c.secureKey }
+
 // setup: a customer has nothing to set up; its chat starts with RequestChat.
 func (c *customer) setup(context.Context, *run) error { return nil }
 
@@ -154,21 +156,33 @@ type poller struct {
 	mu    sync.Mutex // one read at a time; guards next and ended
 	next  int        // the next message index to ask for
 	ended bool       // the chat reached state Idle
+	last  int        // GMS: the highest index added to the stream (nextPosition may lag)
 
 	kick    chan struct{} // holds one pending "read now"
 	waiters atomic.Int32  // waits on this transcript in progress
 
 	stop chan struct{}
 	done chan struct{}
+
+	// readFn reads the transcript once (nil: read, the GWS customer API's
+	// GetMessages); it holds mu while it reads.
+	readFn func(ctx context.Context) (bool, error)
 }
 
 // startPolling begins reading the transcript of customer c's chat, at once.
-func (rn *run) startPolling(c *customer) {
+func (rn *run) startPolling(c *customer) { rn.startPollingWith(c, nil) }
+
+// startPollingWith is startPolling with the transcript read by read(p) (nil:
+// the GWS customer API's).
+func (rn *run) startPollingWith(c *customer, read func(p *poller) func(context.Context) (bool, error)) {
 	if c.poller != nil {
 		c.poller.halt()
 	}
 	p := &poller{rn: rn, c: c, chatID: c.chatID, key: c.secureKey, next: 1,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if read != nil {
+		p.readFn = read(p)
+	}
 	c.poller = p
 	p.poke()
 	go p.loop()
@@ -214,7 +228,7 @@ func (p *poller) loop() {
 			case <-ctx.Done():
 			}
 		}()
-		ended, err := p.read(ctx)
+		ended, err := p.fetch(ctx)
 		cancel()
 		if err != nil {
 			select {
@@ -246,6 +260,14 @@ func (p *poller) hasEnded() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.ended
+}
+
+// fetch reads the transcript once, with the customer API's reader.
+func (p *poller) fetch(ctx context.Context) (bool, error) {
+	if p.readFn != nil {
+		return p.readFn(ctx)
+	}
+	return p.read(ctx)
 }
 
 // read fetches the messages from p.next on and appends the new ones. It reports

@@ -34,8 +34,11 @@ type request struct {
 	header  http.Header
 	body    any // encoded as JSON; ignored when hasBody is false
 	hasBody bool
-	auth    string // authBasic, authNone or authWrong
-	csrf    bool   // send the CSRF header and the session cookie
+	// form, when not nil, is the body instead, form-urlencoded: GMS requests
+	// (gws.DialectGMS) are forms.
+	form url.Values
+	auth string // authBasic, authNone or authWrong
+	csrf bool   // send the CSRF header and the session cookie
 	// timeout is the request's deadline when longer than the target's request
 	// timeout (a request step with a long `within`); zero = the target's.
 	timeout time.Duration
@@ -52,6 +55,18 @@ type response struct {
 	body      any   // decoded JSON; nil when raw is empty or not JSON
 	decodeErr error // why raw is not JSON (nil when it is, or when it is empty)
 	elapsed   time.Duration
+	// wire, when not nil, is the body as the target sent it, and body its
+	// presentation to the step's expectations (a GMS answer in the GWS customer
+	// API's spelling, gms.go); schemas check the wire form.
+	wire any
+}
+
+// wireBody is the body as the target sent it, for the schemas.
+func (r *response) wireBody() any {
+	if r.wire != nil {
+		return r.wire
+	}
+	return r.body
 }
 
 // maxBody bounds what the harness reads of one answer; a longer one is cut and
@@ -89,7 +104,12 @@ func (rn *run) send(ctx context.Context, a actor, req request) (*response, error
 	}
 	var body io.Reader
 	var encoded []byte
-	if req.hasBody {
+	contentType := "application/json"
+	switch {
+	case req.form != nil:
+		encoded, contentType = []byte(req.form.Encode()), "application/x-www-form-urlencoded"
+		body = bytes.NewReader(encoded)
+	case req.hasBody:
 		var err error
 		if encoded, err = json.Marshal(req.body); err != nil {
 			return nil, scenarioError(nil, "encoding the request body: %w", err)
@@ -103,8 +123,8 @@ func (rn *run) send(ctx context.Context, a actor, req request) (*response, error
 	for name, values := range req.header {
 		hreq.Header[http.CanonicalHeaderKey(name)] = values
 	}
-	if req.hasBody && hreq.Header.Get("Content-Type") == "" {
-		hreq.Header.Set("Content-Type", "application/json")
+	if (req.hasBody || req.form != nil) && hreq.Header.Get("Content-Type") == "" {
+		hreq.Header.Set("Content-Type", contentType)
 	}
 	hreq.Header.Set("Accept", "application/json")
 	if hreq.Header.Get("User-Agent") == "" {

@@ -26,6 +26,15 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start 
 	if op.Caller() != a.traits().caller {
 		return scenarioError(step, "operation %s (%s dialect) cannot be called by %s actor %s", op.Name, op.Dialect, kind, a.name())
 	}
+	// stepOp is what the scenario wrote, op what goes on the wire: a GMS
+	// customer plays a GWS customer operation as its GMS equivalent, and its
+	// answer is presented to the step in the GWS spelling (gmscustomer.go).
+	stepOp := op
+	op, renames, err := a.wire(step, op)
+	if err != nil {
+		return err
+	}
+	translated := op.Dialect != stepOp.Dialect
 	path := op.Path
 	if op.TakesChat() {
 		chat, err := rn.chatOf(step, a, ostep.Chat)
@@ -46,7 +55,7 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start 
 		return err
 	}
 	if op.Method != http.MethodGet {
-		body, err := rn.opBody(step, ostep, in)
+		body, err := rn.opBody(step, ostep, op, in)
 		if err != nil {
 			return err
 		}
@@ -56,6 +65,13 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start 
 			}
 		}
 		req.body, req.hasBody = body, true
+		if op.IsGMS() {
+			form, err := gws.GMSForm(body, renames)
+			if err != nil {
+				return scenarioError(step, "the body of %s as a GMS form: %v", ostep.Name, err)
+			}
+			req.form, req.body, req.hasBody = form, nil, false
+		}
 	} else {
 		op.InjectQuery(req.query, in)
 	}
@@ -65,9 +81,15 @@ func (rn *run) opStep(ctx context.Context, step *scenarios.Step, a actor, start 
 		return err
 	}
 	resp, err := rn.sendTimed(ctx, step, a, req, ostep.Within, limit)
+	if err == nil && op.IsGMS() {
+		resp, err = rn.retryGMS(ctx, step, a, req, ostep.Within, limit, resp)
+	}
 	rn.pokeCustomers()
 	if err != nil {
 		return err
+	}
+	if translated && resp.decodeErr == nil {
+		resp.wire, resp.body = resp.body, gws.GMSAnswerAsGWS(stepOp, resp.body)
 	}
 	within := limit // the then items' default deadline (scenarios.Deadline)
 	if ostep.Expect != nil && ostep.Expect.Refused {
@@ -114,7 +136,7 @@ func (rn *run) chatOf(step *scenarios.Step, a actor, expr string) (string, error
 
 // opBody expands the step's body and adds what the harness fills in itself
 // (Op.Injected).
-func (rn *run) opBody(step *scenarios.Step, ostep *scenarios.OpStep, in gws.Injection) (any, error) {
+func (rn *run) opBody(step *scenarios.Step, ostep *scenarios.OpStep, op gws.Op, in gws.Injection) (map[string]any, error) {
 	expanded, err := match.Expand(ostep.Body, rn.vars)
 	if err != nil {
 		return nil, matchProblem(step, err)
@@ -126,7 +148,7 @@ func (rn *run) opBody(step *scenarios.Step, ostep *scenarios.OpStep, in gws.Inje
 	if !ok {
 		return nil, scenarioError(step, "the body of %s must be a mapping, got %T", ostep.Name, expanded)
 	}
-	ostep.Op.Inject(body, in)
+	op.Inject(body, in)
 	return body, nil
 }
 

@@ -38,7 +38,7 @@ func (rn *run) checkResponse(step *scenarios.Step, resp *response, expect *scena
 		return targetError(step, "the answer is not JSON: %v", resp.decodeErr).withDetail("received: " + describeResponse(resp))
 	}
 	schema := answerSchema(*op, resp)
-	if err := schemas.Validate(schema, resp.body); err != nil {
+	if err := schemas.Validate(schema, resp.wireBody()); err != nil {
 		return invalidPayload(step, err, "the answer").withDetail("received: " + describeResponse(resp))
 	}
 	return rn.checkVersionStatusCode(step, resp)
@@ -93,6 +93,9 @@ func answerSchema(op gws.Op, resp *response) string {
 		return op.ResponseSchema
 	case op.Shape == gws.ShapeStatus:
 		return "response/status"
+	case op.Shape == gws.ShapeGMS:
+		return "gms/answer" // every GMS answer, whatever its HTTP status
+
 	default:
 		return "response/status-code"
 	}

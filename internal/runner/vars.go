@@ -113,7 +113,13 @@ var actorProperties = map[string]func(actor) string{
 	"username":  only(func(a *agent) string { return a.account.Username }),
 	"id":        only(func(a *agent) string { return a.userID }),
 	"uri":       only(func(a *agent) string { return a.userURI }),
-	"secureKey": only(func(c *customer) string { return c.secureKey }),
+	"secureKey": only(func(c keyHolder) string { return c.key() }),
+}
+
+// keyHolder is a customer of either API: it holds its chat's secureKey.
+type keyHolder interface {
+	actor
+	key() string
 }
 
 // only serves a property of the actors of kind K.

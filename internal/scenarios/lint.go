@@ -126,6 +126,7 @@ func (l *linter) step(st *Step) {
 		l.errf(st.File, st.Line, "step %d: unknown actor %q", st.Index, st.Actor)
 		return
 	}
+	l.customerKind(st, actor)
 	switch act := st.Action.(type) {
 	case *OpStep:
 		l.opStep(st, act, actor)
@@ -139,6 +140,30 @@ func (l *linter) step(st *Step) {
 		l.never(st, act, actor)
 	default:
 		l.errf(st.File, st.Line, "%s: the step does nothing", st.Actor)
+	}
+}
+
+// customerKind checks that a customer step only the GWS customer API can play
+// (an operation without a GMS equivalent, a raw request) is in a scenario that
+// requires customer.gws-api: elsewhere it would be the runner's error on a
+// target whose customers use GMS, instead of a skip.
+func (l *linter) customerKind(st *Step, actor *Actor) {
+	if actor.Kind != KindCustomer || contains(l.sc.Requires, string(gws.FeatureGWSCustomer)) {
+		return
+	}
+	what := ""
+	switch act := st.Action.(type) {
+	case *OpStep:
+		if _, _, ok := gws.GMSFor(act.Op); act.Op.Dialect == gws.DialectCustomer && !ok {
+			what = act.Op.Name + " has no GMS Chat API v2 equivalent"
+		}
+	case *HTTPStep:
+		what = "a raw request names one customer API's paths"
+	case *AwaitStep, *BarrierStep, *NeverStep:
+		// Both kinds read a transcript in the GWS spelling.
+	}
+	if what != "" {
+		l.errf(st.File, st.Line, "%s: %s: add %s to requires (customers over GMS skip the scenario)", st.Actor, what, gws.FeatureGWSCustomer)
 	}
 }
 

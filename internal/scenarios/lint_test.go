@@ -43,12 +43,26 @@ steps:
 		{"what-the-runner-provides", `
 name: what-the-runner-provides
 refs: [seed-003/accept-answer]
+requires: [customer.gws-api]
 actors: {alice: agent, carol: {kind: customer, routeTo: [alice]}, dave: {kind: customer, routeTo: [alice]}}
 steps:
   - carol: {op: RequestChat, save: {chat: /id}}
   - dave: {op: RequestChat, body: {subject: help}}
   - carol: {http: {method: POST, path: "/api/v2/chats/{{chat}}", body: {operationName: SendMessage, text: hi, secureKey: "{{carol.secureKey}}"}}}
 `, nil},
+		{"customer-kind", `
+name: customer-kind
+refs: [notes/customer-get-chat]
+actors: {carol: customer}
+steps:
+  - carol: {op: RequestChat}
+  - carol: {op: GetChat}
+  - carol: {http: {method: GET, path: /api/v2/chats/x}}
+  - carol: {op: refresh, body: {transcriptPosition: 1}}
+`, []string{
+			"s.yaml:6: carol: GetChat has no GMS Chat API v2 equivalent: add customer.gws-api to requires (customers over GMS skip the scenario)",
+			"s.yaml:7: carol: a raw request names one customer API's paths: add customer.gws-api to requires (customers over GMS skip the scenario)",
+		}},
 		{"operations", `
 name: operations
 refs: [seed-003/accept-answer]
@@ -144,10 +158,10 @@ steps:
 			`s.yaml:7: chat state "Chating" can never match: documented values are Invited, Chatting, LeftChat, Completed, Revoked (did you mean "Chatting"?)`,
 			`s.yaml:7: participant type "Agnet" can never match: documented values are Agent, Customer, Supervisor, External (did you mean "Agent"?)`,
 			`s.yaml:8: messageType "MessageLogUpdate" can never match: documented values are ChatStateChangeMessage, MessageLogUpdated, ChannelStateChangeMessageV2 (did you mean "MessageLogUpdated"?)`,
-			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "Text"?)`,
+			`s.yaml:8: message type "Txt" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice, NicknameUpdated (did you mean "Text"?)`,
 			`s.yaml:8: visibility "Everyone" can never match: documented values are All, Agents, Supervisors`,
 			`s.yaml:9: agent state "Busy" can never match: documented values are Ready, NotReady`,
-			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice (did you mean "ParticipantJoined"?)`,
+			`s.yaml:10: message type "Joined" can never match: documented values are Text, ParticipantJoined, ParticipantLeft, ParticipantRejoined, TypingStarted, TypingStopped, PushUrl, Notice, TranscriptSaveDone, CustomNotice, NicknameUpdated (did you mean "ParticipantJoined"?)`,
 			`s.yaml:10: participant type "Bot" can never match: documented values are Agent, Customer, Supervisor, External`,
 		}},
 		{"evidence levels", `
@@ -194,7 +208,7 @@ actors: {alice: agent}
 steps:
   - alice: {never: {referenceId: {$save: x}}}
 `, []string{
-			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, customer.secure-key, errors.async, errors.sync-unknown-target, interactions, notifications, queues, routing.reject-reroutes)`,
+			`s.yaml:1: requires: unknown feature "chats.conference" (features: chats, chats.agents-only, chats.consult, chats.disposition, chats.invite, chats.transfer, chats.url, chats.userdata, customer, customer.gms, customer.gws-api, customer.secure-key, errors.async, errors.sync-unknown-target, interactions, notifications, queues, routing.reject-reroutes)`,
 			`s.yaml:1: scenario "scenario level" has no refs: name the statements it checks (ids of internal/evidence/statements.yaml)`,
 			`s.yaml:5: alice: never cannot save (x): it matches nothing`,
 		}},

@@ -174,6 +174,7 @@ func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t
 	emb.NotificationTimeout = t.NotificationTimeout
 	emb.RequestTimeout = t.RequestTimeout
 	emb.Strict = t.Strict
+	emb.CustomerAPI, emb.GMSServiceName = t.CustomerAPI, t.GMSServiceName // the server serves both APIs, under any service name
 	emb.Product, emb.Profiles, emb.KnownFlaky = t.Product, t.Profiles, t.KnownFlaky
 	return emb, stop, true, checkLists(emb, all)
 }
@@ -307,8 +308,12 @@ func describe(w io.Writer, t *target.Target, embedded bool, o Options, n int, pl
 	if part != nil {
 		scope = fmt.Sprintf(" (part %s of the plan %s)", part, part.PlanDigest)
 	}
-	fmt.Fprintf(w, "gwsconform: %d scenario(s)%s against %s %s (%q, features: %s) in %s\n",
-		n, scope, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), plan)
+	customers := ""
+	if t.UsesGMS() {
+		customers = ", customers: GMS Chat API v2 at " + t.GMSServiceURL()
+	}
+	fmt.Fprintf(w, "gwsconform: %d scenario(s)%s against %s %s (%q, features: %s%s) in %s\n",
+		n, scope, what, t.BaseURL, t.Name, strings.Join(t.Features, ","), customers, plan)
 }
 
 func (o Options) output() io.Writer {

@@ -19,6 +19,7 @@ const (
 	EnvTimeout         = "GWSCONFORM_TIMEOUT"           // notification timeout, e.g. 5s
 	EnvKnownFailures   = "GWSCONFORM_KNOWN_FAILURES"    // scenario names, comma separated, or @file (one per line)
 	EnvStrict          = "GWSCONFORM_STRICT"            // "true": deviations fail (see Target.Strict)
+	EnvCustomerAPI     = "GWSCONFORM_CUSTOMER_API"      // gws or gms (see Target.CustomerAPI)
 )
 
 // Overrides are the values command-line flags set; zero values leave the target alone.
@@ -26,6 +27,7 @@ const (
 type Overrides struct {
 	BaseURL             string
 	CustomerBaseURL     string
+	CustomerAPI         string // gws or gms
 	Accounts            []Account
 	Queues              []string
 	ContactCenterID     string
@@ -43,6 +45,7 @@ func (t *Target) Apply(o Overrides) {
 	setString(&t.BaseURL, strings.TrimRight(o.BaseURL, "/"))
 	setString(&t.CustomerBaseURL, strings.TrimRight(o.CustomerBaseURL, "/"))
 	setString(&t.ContactCenterID, o.ContactCenterID)
+	setString(&t.CustomerAPI, o.CustomerAPI)
 	setString(&t.RoutingKey, o.RoutingKey)
 	if o.Accounts != nil {
 		t.Accounts = o.Accounts
@@ -88,6 +91,7 @@ func EnvOverrides(lookup func(string) (string, bool)) (Overrides, error) {
 	}
 	o.BaseURL = get(EnvTarget)
 	o.ContactCenterID = get(EnvContactCenterID)
+	o.CustomerAPI = get(EnvCustomerAPI)
 	if v := get(EnvAccounts); v != "" {
 		accounts, err := ParseAccounts(v)
 		if err != nil {
@@ -214,6 +218,9 @@ func Resolve(path string, lookup func(string) (string, bool), flags Overrides) (
 	t.Apply(env)
 	t.Apply(flags)
 	t.fillZeroes()
+	if err := t.validateCustomerAPI(); err != nil {
+		return nil, err
+	}
 	if t.BaseURL == "" {
 		var given []string
 		for _, key := range []string{"accounts", "queues"} {

@@ -5,6 +5,7 @@
 package target
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -26,6 +27,18 @@ type Target struct {
 
 	BaseURL         string // agent API base, e.g. http://host:8090 (without /api/v2)
 	CustomerBaseURL string // customer chat API base; zero = BaseURL
+
+	// CustomerAPI is the API the target's customers use: CustomerGWS (the GWS
+	// customer chat API, /api/v2/chats) or CustomerGMS (GMS Chat API v2,
+	// /genesys/2/chat/{service}). The catalogue's customer actors are written
+	// once; the runner plays them with this API. Zero = CustomerGWS.
+	CustomerAPI string
+	// GMSServiceName is the {serviceName} of the GMS chat service; zero =
+	// DefaultGMSServiceName, the documentation's sample.
+	GMSServiceName string
+	// GMSBaseURL is where the GMS API is served (without /genesys); zero =
+	// CustomerURL(). GMS often runs on its own host.
+	GMSBaseURL string
 
 	NotificationsPath string // CometD endpoint path; zero = /api/v2/notifications
 
@@ -73,6 +86,10 @@ const (
 	DefaultRequestTimeout      = 10 * time.Second
 	// AllFeatures, as a Features entry, declares every feature.
 	AllFeatures = "*"
+
+	CustomerGWS           = "gws"
+	CustomerGMS           = "gms"
+	DefaultGMSServiceName = "customer-support" // the ChatAPIv2 page's sample
 )
 
 // DefaultAccounts are the reference server's default users: agent1..agent8 with
@@ -120,6 +137,13 @@ func (t *Target) fillZeroes() {
 	}
 	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
 	t.CustomerBaseURL = strings.TrimRight(t.CustomerBaseURL, "/")
+	t.GMSBaseURL = strings.TrimRight(t.GMSBaseURL, "/")
+	if t.CustomerAPI == "" {
+		t.CustomerAPI = CustomerGWS
+	}
+	if t.GMSServiceName == "" {
+		t.GMSServiceName = DefaultGMSServiceName
+	}
 }
 
 // Validate reports a target the harness cannot use, naming the field.
@@ -127,7 +151,10 @@ func (t *Target) Validate() error {
 	if t.BaseURL == "" {
 		return fmt.Errorf("target %q: baseURL is empty (set it in the target file, GWSCONFORM_TARGET or --target)", t.Name)
 	}
-	for field, raw := range map[string]string{"baseURL": t.BaseURL, "customerBaseURL": t.CustomerBaseURL} {
+	if err := t.validateCustomerAPI(); err != nil {
+		return err
+	}
+	for field, raw := range map[string]string{"baseURL": t.BaseURL, "customerBaseURL": t.CustomerBaseURL, "gmsBaseURL": t.GMSBaseURL} {
 		if raw == "" {
 			continue
 		}
@@ -166,6 +193,28 @@ func (t *Target) CustomerURL() string {
 	return t.BaseURL
 }
 
+// validateCustomerAPI checks the customer API settings, which the embedded
+// server's target takes from the run too.
+func (t *Target) validateCustomerAPI() error {
+	if t.CustomerAPI != "" && t.CustomerAPI != CustomerGWS && t.CustomerAPI != CustomerGMS {
+		return fmt.Errorf("target %q: customerAPI %q: want %s or %s", t.Name, t.CustomerAPI, CustomerGWS, CustomerGMS)
+	}
+	if strings.Contains(t.GMSServiceName, "/") {
+		return fmt.Errorf("target %q: gmsServiceName %q must be one path segment", t.Name, t.GMSServiceName)
+	}
+	return nil
+}
+
+// UsesGMS reports whether the target's customers use GMS Chat API v2.
+func (t *Target) UsesGMS() bool { return t.CustomerAPI == CustomerGMS }
+
+// GMSServiceURL is the base of the GMS chat service's requests:
+// {gmsBaseURL}/genesys/2/chat/{serviceName}.
+func (t *Target) GMSServiceURL() string {
+	base := cmp.Or(t.GMSBaseURL, t.CustomerURL())
+	return base + gws.GMSServicePath(cmp.Or(t.GMSServiceName, DefaultGMSServiceName))
+}
+
 // NotificationsURL is the absolute CometD endpoint.
 func (t *Target) NotificationsURL() string {
 	path := t.NotificationsPath
@@ -202,7 +251,14 @@ func (t *Target) RouteKey() string {
 // HasFeature reports whether the target declares feature, directly, by a "prefix.*"
 // entry, or by "*", and does not withdraw it with a "-feature" or "-prefix.*" entry
 // (so ["*", "-customer.secure-key"] declares everything but that).
+//
+// The customer-kind features (gws.CustomerKindFeatures) follow CustomerAPI as
+// well: a target whose customers use GMS cannot play what only the GWS customer
+// API expresses, whatever it declares, and the other way round.
 func (t *Target) HasFeature(feature string) bool {
+	if kind, ok := gws.CustomerKindFeatures[gws.Feature(feature)]; ok && kind != cmp.Or(t.CustomerAPI, CustomerGWS) {
+		return false
+	}
 	declared := false
 	for _, entry := range t.Features {
 		if name, withdrawn := strings.CutPrefix(entry, "-"); withdrawn {

@@ -27,6 +27,9 @@ func TestLoadReadsEveryKeyOverTheDefaults(t *testing.T) {
 name: acme
 baseURL: https://gws.example.com/
 customerBaseURL: https://chat.example.com
+customerAPI: gms
+gmsServiceName: web-chat
+gmsBaseURL: https://gms.example.com/
 accounts:
   - {username: a1, password: p1}
   - {username: a2, passwordEnv: TEST_PW}
@@ -51,8 +54,9 @@ strict: true
 		Features:            []string{"chats", "customer"},
 		NotificationTimeout: 2 * time.Second, RequestTimeout: 1500 * time.Millisecond,
 		KnownFailures:     []string{"Leave from a conference completes only the leaver"},
-		KnownFailuresFrom: path + ":13",
+		KnownFailuresFrom: path + ":16",
 		Strict:            true,
+		CustomerAPI:       CustomerGMS, GMSServiceName: "web-chat", GMSBaseURL: "https://gms.example.com",
 	}
 	if !reflect.DeepEqual(tg, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", tg, want)
@@ -224,5 +228,27 @@ func TestPreflightReportsAnUnreachableTarget(t *testing.T) {
 	var pe *PreflightError
 	if !errors.As(err, &pe) || pe.Account != "" || !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), addr) {
 		t.Errorf("Preflight = %v", err)
+	}
+}
+
+// The customer-kind features follow customerAPI whatever the target declares:
+// one target has one kind of customer.
+func TestCustomerKindFeaturesFollowTheCustomerAPI(t *testing.T) {
+	tg := Default()
+	tg.BaseURL = "http://gws"
+	tg.fillZeroes()
+	if !tg.HasFeature("customer.gws-api") || tg.HasFeature("customer.gms") {
+		t.Errorf("a gws target: gws-api %v, gms %v", tg.HasFeature("customer.gws-api"), tg.HasFeature("customer.gms"))
+	}
+	tg.CustomerAPI = CustomerGMS
+	if tg.HasFeature("customer.gws-api") || !tg.HasFeature("customer.gms") {
+		t.Errorf("a gms target: gws-api %v, gms %v", tg.HasFeature("customer.gws-api"), tg.HasFeature("customer.gms"))
+	}
+	if got, want := tg.GMSServiceURL(), "http://gws/genesys/2/chat/customer-support"; got != want {
+		t.Errorf("GMSServiceURL = %q, want %q", got, want)
+	}
+	tg.CustomerAPI = "xmpp"
+	if err := tg.Validate(); err == nil {
+		t.Error("customerAPI xmpp validated")
 	}
 }
