@@ -111,3 +111,17 @@ func TestCheckClaimsNamesTheUnknownProfile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A scenario written for one kind of customer is no part of the other kind's
+// claims, and the kind belongs to no profile's features.
+func TestTheCustomerKindDecidesWhichScenariosAClaimHolds(t *testing.T) {
+	gwsOnly := []string{"chats", "customer", "customer.gws-api"}
+	gmsOnly := []string{"customer", "customer.gms", "notifications"}
+	if !Applies(gwsOnly, "gws") || Applies(gwsOnly, "gms") || !Applies(gmsOnly, "gms") || Applies(gmsOnly, "gws") {
+		t.Error("Applies does not follow the customer kind")
+	}
+	core, _ := Lookup("core-chat")
+	if !core.Covers(gwsOnly) || !core.Covers(gmsOnly) {
+		t.Error("core-chat does not cover the customer scenarios of either kind")
+	}
+}

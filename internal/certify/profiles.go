@@ -121,15 +121,34 @@ func (p Profile) reach() map[gws.Feature]bool {
 }
 
 // Covers reports whether a scenario requiring these features belongs to p.
+// The customer-kind features (gws.CustomerKindFeatures) say which customer
+// API a scenario is written for, not what it proves: they belong to no
+// profile, and a run leaves the other kind's scenarios out of its claims
+// (Applies).
 func (p Profile) Covers(requires []string) bool {
 	reach := p.reach()
 	own := false
 	for _, r := range requires {
 		f := gws.Feature(r)
+		if _, kind := gws.CustomerKindFeatures[f]; kind {
+			continue
+		}
 		if !reach[f] {
 			return false
 		}
 		own = own || slices.Contains(p.Features, f)
 	}
 	return own
+}
+
+// Applies reports whether a scenario requiring these features can be played
+// by a target whose customers use customerAPI ("gws" or "gms"): one written
+// for the other kind of customer is no part of that target's claims.
+func Applies(requires []string, customerAPI string) bool {
+	for _, r := range requires {
+		if api, kind := gws.CustomerKindFeatures[gws.Feature(r)]; kind && api != customerAPI {
+			return false
+		}
+	}
+	return true
 }

@@ -74,6 +74,7 @@ type RunOptions struct {
 	Processes           int           `json:"processes"`
 	Retries             int           `json:"retries,omitempty"`
 	Strict              bool          `json:"strict,omitempty"`
+	CustomerAPI         string        `json:"customerAPI,omitempty"` // gws or gms: which customer scenarios the claims hold`
 	Faults              []string      `json:"faults,omitempty"`
 	Tolerate            []string      `json:"tolerate,omitempty"`
 	TargetFile          string        `json:"targetFile,omitempty"`

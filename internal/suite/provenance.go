@@ -39,6 +39,7 @@ func runOptions(o Options, t *target.Target) *report.RunOptions {
 		Skip:                o.Filters.Skip,
 		Processes:           o.Processes,
 		Strict:              t.Strict,
+		CustomerAPI:         t.CustomerKind(),
 		Faults:              o.Faults,
 		Tolerate:            o.Tolerate,
 		TargetFile:          o.TargetFile,

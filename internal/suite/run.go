@@ -242,9 +242,11 @@ func finish(r *report.Results, o Options, t *target.Target, all []*scenarios.Sce
 		r.Strict = t.Strict
 		r.Product = t.Product
 		r.Options = runOptions(o, t)
-		entries := make([]certify.Entry, len(all))
-		for i, sc := range all {
-			entries[i] = certify.Entry{Name: sc.Name, Requires: sc.Requires}
+		var entries []certify.Entry
+		for _, sc := range all {
+			if certify.Applies(sc.Requires, t.CustomerKind()) {
+				entries = append(entries, certify.Entry{Name: sc.Name, Requires: sc.Requires})
+			}
 		}
 		certify.Judge(r, entries, t.Profiles, t.KnownFlaky)
 	}

@@ -208,6 +208,15 @@ func (t *Target) validateCustomerAPI() error {
 // UsesGMS reports whether the target's customers use GMS Chat API v2.
 func (t *Target) UsesGMS() bool { return t.CustomerAPI == CustomerGMS }
 
+// CustomerKind is the customer API the target's customers use: CustomerGWS
+// unless it says CustomerGMS.
+func (t *Target) CustomerKind() string {
+	if t.UsesGMS() {
+		return CustomerGMS
+	}
+	return CustomerGWS
+}
+
 // GMSServiceURL is the base of the GMS chat service's requests:
 // {gmsBaseURL}/genesys/2/chat/{serviceName}.
 func (t *Target) GMSServiceURL() string {
