@@ -131,6 +131,10 @@ func rederive(data []byte) (checked string, problems []Problem) {
 // catalogueDigest names), nor is a claim of an unknown profile judged.
 func completeClaims(r *report.Results) []Problem {
 	var problems []Problem
+	customerAPI := "gws"
+	if r.Options != nil && r.Options.CustomerAPI != "" {
+		customerAPI = r.Options.CustomerAPI
+	}
 	for i := range r.Claims {
 		c := &r.Claims[i]
 		p, ok := Lookup(c.Profile)
@@ -140,7 +144,7 @@ func completeClaims(r *report.Results) []Problem {
 			continue
 		}
 		for _, s := range r.Scenarios {
-			if p.Covers(s.Requires) && !slices.Contains(c.Scenarios, s.Name) {
+			if p.Covers(s.Requires) && Applies(s.Requires, customerAPI) && !slices.Contains(c.Scenarios, s.Name) {
 				problems = append(problems, Problem{File: report.JSONFile, Field: fmt.Sprintf("claims[%s].scenarios", c.Profile),
 					Message: fmt.Sprintf("lacks %q, which ran and belongs to the profile", s.Name)})
 				c.Scenarios = append(c.Scenarios, s.Name)
