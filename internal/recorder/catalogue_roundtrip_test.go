@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/fixture"
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/replay"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
@@ -130,7 +133,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	defer cancel()
 
 	trip.recorded = recordScenario(ctx, dir, sc)
-	if err := validateHAR(filepath.Join(dir, HARFile)); err != nil {
+	if err := validateHAR(filepath.Join(dir, fixture.HARFile)); err != nil {
 		trip.failf("%v", err)
 	}
 	if trip.recorded.Outcome != report.Pass {
@@ -138,7 +141,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 		return
 	}
 
-	trip.generated, trip.genErr = Generate(dir, GenerateOptions{Name: "generated: " + sc.Name})
+	trip.generated, trip.genErr = generate.Generate(dir, generate.Options{Name: "generated: " + sc.Name})
 	if trip.genErr != nil {
 		trip.failf("generate: %v", trip.genErr)
 		return
@@ -205,7 +208,7 @@ func playEmbedded(ctx context.Context, cfg refserver.Config, sc *scenarios.Scena
 
 // playReplay plays sc against a Replay of the recording in dir.
 func playReplay(ctx context.Context, dir string, sc *scenarios.Scenario) (runner.Result, error) {
-	rp, err := NewReplay(ReplayOptions{Dir: dir})
+	rp, err := replay.New(replay.Options{Dir: dir})
 	if err != nil {
 		return runner.Result{}, err
 	}

@@ -5,13 +5,14 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 func TestGeneratedScenarioLoadsAndLints(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "recorded chat"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "recorded chat"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -63,7 +64,7 @@ func TestGenerateRefusesARecordingOfSetupOnly(t *testing.T) {
 	agent := newAgent(t, proxy, "agent1", testPassword)
 	agent.close()
 	stopRecorder(t, rec)
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "setup only"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "setup only"})
 	if err == nil || !strings.Contains(err.Error(), "nothing to turn into steps") {
 		t.Fatalf("Generate = %v\n%s", err, out)
 	}
@@ -86,14 +87,14 @@ func TestGenerateReadsTheTargetsRoutingKey(t *testing.T) {
 	agent.close()
 	stopRecorder(t, rec)
 
-	byKey, err := Generate(rec.Dir(), GenerateOptions{Name: "routed", RouteKey: "Target"})
+	byKey, err := generate.Generate(rec.Dir(), generate.Options{Name: "routed", RouteKey: "Target"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, byKey)
 	}
 	if !strings.Contains(string(byKey), "routeTo: [agent1]") || strings.Contains(string(byKey), "body: {") {
 		t.Errorf("with RouteKey Target, the hint should be the customer's routeTo, and RequestChat needs no body (the runner sends the nickname):\n%s", byKey)
 	}
-	byDefault, err := Generate(rec.Dir(), GenerateOptions{Name: "routed"})
+	byDefault, err := generate.Generate(rec.Dir(), generate.Options{Name: "routed"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, byDefault)
 	}
@@ -120,7 +121,7 @@ func TestGenerateMakesNoActorOfAPreflightedAccount(t *testing.T) {
 	agent.close()
 	stopRecorder(t, rec)
 
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "preflighted"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "preflighted"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

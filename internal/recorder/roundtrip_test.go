@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
@@ -17,7 +18,7 @@ import (
 // scenario with the runner against a fresh reference server: it must pass.
 func TestRoundTripRecordGenerateRun(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "recorded round trip"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "recorded round trip"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

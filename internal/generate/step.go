@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
@@ -17,8 +18,8 @@ import (
 
 // requestStep builds an op step for x, or an http step when no op step sends what x
 // sent.
-func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *refVar, notifies bool) {
-	op, params, known := called(x)
+func (g *generator) requestStep(actor *genActor, x *fixture.Exchange) (step []kv, ref *refVar, notifies bool) {
+	op, params, known := x.Called()
 	// A refused Complete is a raw request: as an op, the linter would take the chat as
 	// completed and refuse the expectations that follow.
 	refusedComplete := op.Name == "Complete" && x.Response.Status >= 400
@@ -52,7 +53,7 @@ func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *r
 		name := g.newChatVar(x.Account)
 		step = append(step, kv{"save", []kv{{name, "/id"}}})
 	}
-	if id := referenceID(x.Response.Body.JSON); id != "" {
+	if id := fixture.ReferenceID(x.Response.Body.JSON); id != "" {
 		g.nextRef++
 		ref = &refVar{name: "ref" + strconv.Itoa(g.nextRef), value: id}
 	}
@@ -63,8 +64,8 @@ func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *r
 // fills in itself (gws.Op.StepBody), with recorded identities and chat ids replaced.
 // False when no op step sends the recorded body (it leaves out a required parameter,
 // or one the runner would add: a negative test, which only an http step can send).
-func (g *generator) opBody(actor *genActor, x *Exchange, op gws.Op) ([]kv, bool) {
-	doc, err := decodeJSON(x.Request.Body.JSON)
+func (g *generator) opBody(actor *genActor, x *fixture.Exchange, op gws.Op) ([]kv, bool) {
+	doc, err := fixture.DecodeJSON(x.Request.Body.JSON)
 	if err != nil {
 		return nil, false
 	}
@@ -98,7 +99,7 @@ func (g *generator) routeHint(c *genActor) string {
 	return strings.Join(names, ",")
 }
 
-func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
+func (g *generator) httpStep(actor *genActor, x *fixture.Exchange) []kv {
 	path := x.Request.Path
 	for id, name := range g.chatVars {
 		if g.defined[name] {
@@ -117,7 +118,7 @@ func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
 		req = append(req, kv{"query", q})
 	}
 	if body := g.requestBody(x); len(body) > 0 || x.Request.Body.JSON != nil {
-		if op := operationName(x.Request.Body.JSON); op != "" {
+		if op := x.OperationName(); op != "" {
 			body = append([]kv{{"operationName", op}}, body...)
 		}
 		if wrongKey && x.Request.Method != http.MethodGet {
@@ -149,7 +150,7 @@ const wrongSecureKey = "not-the-key"
 // ownCredentials: the request carries what the runner sends for the actor (an agent's
 // Basic credentials and CSRF token; a customer's own secureKey). Anything else is the
 // point of the step and needs an http step.
-func (g *generator) ownCredentials(actor *genActor, x *Exchange) bool {
+func (g *generator) ownCredentials(actor *genActor, x *fixture.Exchange) bool {
 	if actor.kind == scenarios.KindCustomer {
 		key := requestSecureKey(x)
 		return key == "" || actor.secureKey == "" || key == actor.secureKey
@@ -162,7 +163,7 @@ func (g *generator) ownCredentials(actor *genActor, x *Exchange) bool {
 }
 
 // requestSecureKey is the (redacted) secureKey a customer request sent, in its body or query.
-func requestSecureKey(x *Exchange) string {
+func requestSecureKey(x *fixture.Exchange) string {
 	var body struct {
 		SecureKey string `json:"secureKey"`
 	}
@@ -176,8 +177,8 @@ func requestSecureKey(x *Exchange) string {
 // requestBody is the recorded body of a raw request without its operationName and
 // secureKey (httpStep writes those itself), with recorded identities and chat ids
 // replaced.
-func (g *generator) requestBody(x *Exchange) []kv {
-	doc, err := decodeJSON(x.Request.Body.JSON)
+func (g *generator) requestBody(x *fixture.Exchange) []kv {
+	doc, err := fixture.DecodeJSON(x.Request.Body.JSON)
 	if err != nil {
 		return nil
 	}
@@ -231,7 +232,7 @@ func (g *generator) query(raw string) []kv {
 	}
 	var pairs []kv
 	for _, k := range sortedKeys(values) {
-		if isSecretField(k) {
+		if strings.EqualFold(k, "secureKey") || strings.EqualFold(k, "password") {
 			continue // the runner sends the customer's secureKey
 		}
 		pairs = append(pairs, kv{k, g.substitute(values.Get(k))})
@@ -242,9 +243,9 @@ func (g *generator) query(raw string) []kv {
 // expect states the recorded answer: the status (a 4xx range for failures, as the
 // catalogue does) and the body reduced to what a fresh run reproduces. Nil when the body
 // says nothing beyond the op's default success shape.
-func (g *generator) expect(x *Exchange, op gws.Op) []kv {
+func (g *generator) expect(x *fixture.Exchange, op gws.Op) []kv {
 	status := x.Response.Status
-	doc, _ := decodeJSON(x.Response.Body.JSON)
+	doc, _ := fixture.DecodeJSON(x.Response.Body.JSON)
 	body := normalizeNumbers(doc)
 	obj, _ := body.(map[string]any)
 	success := status >= 200 && status < 300

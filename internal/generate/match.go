@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // Generated expectations keep everything a fresh run on another server reproduces, so
@@ -147,7 +149,7 @@ func cloneJSON(v any) any {
 		return v
 	}
 	var out any
-	if dec, err := decodeJSON(data); err == nil {
+	if dec, err := fixture.DecodeJSON(data); err == nil {
 		out = normalizeNumbers(dec)
 	}
 	return out

@@ -1,10 +1,12 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // A scenario may speak CometD itself (raw http steps on the notifications endpoint, to
@@ -15,15 +17,15 @@ import (
 // version, and the notifications a connect carried.
 
 // bayeuxStep builds the http step for one raw Bayeux exchange.
-func (g *generator) bayeuxStep(x *Exchange) []kv {
+func (g *generator) bayeuxStep(x *fixture.Exchange) []kv {
 	req := []kv{{"method", x.Request.Method}, {"path", x.Request.Path}}
-	if doc, err := decodeJSON(x.Request.Body.JSON); err == nil {
+	if doc, err := fixture.DecodeJSON(x.Request.Body.JSON); err == nil {
 		req = append(req, kv{"body", g.bayeuxRequest(normalizeNumbers(doc))})
 	}
 	step := []kv{{"http", req}}
 	exp := []kv{{"status", x.Response.Status}}
 	var save []kv
-	if doc, err := decodeJSON(x.Response.Body.JSON); err == nil {
+	if doc, err := fixture.DecodeJSON(x.Response.Body.JSON); err == nil {
 		if replies, ok := normalizeNumbers(doc).([]any); ok {
 			var items []any
 			for i, r := range replies {
@@ -117,7 +119,7 @@ func (g *generator) bayeuxReply(m map[string]any) []kv {
 // heldConnect names the session variable of a /meta/connect the server may hold (the
 // client did not ask for an immediate answer with advice.timeout), when that session's
 // handshake advised a timeout; "" otherwise.
-func (g *generator) heldConnect(x *Exchange) string {
+func (g *generator) heldConnect(x *fixture.Exchange) string {
 	var msgs []struct {
 		Channel  string         `json:"channel"`
 		ClientID string         `json:"clientId"`

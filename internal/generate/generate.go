@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"gopkg.in/yaml.v3"
@@ -21,8 +22,8 @@ import (
 // (internal/evidence/statements.yaml).
 const recordedStatement = "recording/golden"
 
-// GenerateOptions configure scenario generation.
-type GenerateOptions struct {
+// Options configure scenario generation.
+type Options struct {
 	// Name is the scenario's name (required).
 	Name string
 	// Source is shown in the scenario's header comment and description. Zero =
@@ -42,11 +43,11 @@ type GenerateOptions struct {
 // and new transcript messages a customer read as its `await`. Chat ids and referenceIds
 // become saved variables, agents' ids, URIs and usernames become {{actor.id}} and so on.
 // The result is checked with scenarios.Load and scenarios.Lint before it is returned.
-func Generate(dir string, opts GenerateOptions) ([]byte, error) {
+func Generate(dir string, opts Options) ([]byte, error) {
 	if strings.TrimSpace(opts.Name) == "" {
 		return nil, errors.New("generate: a scenario name is required")
 	}
-	rec, err := Load(dir)
+	rec, err := fixture.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -97,37 +98,37 @@ type genActor struct {
 }
 
 type generator struct {
-	rec            *Recording
+	rec            *fixture.Recording
 	agents         map[string]*genActor // by username
 	customers      map[string]*genActor // by chat id
 	actors         []*genActor
 	identity       map[string]string // recorded id / URI / username -> "{{actor.field}}"
 	chatVars       map[string]string // chat id -> variable name
 	defined        map[string]bool
-	completed      map[string]bool             // actor -> its last op was Complete
-	seenIndex      map[string]int              // customer chat -> highest transcript index already expected
-	customerLeft   map[string]bool             // customer chat -> its own ParticipantLeft was read
-	read           map[string][]map[string]any // customer chat -> every transcript message it read
-	chatIDs        map[string]bool             // every chat id the recording shows
-	lastRead       map[string]*Exchange        // customer chat -> its last transcript read
+	completed      map[string]bool              // actor -> its last op was Complete
+	seenIndex      map[string]int               // customer chat -> highest transcript index already expected
+	customerLeft   map[string]bool              // customer chat -> its own ParticipantLeft was read
+	read           map[string][]map[string]any  // customer chat -> every transcript message it read
+	chatIDs        map[string]bool              // every chat id the recording shows
+	lastRead       map[string]*fixture.Exchange // customer chat -> its last transcript read
 	plumbing       *plumbing
 	routeKey       string            // the userData key of the routing hint
 	bayeuxVars     map[string]string // raw CometD clientId -> variable name
 	bayeuxTimeouts map[string]bool   // session variables whose handshake advised a timeout
-	causes         map[*BayeuxMessage]int64
-	byCause        map[int64][]*BayeuxMessage // notifications by the Seq of the step that caused them
-	refs           map[int64]*refVar          // referenceId variables by the Seq of their step
+	causes         map[*fixture.BayeuxMessage]int64
+	byCause        map[int64][]*fixture.BayeuxMessage // notifications by the Seq of the step that caused them
+	refs           map[int64]*refVar                  // referenceId variables by the Seq of their step
 	nextRef        int
 	lastChangeEnd  float64 // when the last step that changes something ended (ms)
 	steps          []any
 }
 
-func newGenerator(rec *Recording, routeKey string) *generator {
+func newGenerator(rec *fixture.Recording, routeKey string) *generator {
 	g := &generator{rec: rec, routeKey: routeKey, agents: map[string]*genActor{}, customers: map[string]*genActor{},
 		identity: map[string]string{}, chatVars: map[string]string{}, defined: map[string]bool{},
 		completed: map[string]bool{}, seenIndex: map[string]int{}, customerLeft: map[string]bool{}, read: map[string][]map[string]any{}, chatIDs: map[string]bool{},
-		lastRead: map[string]*Exchange{}, plumbing: findPlumbing(rec), bayeuxVars: map[string]string{}, bayeuxTimeouts: map[string]bool{},
-		byCause: map[int64][]*BayeuxMessage{}, refs: map[int64]*refVar{}}
+		lastRead: map[string]*fixture.Exchange{}, plumbing: findPlumbing(rec), bayeuxVars: map[string]string{}, bayeuxTimeouts: map[string]bool{},
+		byCause: map[int64][]*fixture.BayeuxMessage{}, refs: map[int64]*refVar{}}
 	names := map[string]bool{}
 	unique := func(base string) string {
 		name := base
@@ -139,7 +140,7 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 	}
 	var usernames []string
 	for _, x := range rec.Exchanges {
-		if x.Kind == KindAgent && usable(x) && x.Account != "" && !g.plumbing.preflight[x.Seq] && !slices.Contains(usernames, x.Account) {
+		if x.Kind == fixture.KindAgent && x.Answered() && x.Account != "" && !g.plumbing.preflight[x.Seq] && !slices.Contains(usernames, x.Account) {
 			usernames = append(usernames, x.Account)
 		}
 	}
@@ -154,12 +155,12 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 		g.identity[username] = "{{" + a.name + ".username}}"
 	}
 	for _, x := range rec.Exchanges {
-		if !usable(x) {
+		if !x.Answered() {
 			continue
 		}
 		switch x.Kind {
-		case KindCustomer:
-			if calls(x, gws.RequestChat) && x.Account == "" && g.customers[""] == nil {
+		case fixture.KindCustomer:
+			if x.Calls(gws.RequestChat) && x.Account == "" && g.customers[""] == nil {
 				// A refused RequestChat opened no chat; its customer still made the
 				// request (a negative test) and gets an actor of its own.
 				c := &genActor{name: unique("customer"), kind: scenarios.KindCustomer, nickname: "Customer"}
@@ -167,7 +168,7 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 				g.actors = append(g.actors, c)
 				break
 			}
-			if !calls(x, gws.RequestChat) || x.Account == "" {
+			if !x.Calls(gws.RequestChat) || x.Account == "" {
 				break
 			}
 			var body struct {
@@ -191,7 +192,7 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 	// A customer request on a chat no RequestChat of the recording opened (a negative
 	// test) is made by a customer of its own.
 	for _, x := range rec.Exchanges {
-		if x.Kind == KindCustomer && usable(x) && x.Account != "" && g.customers[x.Account] == nil && !isTranscriptRead(x) {
+		if x.Kind == fixture.KindCustomer && x.Answered() && x.Account != "" && g.customers[x.Account] == nil && !x.IsTranscriptRead() {
 			c := &genActor{name: unique("customer"), kind: scenarios.KindCustomer, nickname: "Customer", chat: x.Account}
 			g.customers[x.Account] = c
 			g.actors = append(g.actors, c)
@@ -199,10 +200,10 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 	}
 	// Every chat id the recording shows: customers' chats, chat paths, chat objects.
 	for _, x := range rec.Exchanges {
-		if x.Kind == KindCustomer && x.Account != "" {
+		if x.Kind == fixture.KindCustomer && x.Account != "" {
 			g.chatIDs[x.Account] = true
 		}
-		if _, params, ok := called(x); ok && params["chat"] != "" && x.Kind == KindAgent {
+		if _, params, ok := x.Called(); ok && params["chat"] != "" && x.Kind == fixture.KindAgent {
 			g.chatIDs[params["chat"]] = true
 		}
 	}
@@ -219,10 +220,10 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 	// Agents' ids and URIs, from their GET /me answers, and the credentials they set up with.
 	for _, x := range rec.Exchanges {
 		a := g.agents[x.Account]
-		if x.Kind != KindAgent || a == nil || !usable(x) {
+		if x.Kind != fixture.KindAgent || a == nil || !x.Answered() {
 			continue
 		}
-		if calls(x, gws.GetMe) && g.plumbing.skip[x.Seq] {
+		if x.Calls(gws.GetMe) && g.plumbing.skip[x.Seq] {
 			a.auth = x.Request.Header.Get("Authorization")
 			var me struct {
 				User struct{ ID, URI string } `json:"user"`
@@ -252,31 +253,28 @@ func newGenerator(rec *Recording, routeKey string) *generator {
 }
 
 // usable: exchanges the client got an answer to (not proxy errors or abandoned requests).
-func usable(x *Exchange) bool {
-	return x.Response.Status != 0 && x.Error == ""
-}
 
 // ownSteps are the exchanges the scenario made itself, in order: what becomes its
 // steps once the runner's own traffic (setup, its Bayeux session, transcript reads)
 // and unanswered requests are left out.
-func (g *generator) ownSteps() []*Exchange {
-	var steps []*Exchange
+func (g *generator) ownSteps() []*fixture.Exchange {
+	var steps []*fixture.Exchange
 	for _, x := range g.rec.Exchanges {
-		if usable(x) && !g.plumbing.skip[x.Seq] && !isTranscriptRead(x) && !(x.Kind == KindBayeux && g.plumbing.isRunnerBayeux(x)) {
+		if x.Answered() && !g.plumbing.skip[x.Seq] && !x.IsTranscriptRead() && !(x.Kind == fixture.KindBayeux && g.plumbing.isRunnerBayeux(x)) {
 			steps = append(steps, x)
 		}
 	}
 	return steps
 }
 
-func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
+func (g *generator) scenario(opts Options) *yaml.Node {
 	g.causes = g.rec.Causes()
 	steps := g.ownSteps()
 	// A notification is expected after the last step that started before it arrived
 	// (for most, the step that caused it: its `then`; for a late one, such as a
 	// consult's notifications that come once the consultant accepts, an await after
 	// another actor's step, that still names the causing step's referenceId).
-	placed := map[int64][]*BayeuxMessage{}
+	placed := map[int64][]*fixture.BayeuxMessage{}
 	for _, n := range g.rec.Notifications {
 		// A raw CometD session of a scenario receives copies of what the runner's own
 		// session receives; the agent's stream is the runner's session only.
@@ -292,7 +290,7 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 		// move its cursor past this one (notifications batched in one connect reply
 		// all look as late as the reply).
 		at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > n.AtMs }) - 1
-		for at >= 0 && steps[at].Seq != cause && steps[at].Kind != KindCustomer && steps[at].Account == n.Account {
+		for at >= 0 && steps[at].Seq != cause && steps[at].Kind != fixture.KindCustomer && steps[at].Account == n.Account {
 			at--
 		}
 		if at >= 0 && steps[at].Seq != cause {
@@ -303,16 +301,16 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 	}
 	// A transcript read shows what the steps that started before its answer came did: its
 	// new messages are awaited after the last of those steps.
-	reads := map[int64][]*Exchange{}
+	reads := map[int64][]*fixture.Exchange{}
 	for _, x := range g.rec.Exchanges {
-		if usable(x) && isTranscriptRead(x) {
+		if x.Answered() && x.IsTranscriptRead() {
 			if at := sort.Search(len(steps), func(i int) bool { return steps[i].StartMs > x.AnsweredMs() }); at > 0 {
 				reads[steps[at-1].Seq] = append(reads[steps[at-1].Seq], x)
 			}
 		}
 	}
 	for _, x := range steps {
-		if x.Request.Method != http.MethodGet && x.Kind != KindBayeux {
+		if x.Request.Method != http.MethodGet && x.Kind != fixture.KindBayeux {
 			g.lastChangeEnd = max(g.lastChangeEnd, x.EndMs())
 		}
 		g.exchange(x, placed[x.Seq])
@@ -363,12 +361,12 @@ func (g *generator) scenario(opts GenerateOptions) *yaml.Node {
 }
 
 // exchange adds the steps for one recorded request and the notifications it caused.
-func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
+func (g *generator) exchange(x *fixture.Exchange, notes []*fixture.BayeuxMessage) {
 	var actor *genActor
 	switch x.Kind {
-	case KindAgent, KindBayeux:
+	case fixture.KindAgent, fixture.KindBayeux:
 		actor = g.agents[x.Account]
-	case KindCustomer:
+	case fixture.KindCustomer:
 		actor = g.customers[x.Account]
 	}
 	if actor == nil {
@@ -378,7 +376,7 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 	var ref *refVar
 	notifies := false
 	switch {
-	case x.Kind == KindBayeux:
+	case x.Kind == fixture.KindBayeux:
 		if g.plumbing.isRunnerBayeux(x) {
 			return
 		}
@@ -399,7 +397,7 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 			continue
 		}
 		var data map[string]any
-		if dec, err := decodeJSON(n.Data); err == nil {
+		if dec, err := fixture.DecodeJSON(n.Data); err == nil {
 			data, _ = normalizeNumbers(dec).(map[string]any)
 		}
 		if data == nil {
@@ -430,7 +428,7 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 		g.refs[x.Seq] = ref
 		// Late notifications of this step (placed after later steps) name it too.
 		for _, n := range g.byCause[x.Seq] {
-			if n.Account == x.Account && referenceID(n.Data) == ref.value {
+			if n.Account == x.Account && fixture.ReferenceID(n.Data) == ref.value {
 				ref.used = true
 			}
 		}
@@ -439,8 +437,8 @@ func (g *generator) exchange(x *Exchange, notes []*BayeuxMessage) {
 		step = insertSave(step, ref.name, "/referenceId")
 	}
 	g.steps = append(g.steps, []kv{{actor.name, step}})
-	if x.Kind != KindBayeux {
-		if operationName(x.Request.Body.JSON) == "Complete" && x.Response.Status < 300 {
+	if x.Kind != fixture.KindBayeux {
+		if x.OperationName() == "Complete" && x.Response.Status < 300 {
 			g.completed[actor.name] = true
 		} else {
 			delete(g.completed, actor.name)

@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
