@@ -33,6 +33,10 @@ type Options struct {
 	NotificationsPath string
 	// Redact adds redaction rules and hooks to the defaults (see RedactRules).
 	Redact RedactRules
+	// Hooks change each exchange on its way to disk: fixture.AfterCapture hooks before
+	// redaction, fixture.BeforeSave hooks after it (after RedactRules.Hooks too). Other
+	// stages are refused.
+	Hooks []fixture.Hook
 	// MaxBody caps how much of each body is captured (the client always gets all of it);
 	// a longer body is recorded truncated. Zero = DefaultMaxBody.
 	MaxBody int64
@@ -115,6 +119,9 @@ func New(opts Options) (*Recorder, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if err := fixture.CheckHooks("recorder", opts.Hooks, fixture.AfterCapture, fixture.BeforeSave); err != nil {
+		return nil, err
+	}
 	redactor, err := NewRedactor(opts.Redact)
 	if err != nil {
 		return nil, err
@@ -125,7 +132,7 @@ func New(opts Options) (*Recorder, error) {
 	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now(),
 		handoff: make(chan *finished), writerDone: make(chan struct{}), unwritten: map[*exchangeState]struct{}{},
 		// A hook may leave a body that is not compact JSON: then the encoder checks each.
-		encoder: lineEncoder{trustBodies: len(opts.Redact.Hooks) == 0}}
+		encoder: lineEncoder{trustBodies: len(opts.Redact.Hooks) == 0 && len(opts.Hooks) == 0}}
 	if err := fixture.WriteMeta(opts.Dir, fixture.Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
@@ -435,7 +442,9 @@ func basicUser(r *http.Request) string {
 // one write(2) per line, so the lines are in the OS's hands when it returns. Only the
 // writer goroutine calls it (it owns rec.encoder).
 func (rec *Recorder) write(x *fixture.Exchange) {
+	fixture.RunHooks(rec.opts.Hooks, fixture.AfterCapture, x)
 	rec.redactor.Redact(x)
+	fixture.RunHooks(rec.opts.Hooks, fixture.BeforeSave, x)
 	x.Seq = rec.seq.Load() + 1
 	line, err := rec.encoder.exchange(x)
 	if err == nil {

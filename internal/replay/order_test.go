@@ -145,10 +145,13 @@ func startReplay(t *testing.T, dir string) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(func() {
-		rp.Close()
-		srv.Close()
-	})
-	return rp, srv.URL
+	url := serve(t, rp)
+	t.Cleanup(rp.Close) // before the server's Close, which waits for held connects
+	return rp, url
+}
+
+func serve(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
