@@ -38,7 +38,7 @@ func (g *generator) reduce(key string, v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		if key == "userData" {
-			return []kv{{"$exact", g.substitute(cloneJSON(v))}}
+			return fields{{Key: "$exact", Value: g.substitute(cloneJSON(v))}}
 		}
 		return g.reduceObject(v)
 	case []any:
@@ -49,10 +49,10 @@ func (g *generator) reduce(key string, v any) any {
 		for _, item := range v {
 			items = append(items, g.reduce(key, item))
 		}
-		return []kv{{"$contains", items}}
+		return fields{{Key: "$contains", Value: items}}
 	case string:
 		if isTimestampKey(key) && looksLikeTimestamp(v) {
-			return []kv{{"$timestamp", true}}
+			return fields{{Key: "$timestamp", Value: true}}
 		}
 		if expr, ok := g.identity[v]; ok {
 			return expr
@@ -69,15 +69,15 @@ func (g *generator) reduce(key string, v any) any {
 			return g.chatRef(v, true)
 		}
 		if volatileStrings[key] || strings.HasPrefix(v, "REDACTED-") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
-			return []kv{{"$type", "string"}}
+			return fields{{Key: "$type", Value: "string"}}
 		}
 		return v
 	case int, float64:
 		switch {
 		case key == "referenceId":
-			return []kv{{"$type", "number"}}
+			return fields{{Key: "$type", Value: "number"}}
 		case isTimestampKey(key):
-			return []kv{{"$type", "number"}} // epoch seconds or milliseconds: the unit is the key's
+			return fields{{Key: "$type", Value: "number"}} // epoch seconds or milliseconds: the unit is the key's
 		}
 		return v
 	}
@@ -85,7 +85,7 @@ func (g *generator) reduce(key string, v any) any {
 }
 
 // reduceObject reduces each member of an object, in key order.
-func (g *generator) reduceObject(obj map[string]any) []kv {
+func (g *generator) reduceObject(obj map[string]any) fields {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
@@ -93,12 +93,12 @@ func (g *generator) reduceObject(obj map[string]any) []kv {
 	sort.Strings(keys)
 	// Identifying keys first, so the YAML reads like the hand-written catalogue.
 	sort.SliceStable(keys, func(i, j int) bool { return keyRank(keys[i]) < keyRank(keys[j]) })
-	pairs := make([]kv, 0, len(keys))
+	pairs := make(fields, 0, len(keys))
 	for _, k := range keys {
 		if obj[k] == nil || k == "ext" {
 			continue
 		}
-		pairs = append(pairs, kv{k, g.reduce(k, obj[k])})
+		pairs = append(pairs, kv{Key: k, Value: g.reduce(k, obj[k])})
 	}
 	return pairs
 }
@@ -116,12 +116,12 @@ func keyRank(k string) int {
 
 // notificationMatcher reduces one agent notification. ref is the "{{refN}}" expression
 // for the referenceId of the step that caused it ("" = any number).
-func (g *generator) notificationMatcher(data map[string]any, ref string) []kv {
+func (g *generator) notificationMatcher(data map[string]any, ref string) fields {
 	pairs := g.reduceObject(data)
 	if ref != "" {
 		for i, p := range pairs {
-			if p.k == "referenceId" {
-				pairs[i].v = ref
+			if p.Key == "referenceId" {
+				pairs[i].Value = ref
 			}
 		}
 	}

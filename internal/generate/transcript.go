@@ -44,7 +44,7 @@ func (g *generator) transcript(c *genActor, x *fixture.Exchange) {
 		items = append(items, g.reduceObject(mm))
 	}
 	if len(items) > 0 && !g.completed[c.name] {
-		g.steps = append(g.steps, []kv{{c.name, []kv{{"await", sequence(items...)}}}})
+		g.steps = append(g.steps, scenarios.DocStep{Actor: c.name, Await: items})
 	}
 }
 
@@ -66,13 +66,7 @@ func (g *generator) snapshots() {
 		for _, m := range g.read[chat] {
 			list = append(list, g.reduceObject(m))
 		}
-		g.steps = append(g.steps, []kv{{c.name, []kv{
-			{"op", gws.GetMessages.Name},
-			{"query", []kv{{"index", "1"}}},
-			{"expect", []kv{
-				{"status", []kv{{"$range", []any{200, 299}}}},
-				{"body", []kv{{"messages", sequence(list...)}}},
-			}},
-		}}})
+		g.steps = append(g.steps, scenarios.DocStep{Actor: c.name, Op: gws.GetMessages.Name, Query: fields{{Key: "index", Value: "1"}},
+			Expect: &scenarios.DocExpect{Status: fields{{Key: "$range", Value: []any{200, 299}}}, Body: fields{{Key: "messages", Value: list}}}})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
@@ -146,7 +145,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 		trip.failf("generate: %v", trip.genErr)
 		return
 	}
-	gen, err := scenarios.Load(fstest.MapFS{"generated.yaml": {Data: trip.generated}}, "generated.yaml")
+	gen, err := scenarios.Parse("generated.yaml", trip.generated)
 	if err != nil {
 		trip.failf("loading the generated scenario: %v", err)
 		return

@@ -3,7 +3,6 @@ package recorder
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
@@ -17,7 +16,7 @@ func TestGeneratedScenarioLoadsAndLints(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("generated:\n%s", out)
-	scs, err := scenarios.Load(fstest.MapFS{"s.yaml": {Data: out}}, "s.yaml")
+	scs, err := scenarios.Parse("s.yaml", out)
 	if err != nil {
 		t.Fatal(err)
 	}

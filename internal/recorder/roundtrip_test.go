@@ -3,7 +3,6 @@ package recorder
 import (
 	"context"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
@@ -22,7 +21,7 @@ func TestRoundTripRecordGenerateRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	scs, err := scenarios.Load(fstest.MapFS{"recorded.yaml": {Data: out}}, "recorded.yaml")
+	scs, err := scenarios.Parse("recorded.yaml", out)
 	if err != nil {
 		t.Fatal(err)
 	}

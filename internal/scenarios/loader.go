@@ -97,11 +97,23 @@ type document struct {
 	embedded bool
 }
 
-// load runs the whole pipeline over srcs: read files, collect fragments,
-// decode scenarios, check names.
-func load(srcs []source) ([]*Scenario, error) {
+// Parse reads the scenarios of one file held in memory (a generated one, say), shown
+// in messages as file; the embedded catalogue's fragments are available to include.
+func Parse(file string, data []byte) ([]*Scenario, error) {
+	var p problems
+	docs := parseDocuments(data, file, &p)
+	if len(p.list) > 0 {
+		return nil, errors.Join(p.sorted()...)
+	}
+	return load([]source{catalogueSource(true)}, docs...)
+}
+
+// load runs the whole pipeline over srcs and the documents already read: read files,
+// collect fragments, decode scenarios, check names.
+func load(srcs []source, read ...document) ([]*Scenario, error) {
 	var p problems
 	var scenarioDocs, fragmentDocs []document
+	scenarioDocs = append(scenarioDocs, read...)
 	for _, src := range srcs {
 		files, err := yamlFiles(src.fsys, src.root)
 		if err != nil {
@@ -195,6 +207,10 @@ func readDocuments(fsys fs.FS, p, shown string, probs *problems) (docs []documen
 		probs.add(shown, 0, "cannot read: %v", err)
 		return nil
 	}
+	return parseDocuments(data, shown, probs)
+}
+
+func parseDocuments(data []byte, shown string, probs *problems) (docs []document) {
 	defer func() {
 		// yaml.v3 has panicked on hostile input in the past; a scenario file
 		// must never take the harness down.
