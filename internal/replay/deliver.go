@@ -124,6 +124,14 @@ func (n *notifier) deliver(notes []*fixture.BayeuxMessage, liveHost string) {
 	}
 }
 
+// forget drops what still waits for delivery: a new pass over the recording queues
+// its notifications again.
+func (n *notifier) forget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.pending)
+}
+
 // flush delivers, in order, the account's pending notifications whose channel one of
 // its sessions is subscribed to; the others keep waiting, in order. The caller holds n.mu.
 func (n *notifier) flush(account string) {

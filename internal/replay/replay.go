@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,7 +74,12 @@ type Server struct {
 	frontier     int                            // changes[:frontier] are all served
 	caused       map[int64][]*fixture.BayeuxMessage
 	orphans      []*fixture.BayeuxMessage // notifications recorded before any request
-	accounts     []string
+	// recordedCaused and recordedOrphans are caused and orphans as loaded: each pass
+	// over the recording starts from them again (deliver consumes its copies).
+	recordedCaused  map[int64][]*fixture.BayeuxMessage
+	recordedOrphans []*fixture.BayeuxMessage
+	passes          int // passes over the recording begun after the first
+	accounts        []string
 }
 
 type replayQueue struct {
@@ -188,6 +195,8 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	rp.notes = newNotifier(bopts, rp.host)
+	rp.recordedCaused = maps.Clone(rp.caused)
+	rp.recordedOrphans = slices.Clone(rp.orphans)
 	return rp, nil
 }
 
@@ -237,6 +246,10 @@ func (rp *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rp *Server) match(r *http.Request, want string) (x *fixture.Exchange, body []byte, status int, problem string) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
+	return rp.matchLocked(r, want)
+}
+
+func (rp *Server) matchLocked(r *http.Request, want string) (x *fixture.Exchange, body []byte, status int, problem string) {
 	var q *replayQueue
 	key := ""
 	if r.URL.Path == fixture.CustomerPath || strings.HasPrefix(r.URL.Path, fixture.CustomerPath+"/") {
@@ -248,6 +261,9 @@ func (rp *Server) match(r *http.Request, want string) (x *fixture.Exchange, body
 					q = c
 					break
 				}
+			}
+			if q == nil && len(rp.byChat) > 0 && rp.startsOver(rp.byChat[0], want) {
+				return rp.matchLocked(r, want)
 			}
 			if q == nil {
 				return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no more customer chats were recorded", want)
@@ -264,6 +280,9 @@ func (rp *Server) match(r *http.Request, want string) (x *fixture.Exchange, body
 	}
 	if q == nil {
 		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: nothing was recorded for %q (recorded: %s)", want, key, strings.Join(rp.accounts, ", "))
+	}
+	if q.next >= len(q.items) && rp.startsOver(q, want) {
+		return rp.matchLocked(r, want)
 	}
 	if q.next >= len(q.items) {
 		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: all %d requests recorded for %s were already served", want, len(q.items), q.account)
@@ -282,6 +301,28 @@ func (rp *Server) match(r *http.Request, want string) (x *fixture.Exchange, body
 	// two accounts queue theirs in the order the changes were served.
 	rp.deliver(r.Host, next.Seq)
 	return next, nil, 0, ""
+}
+
+// startsOver begins a new pass over the recording when a client starts over: the
+// account has had every change recorded for it, and the change it sends now is its
+// first recorded one. So one replay serves any number of successive client runs, each
+// seeing the recording from its start; a change out of order within a pass is still a
+// 409. The caller holds rp.mu; false when the request is not such a restart.
+func (rp *Server) startsOver(q *replayQueue, want string) bool {
+	if len(q.items) == 0 || rp.recordedKey(q.items[0]) != want {
+		return false
+	}
+	for _, other := range rp.queues {
+		other.next = 0
+	}
+	clear(rp.served)
+	rp.frontier = 0
+	rp.caused = maps.Clone(rp.recordedCaused)
+	rp.orphans = slices.Clone(rp.recordedOrphans)
+	rp.notes.forget()
+	rp.passes++
+	rp.logger.Info("replay: a client starts over; serving the recording again from its start", "pass", rp.passes+1, "request", want, "account", q.account)
+	return true
 }
 
 // read answers a GET with the recorded answer for the same resource at the current
