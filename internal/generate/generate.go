@@ -120,6 +120,7 @@ type generator struct {
 	byCause        map[int64][]*fixture.BayeuxMessage // notifications by the Seq of the step that caused them
 	refs           map[int64]*refVar                  // referenceId variables by the Seq of their step
 	nextRef        int
+	reading        bool    // reducing the answer of a read (GET): its lists are state of the moment
 	lastChangeEnd  float64 // when the last step that changes something ended (ms)
 	steps          []scenarios.DocStep
 }

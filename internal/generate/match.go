@@ -42,6 +42,12 @@ func (g *generator) reduce(key string, v any) any {
 		}
 		return g.reduceObject(v)
 	case []any:
+		if len(v) == 0 && g.reading {
+			// What a read lists is state at the instant it ran: an empty list then
+			// (no chats yet, another actor's not arrived) is timing, not an answer the
+			// documentation gives; a fresh run may list something. Only the type holds.
+			return fields{{Key: "$type", Value: "array"}}
+		}
 		if len(v) == 0 {
 			return []any{}
 		}

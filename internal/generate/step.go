@@ -250,6 +250,8 @@ func (g *generator) expect(x *fixture.Exchange, op gws.Op) *scenarios.DocExpect 
 		return nil // the default check says exactly this
 	}
 	exp := &scenarios.DocExpect{Status: status}
+	g.reading = x.Request.Method == http.MethodGet
+	defer func() { g.reading = false }()
 	switch {
 	case status >= 400 && status < 500:
 		exp.Status = fields{{Key: "$range", Value: []any{400, 499}}}

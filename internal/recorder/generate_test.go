@@ -128,3 +128,24 @@ func TestGenerateMakesNoActorOfAPreflightedAccount(t *testing.T) {
 		t.Errorf("want agent1 as the only actor (agent2 was only preflighted):\n%s", out)
 	}
 }
+
+// What a read lists is state of the moment: an empty chat list recorded by a GET is
+// not asserted as empty (a fresh run, or another actor, may list something), only as
+// a list.
+func TestGeneratedReadsDoNotAssertEmptyLists(t *testing.T) {
+	ref := startRefServer(t)
+	rec, proxy := startRecorder(t, ref.URL, Options{})
+	agent := newAgent(t, proxy, "agent1", testPassword)
+	if ans := agent.call("GET", "/api/v2/me/chats", ""); ans.status != 200 || !strings.Contains(ans.body, "[]") {
+		t.Fatalf("GET /me/chats: %d %s, want an empty list", ans.status, ans.body)
+	}
+	agent.close()
+	stopRecorder(t, rec)
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "empty read"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "{$type: array}") || strings.Contains(string(out), ": []") {
+		t.Fatalf("the read's empty list should be only typed:\n%s", out)
+	}
+}
