@@ -303,28 +303,6 @@ func (rp *Server) matchLocked(r *http.Request, want string) (x *fixture.Exchange
 	return next, nil, 0, ""
 }
 
-// startsOver begins a new pass over the recording when a client starts over: the
-// account has had every change recorded for it, and the change it sends now is its
-// first recorded one. So one replay serves any number of successive client runs, each
-// seeing the recording from its start; a change out of order within a pass is still a
-// 409. The caller holds rp.mu; false when the request is not such a restart.
-func (rp *Server) startsOver(q *replayQueue, want string) bool {
-	if len(q.items) == 0 || rp.recordedKey(q.items[0]) != want {
-		return false
-	}
-	for _, other := range rp.queues {
-		other.next = 0
-	}
-	clear(rp.served)
-	rp.frontier = 0
-	rp.caused = maps.Clone(rp.recordedCaused)
-	rp.orphans = slices.Clone(rp.recordedOrphans)
-	rp.notes.forget()
-	rp.passes++
-	rp.logger.Info("replay: a client starts over; serving the recording again from its start", "pass", rp.passes+1, "request", want, "account", q.account)
-	return true
-}
-
 // read answers a GET with the recorded answer for the same resource at the current
 // point: the last one whose answer came before the first change not served yet started
 // (or the first one recorded). A read's answer time, not its start, is what counts: a
@@ -446,44 +424,6 @@ func (rp *Server) deliver(host string, seq int64) {
 	rp.notes.deliver(notes, host)
 }
 
-// A Matcher is replay's request key, go-vcr's MatcherFunc turned into a key: a live
-// change is the one expected next when both reduce to the same key. A replaced matcher
-// can compare less (only the method and path) or more (a body field). The key also
-// names the request in replay's messages, so it should read well.
-type Matcher func(method, path string, body []byte) string
-
-// ShapeMatcher compares what a client sends the same way every run: the method, the
-// path with ids replaced by * and the operationName. Redacted values, ids and other
-// body fields differ between runs and are not compared.
-func ShapeMatcher(method, path string, body []byte) string {
-	return requestKey(method, path, fixture.OperationName(body))
-}
-
-func requestKey(method, path, op string) string {
-	key := method + " " + pathShape(path)
-	if op != "" {
-		key += " " + op
-	}
-	return key
-}
-
-func (rp *Server) recordedKey(x *fixture.Exchange) string {
-	return rp.opts.Matcher(x.Request.Method, x.Request.Path, x.Request.Body.Bytes())
-}
-
-// idParents are path segments followed by an id.
-var idParents = map[string]bool{"chats": true, "interactions": true, "users": true, "queues": true}
-
-func pathShape(path string) string {
-	segs := strings.Split(path, "/")
-	for i := 1; i < len(segs); i++ {
-		if idParents[segs[i-1]] && segs[i] != "" {
-			segs[i] = "*"
-		}
-	}
-	return strings.Join(segs, "/")
-}
-
 func readCapped(r *http.Request, max int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
@@ -553,15 +493,4 @@ func (rp *Server) credentials(key, authorization, rawQuery string) string {
 		return "own"
 	}
 	return "other"
-}
-
-// readKey names a resource a GET reads: account, path shape, query keys, credentials.
-func readKey(account, method, path, rawQuery, credentials string) string {
-	values, _ := url.ParseQuery(rawQuery)
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return account + " " + requestKey(method, path, "") + "?" + strings.Join(keys, "&") + " " + credentials
 }
