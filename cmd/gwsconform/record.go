@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/recorder"
 )
 
@@ -128,7 +129,7 @@ func cmdRecordGenerate(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 2, err: fmt.Errorf("record generate: --name %q: needs at least one letter or digit", *name)}
 	}
 	if *out == "-" {
-		data, err := recorder.Generate(*dir, recorder.GenerateOptions{Name: *name})
+		data, err := generate.Generate(*dir, generate.Options{Name: *name})
 		if err != nil {
 			return fmt.Errorf("record generate: %w", err)
 		}
@@ -147,7 +148,7 @@ func cmdRecordGenerate(args []string, stdout, stderr io.Writer) error {
 }
 
 func writeScenario(dir, name, path string) error {
-	data, err := recorder.Generate(dir, recorder.GenerateOptions{Name: name})
+	data, err := generate.Generate(dir, generate.Options{Name: name})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 	"net"
 	"slices"
 
-	"github.com/gwsconform/gwsconform/internal/recorder"
+	"github.com/gwsconform/gwsconform/internal/fixture"
+	"github.com/gwsconform/gwsconform/internal/replay"
 )
 
 // cmdReplay serves a recording as a mock target until ctx is cancelled (Ctrl-C). Its
@@ -21,7 +22,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	dir := fs.String("fixtures", "", "recording `DIR` written by 'gwsconform record' (required)")
 	listen := fs.String("listen", "127.0.0.1:8091", "`HOST:PORT` to serve on (port 0 picks a free one)")
-	notifications := fs.String("notifications", recorder.DefaultNotificationsPath, "serve the Bayeux endpoint at `PATH`")
+	notifications := fs.String("notifications", fixture.DefaultNotificationsPath, "serve the Bayeux endpoint at `PATH`")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gwsconform replay --fixtures DIR [--listen HOST:PORT]")
 		fs.PrintDefaults()
@@ -36,7 +37,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return &exitError{code: 2, err: errors.New("replay: --fixtures is required (flags only)")}
 	}
-	rp, err := recorder.NewReplay(recorder.ReplayOptions{
+	rp, err := replay.New(replay.Options{
 		Dir:               *dir,
 		NotificationsPath: *notifications,
 		Logger:            slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

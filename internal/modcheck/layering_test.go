@@ -13,17 +13,26 @@ const module = "github.com/gwsconform/gwsconform/"
 // stays out of it: it is the independent second reading of the documentation,
 // and a mistake in a model both shared would pass on both sides. Only
 // internal/embedded (the default target) and the entry points (cmd, specs)
-// meet both: the harness (runner, suite, scenarios, target, recorder,
-// matchers, reports) never depends on the reference server, nor the server on
-// the harness.
+// meet both: the harness (runner, suite, scenarios, target, the recording
+// packages, matchers, reports) never depends on the reference server, nor the
+// server on the harness.
+//
+// The recording packages are split as go-vcr splits its cassette from its
+// recorder: internal/fixture is the format and depends on none of the others;
+// the proxy (recorder), the mock target (replay) and generation (generate) each
+// build on the format alone, so none of them drags in another.
 func TestLayering(t *testing.T) {
-	harness := []string{"internal/gws", "internal/runner", "internal/suite", "internal/scenarios", "internal/target", "internal/recorder", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
+	harness := []string{"internal/gws", "internal/runner", "internal/suite", "internal/scenarios", "internal/target", "internal/fixture", "internal/recorder", "internal/replay", "internal/generate", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
 	rules := []struct {
 		pkg       string
 		forbidden []string
 	}{
 		{"internal/refserver", harness},
-		{"internal/gws", []string{"internal/runner", "internal/scenarios", "internal/recorder", "internal/refserver"}},
+		{"internal/gws", []string{"internal/runner", "internal/scenarios", "internal/fixture", "internal/recorder", "internal/refserver"}},
+		{"internal/fixture", []string{"internal/recorder", "internal/replay", "internal/generate", "internal/scenarios", "internal/runner"}},
+		{"internal/recorder", []string{"internal/replay", "internal/generate", "internal/scenarios", "internal/runner"}},
+		{"internal/replay", []string{"internal/recorder", "internal/generate", "internal/scenarios", "internal/runner"}},
+		{"internal/generate", []string{"internal/recorder", "internal/replay", "internal/runner"}},
 	}
 	for _, pkg := range harness {
 		rules = append(rules, struct {

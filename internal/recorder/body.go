@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // DefaultMaxBody is the capture cap for one body when Options.MaxBody is zero.
@@ -57,9 +59,9 @@ func (c *capture) Close() error { return c.src.Close() }
 // deflate travelled compressed (the proxy passes it on as it is): it is recorded decoded,
 // so that the fixture is readable and its JSON usable, with Encoding saying so; Size
 // stays the size on the wire.
-func (c *capture) body(contentType, contentEncoding string) Body {
+func (c *capture) body(contentType, contentEncoding string) fixture.Body {
 	if c == nil {
-		return Body{}
+		return fixture.Body{}
 	}
 	c.mu.Lock()
 	// Capped at its length: a Read still running after an abort only ever appends past
@@ -126,8 +128,8 @@ func decompress(enc string, data []byte, max int64, truncated bool) (plain []byt
 // makeBody classifies captured bytes: JSON (compact) when they parse, text when UTF-8,
 // base64 otherwise. A truncated capture is never JSON. JSON that is already compact (the
 // usual case) is kept as it is, without a copy.
-func makeBody(data []byte, size int64, truncated bool, contentType string) Body {
-	b := Body{Size: size, Truncated: truncated}
+func makeBody(data []byte, size int64, truncated bool, contentType string) fixture.Body {
+	b := fixture.Body{Size: size, Truncated: truncated}
 	if len(data) == 0 {
 		return b
 	}
@@ -151,16 +153,6 @@ func makeBody(data []byte, size int64, truncated bool, contentType string) Body 
 		b.Base64 = base64.StdEncoding.EncodeToString(data)
 	}
 	return b
-}
-
-func decodeJSON(raw []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 func encodeJSON(v any) ([]byte, error) {

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/fixture"
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/refserver"
+	"github.com/gwsconform/gwsconform/internal/replay"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
@@ -143,7 +145,7 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 	defer cancel()
 
 	trip.recorded = recordScenario(ctx, dir, sc)
-	if err := validateHAR(filepath.Join(dir, HARFile)); err != nil {
+	if err := validateHAR(filepath.Join(dir, fixture.HARFile)); err != nil {
 		trip.failf("%v", err)
 	}
 	if trip.recorded.Outcome != report.Pass {
@@ -151,12 +153,12 @@ func roundTrip(dir string, trip *catalogueTrip, faults []string) {
 		return
 	}
 
-	trip.generated, trip.genErr = Generate(dir, GenerateOptions{Name: "generated: " + sc.Name})
+	trip.generated, trip.genErr = generate.Generate(dir, generate.Options{Name: "generated: " + sc.Name})
 	if trip.genErr != nil {
 		trip.failf("generate: %v", trip.genErr)
 		return
 	}
-	gen, err := scenarios.Load(fstest.MapFS{"generated.yaml": {Data: trip.generated}}, "generated.yaml")
+	gen, err := scenarios.Parse("generated.yaml", trip.generated)
 	if err != nil {
 		trip.failf("loading the generated scenario: %v", err)
 		return
@@ -218,7 +220,7 @@ func playEmbedded(ctx context.Context, cfg refserver.Config, sc *scenarios.Scena
 
 // playReplay plays sc against a Replay of the recording in dir.
 func playReplay(ctx context.Context, dir string, sc *scenarios.Scenario) (runner.Result, error) {
-	rp, err := NewReplay(ReplayOptions{Dir: dir})
+	rp, err := replay.New(replay.Options{Dir: dir})
 	if err != nil {
 		return runner.Result{}, err
 	}

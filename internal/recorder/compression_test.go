@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // plainAnswer is long and repetitive enough that compressing it changes its size a lot.
@@ -139,7 +141,7 @@ func TestCompressedAnswersPassThroughUnchanged(t *testing.T) {
 	}
 	// Seq is completion order: the client may have its answer, and send the next
 	// request, before the proxy notes the end of the previous one.
-	slices.SortFunc(xs, func(a, b *Exchange) int { return cmp.Compare(a.StartMs, b.StartMs) })
+	slices.SortFunc(xs, func(a, b *fixture.Exchange) int { return cmp.Compare(a.StartMs, b.StartMs) })
 	for i, x := range xs {
 		enc := encodings[i]
 		b := x.Response.Body
@@ -373,7 +375,7 @@ func TestLineEncoderWritesBodyEncoding(t *testing.T) {
 	checkSameLine(t, &lineEncoder{}, x)
 }
 
-func short(b Body) string {
+func short(b fixture.Body) string {
 	s := fmt.Sprintf("%+v", b)
 	if len(s) > 200 {
 		s = s[:200] + "..."

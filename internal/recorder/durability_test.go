@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // Each exchange goes to one writer goroutine through an unbuffered handoff, so a handler
@@ -61,7 +63,7 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 		}
 		// Exchange i itself may be half written: only an incomplete last line may warn.
 		n := 0
-		warnings, err := ReadExchanges(rec.Dir(), func(*Exchange) error { n++; return nil })
+		warnings, err := fixture.ReadExchanges(rec.Dir(), func(*fixture.Exchange) error { n++; return nil })
 		if err != nil || len(warnings) > 1 || (len(warnings) == 1 && !strings.Contains(warnings[0], "incomplete last line")) {
 			t.Fatalf("exchange %d: reading the recording: %v %v", i, err, warnings)
 		}
@@ -128,7 +130,7 @@ func TestKilledRecorderLosesAtMostTheExchangeInFlight(t *testing.T) {
 	child.cmd.Wait()
 
 	recorded := map[string]bool{}
-	warnings, err := ReadExchanges(child.dir, func(x *Exchange) error {
+	warnings, err := fixture.ReadExchanges(child.dir, func(x *fixture.Exchange) error {
 		recorded[x.Request.Path] = true
 		return nil
 	})

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // lineEncoder writes exchanges and Bayeux messages as fixture lines without reflection:
@@ -40,7 +42,7 @@ func (e *lineEncoder) reset() []byte {
 }
 
 // exchange encodes x (without the trailing newline).
-func (e *lineEncoder) exchange(x *Exchange) ([]byte, error) {
+func (e *lineEncoder) exchange(x *fixture.Exchange) ([]byte, error) {
 	b := e.reset()
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, x.Seq, 10)
@@ -94,7 +96,7 @@ func (e *lineEncoder) exchange(x *Exchange) ([]byte, error) {
 }
 
 // bayeuxMessage encodes m (without the trailing newline).
-func (e *lineEncoder) bayeuxMessage(m *BayeuxMessage) ([]byte, error) {
+func (e *lineEncoder) bayeuxMessage(m *fixture.BayeuxMessage) ([]byte, error) {
 	b := e.reset()
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, m.Seq, 10)
@@ -176,7 +178,7 @@ type headerField struct {
 	values []string
 }
 
-func (e *lineEncoder) appendBody(b []byte, body *Body) ([]byte, error) {
+func (e *lineEncoder) appendBody(b []byte, body *fixture.Body) ([]byte, error) {
 	b = append(b, '{')
 	if len(body.JSON) > 0 {
 		b = append(b, `"json":`...)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // encodeCase is one exchange as the recorder builds it: bodies go through makeBody (as
@@ -25,24 +27,24 @@ type encodeCase struct {
 	bayeux                 bool
 }
 
-func (c encodeCase) exchange(t testing.TB, r *Redactor) *Exchange {
+func (c encodeCase) exchange(t testing.TB, r *Redactor) *fixture.Exchange {
 	t.Helper()
-	body := func(s, contentType string, truncated bool) Body {
+	body := func(s, contentType string, truncated bool) fixture.Body {
 		size := int64(len(s))
 		if truncated {
 			size += 100
 		}
 		return makeBody([]byte(s), size, truncated, contentType)
 	}
-	x := &Exchange{
-		Seq: 42, StartMs: 1532.4, DurationMs: 0.000_000_5, AnswerMs: 1e21, Kind: KindAgent, Account: "agent1",
-		Request: Request{Method: "POST", Host: "127.0.0.1:8090", Path: c.path, Query: c.query, Header: c.reqHeader,
+	x := &fixture.Exchange{
+		Seq: 42, StartMs: 1532.4, DurationMs: 0.000_000_5, AnswerMs: 1e21, Kind: fixture.KindAgent, Account: "agent1",
+		Request: fixture.Request{Method: "POST", Host: "127.0.0.1:8090", Path: c.path, Query: c.query, Header: c.reqHeader,
 			Body: body(c.reqBody, c.reqType, c.reqTruncated)},
-		Response: Response{Status: 200, Header: c.respHeader, Body: body(c.respBody, c.respType, false)},
+		Response: fixture.Response{Status: 200, Header: c.respHeader, Body: body(c.respBody, c.respType, false)},
 		Error:    c.errorText,
 	}
 	if c.bayeux {
-		x.Kind = KindBayeux
+		x.Kind = fixture.KindBayeux
 	}
 	r.Redact(x)
 	return x
@@ -106,7 +108,7 @@ func newTestRedactor(t testing.TB) *Redactor {
 
 // checkSameLine encodes x with the line encoder and with encoding/json.Marshal (what the
 // recorder used before) and requires the same bytes: one line of valid JSON.
-func checkSameLine(t testing.TB, e *lineEncoder, x *Exchange) {
+func checkSameLine(t testing.TB, e *lineEncoder, x *fixture.Exchange) {
 	t.Helper()
 	want, err := json.Marshal(x)
 	if err != nil {
@@ -122,14 +124,14 @@ func checkSameLine(t testing.TB, e *lineEncoder, x *Exchange) {
 	if bytes.IndexByte(got, '\n') >= 0 || !json.Valid(got) {
 		t.Fatalf("not one line of valid JSON: %q", got)
 	}
-	var decoded Exchange
+	var decoded fixture.Exchange
 	if err := json.Unmarshal(got, &decoded); err != nil {
 		t.Fatalf("the line does not decode as an Exchange: %v", err)
 	}
-	if x.Kind != KindBayeux {
+	if x.Kind != fixture.KindBayeux {
 		return
 	}
-	for _, m := range splitBayeux(x) {
+	for _, m := range fixture.SplitBayeux(x) {
 		want, err := json.Marshal(m)
 		if err != nil {
 			t.Fatalf("json.Marshal: %v", err)

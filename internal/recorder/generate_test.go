@@ -3,20 +3,20 @@ package recorder
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 	"github.com/gwsconform/gwsconform/internal/target"
 )
 
 func TestGeneratedScenarioLoadsAndLints(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "recorded chat"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "recorded chat"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("generated:\n%s", out)
-	scs, err := scenarios.Load(fstest.MapFS{"s.yaml": {Data: out}}, "s.yaml")
+	scs, err := scenarios.Parse("s.yaml", out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestGenerateRefusesARecordingOfSetupOnly(t *testing.T) {
 	agent := newAgent(t, proxy, "agent1", testPassword)
 	agent.close()
 	stopRecorder(t, rec)
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "setup only"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "setup only"})
 	if err == nil || !strings.Contains(err.Error(), "nothing to turn into steps") {
 		t.Fatalf("Generate = %v\n%s", err, out)
 	}
@@ -86,14 +86,14 @@ func TestGenerateReadsTheTargetsRoutingKey(t *testing.T) {
 	agent.close()
 	stopRecorder(t, rec)
 
-	byKey, err := Generate(rec.Dir(), GenerateOptions{Name: "routed", RouteKey: "Target"})
+	byKey, err := generate.Generate(rec.Dir(), generate.Options{Name: "routed", RouteKey: "Target"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, byKey)
 	}
 	if !strings.Contains(string(byKey), "routeTo: [agent1]") || strings.Contains(string(byKey), "body: {") {
 		t.Errorf("with RouteKey Target, the hint should be the customer's routeTo, and RequestChat needs no body (the runner sends the nickname):\n%s", byKey)
 	}
-	byDefault, err := Generate(rec.Dir(), GenerateOptions{Name: "routed"})
+	byDefault, err := generate.Generate(rec.Dir(), generate.Options{Name: "routed"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, byDefault)
 	}
@@ -120,11 +120,32 @@ func TestGenerateMakesNoActorOfAPreflightedAccount(t *testing.T) {
 	agent.close()
 	stopRecorder(t, rec)
 
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "preflighted"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "preflighted"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if !strings.Contains(string(out), "agent1") || strings.Contains(string(out), "agent2") {
 		t.Errorf("want agent1 as the only actor (agent2 was only preflighted):\n%s", out)
+	}
+}
+
+// What a read lists is state of the moment: an empty chat list recorded by a GET is
+// not asserted as empty (a fresh run, or another actor, may list something), only as
+// a list.
+func TestGeneratedReadsDoNotAssertEmptyLists(t *testing.T) {
+	ref := startRefServer(t)
+	rec, proxy := startRecorder(t, ref.URL, Options{})
+	agent := newAgent(t, proxy, "agent1", testPassword)
+	if ans := agent.call("GET", "/api/v2/me/chats", ""); ans.status != 200 || !strings.Contains(ans.body, "[]") {
+		t.Fatalf("GET /me/chats: %d %s, want an empty list", ans.status, ans.body)
+	}
+	agent.close()
+	stopRecorder(t, rec)
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "empty read"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "{$type: array}") || strings.Contains(string(out), ": []") {
+		t.Fatalf("the read's empty list should be only typed:\n%s", out)
 	}
 }

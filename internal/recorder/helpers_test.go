@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // startRecorder serves a Recorder for target in a fresh directory and returns its URL;
@@ -88,10 +90,10 @@ func do(t *testing.T, client *http.Client, base string, c call) answer {
 	return answer{resp.StatusCode, resp.Header, string(data)}
 }
 
-func readAllExchanges(t *testing.T, dir string) []*Exchange {
+func readAllExchanges(t *testing.T, dir string) []*fixture.Exchange {
 	t.Helper()
-	var out []*Exchange
-	warnings, err := ReadExchanges(dir, func(x *Exchange) error {
+	var out []*fixture.Exchange
+	warnings, err := fixture.ReadExchanges(dir, func(x *fixture.Exchange) error {
 		out = append(out, x)
 		return nil
 	})
@@ -104,10 +106,10 @@ func readAllExchanges(t *testing.T, dir string) []*Exchange {
 	return out
 }
 
-func readAllBayeux(t *testing.T, dir string) []*BayeuxMessage {
+func readAllBayeux(t *testing.T, dir string) []*fixture.BayeuxMessage {
 	t.Helper()
-	var out []*BayeuxMessage
-	if _, err := ReadBayeux(dir, func(m *BayeuxMessage) error {
+	var out []*fixture.BayeuxMessage
+	if _, err := fixture.ReadBayeux(dir, func(m *fixture.BayeuxMessage) error {
 		out = append(out, m)
 		return nil
 	}); err != nil {

@@ -15,13 +15,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // DefaultNotificationsPath is where the target serves CometD when Options.NotificationsPath is empty.
-const DefaultNotificationsPath = "/api/v2/notifications"
-
-// customerPath prefixes the customer chat API; every other path is the agent API.
-const customerPath = "/api/v2/chats"
+const DefaultNotificationsPath = fixture.DefaultNotificationsPath
 
 // Options configure a Recorder. Target and Dir are required; every other zero value is usable.
 type Options struct {
@@ -34,6 +33,10 @@ type Options struct {
 	NotificationsPath string
 	// Redact adds redaction rules and hooks to the defaults (see RedactRules).
 	Redact RedactRules
+	// Hooks change each exchange on its way to disk: fixture.AfterCapture hooks before
+	// redaction, fixture.BeforeSave hooks after it (after RedactRules.Hooks too). Other
+	// stages are refused.
+	Hooks []fixture.Hook
 	// MaxBody caps how much of each body is captured (the client always gets all of it);
 	// a longer body is recorded truncated. Zero = DefaultMaxBody.
 	MaxBody int64
@@ -55,8 +58,8 @@ type Recorder struct {
 	started   time.Time
 	rest      *httputil.ReverseProxy
 	longPoll  *httputil.ReverseProxy
-	exchanges *jsonlWriter
-	bayeux    *jsonlWriter
+	exchanges *fixture.LineFile
+	bayeux    *fixture.LineFile
 
 	// handoff carries each finished exchange to the one writer goroutine. It is
 	// unbuffered: a handler returns as soon as the writer takes its exchange, and the
@@ -116,6 +119,9 @@ func New(opts Options) (*Recorder, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if err := fixture.CheckHooks("recorder", opts.Hooks, fixture.AfterCapture, fixture.BeforeSave); err != nil {
+		return nil, err
+	}
 	redactor, err := NewRedactor(opts.Redact)
 	if err != nil {
 		return nil, err
@@ -126,15 +132,15 @@ func New(opts Options) (*Recorder, error) {
 	rec := &Recorder{opts: opts, redactor: redactor, logger: logger, started: time.Now(),
 		handoff: make(chan *finished), writerDone: make(chan struct{}), unwritten: map[*exchangeState]struct{}{},
 		// A hook may leave a body that is not compact JSON: then the encoder checks each.
-		encoder: lineEncoder{trustBodies: len(opts.Redact.Hooks) == 0}}
-	if err := writeMeta(opts.Dir, Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
+		encoder: lineEncoder{trustBodies: len(opts.Redact.Hooks) == 0 && len(opts.Hooks) == 0}}
+	if err := fixture.WriteMeta(opts.Dir, fixture.Meta{Target: opts.Target.String(), Started: rec.started.UTC()}); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	if rec.exchanges, err = createJSONL(filepath.Join(opts.Dir, ExchangesFile), exchangesFormat); err != nil {
+	if rec.exchanges, err = fixture.CreateExchanges(opts.Dir); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	if rec.bayeux, err = createJSONL(filepath.Join(opts.Dir, BayeuxFile), bayeuxFormat); err != nil {
-		rec.exchanges.close()
+	if rec.bayeux, err = fixture.CreateBayeux(opts.Dir); err != nil {
+		rec.exchanges.Close()
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
 	rec.rest = rec.newReverseProxy(0)
@@ -357,12 +363,12 @@ type finished struct {
 	aborted                         bool
 }
 
-func (rec *Recorder) exchange(f *finished) *Exchange {
+func (rec *Recorder) exchange(f *finished) *fixture.Exchange {
 	reqHeader, reqBody, st := f.reqHeader, f.reqBody, f.st
-	x := &Exchange{
+	x := &fixture.Exchange{
 		StartMs:    ms(f.start.Sub(rec.started)),
 		DurationMs: ms(f.end.Sub(f.start)),
-		Request: Request{
+		Request: fixture.Request{
 			Method: f.method,
 			Host:   f.host,
 			Path:   f.path,
@@ -370,7 +376,7 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 			Header: reqHeader,
 			Body:   reqBody.body(firstValue(reqHeader, "Content-Type"), firstValue(reqHeader, "Content-Encoding")),
 		},
-		Response: Response{Status: st.status, Header: st.header},
+		Response: fixture.Response{Status: st.status, Header: st.header},
 	}
 	if !st.answered.IsZero() {
 		x.AnswerMs = ms(st.answered.Sub(rec.started))
@@ -400,13 +406,13 @@ func (rec *Recorder) exchange(f *finished) *Exchange {
 	}
 	switch {
 	case rec.isBayeux(f.path):
-		x.Kind = KindBayeux
+		x.Kind = fixture.KindBayeux
 		x.Account = f.user
-	case f.path == customerPath || strings.HasPrefix(f.path, customerPath+"/"):
-		x.Kind = KindCustomer
-		x.Account = customerAccount(f.path, x.Response.Body.JSON)
+	case f.path == fixture.CustomerPath || strings.HasPrefix(f.path, fixture.CustomerPath+"/"):
+		x.Kind = fixture.KindCustomer
+		x.Account = fixture.ChatOf(f.path, x.Response.Body.JSON)
 	default:
-		x.Kind = KindAgent
+		x.Kind = fixture.KindAgent
 		x.Account = f.user
 	}
 	return x
@@ -432,39 +438,22 @@ func basicUser(r *http.Request) string {
 	return user
 }
 
-// customerAccount is the chat id: from the path, or for RequestChat from the answer.
-func customerAccount(path string, respJSON []byte) string {
-	rest := strings.TrimPrefix(strings.TrimPrefix(path, customerPath), "/")
-	if id, _, _ := strings.Cut(rest, "/"); id != "" {
-		return id
-	}
-	var answer struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(respJSON, &answer) == nil && len(answer.ID) > 0 {
-		var s string
-		if json.Unmarshal(answer.ID, &s) == nil {
-			return s
-		}
-		return string(answer.ID)
-	}
-	return ""
-}
-
 // write redacts x, numbers it and appends it (and its Bayeux messages) to the recording,
 // one write(2) per line, so the lines are in the OS's hands when it returns. Only the
 // writer goroutine calls it (it owns rec.encoder).
-func (rec *Recorder) write(x *Exchange) {
+func (rec *Recorder) write(x *fixture.Exchange) {
+	fixture.RunHooks(rec.opts.Hooks, fixture.AfterCapture, x)
 	rec.redactor.Redact(x)
+	fixture.RunHooks(rec.opts.Hooks, fixture.BeforeSave, x)
 	x.Seq = rec.seq.Load() + 1
 	line, err := rec.encoder.exchange(x)
 	if err == nil {
-		err = rec.exchanges.writeLine(rec.redactor.Sweep(line))
+		err = rec.exchanges.WriteLine(rec.redactor.Sweep(line))
 	}
-	if err == nil && x.Kind == KindBayeux {
-		for _, m := range splitBayeux(x) {
+	if err == nil && x.Kind == fixture.KindBayeux {
+		for _, m := range fixture.SplitBayeux(x) {
 			if line, err = rec.encoder.bayeuxMessage(m); err == nil {
-				err = rec.bayeux.writeLine(rec.redactor.Sweep(line))
+				err = rec.bayeux.WriteLine(rec.redactor.Sweep(line))
 			}
 			if err != nil {
 				break
@@ -497,9 +486,9 @@ func (rec *Recorder) Close() error {
 	rec.inflight.Wait()      // every handler has handed its exchange off
 	close(rec.handoff)
 	<-rec.writerDone
-	errs := []error{rec.writeErr, rec.exchanges.close(), rec.bayeux.close()}
-	errs = append(errs, writeMeta(rec.opts.Dir, Meta{Target: rec.opts.Target.String(), Started: rec.started.UTC(), Stopped: time.Now().UTC()}))
-	if _, err := ExportHAR(rec.opts.Dir, filepath.Join(rec.opts.Dir, HARFile)); err != nil {
+	errs := []error{rec.writeErr, rec.exchanges.Close(), rec.bayeux.Close()}
+	errs = append(errs, fixture.WriteMeta(rec.opts.Dir, fixture.Meta{Target: rec.opts.Target.String(), Started: rec.started.UTC(), Stopped: time.Now().UTC()}))
+	if _, err := fixture.ExportHAR(rec.opts.Dir, filepath.Join(rec.opts.Dir, fixture.HARFile)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

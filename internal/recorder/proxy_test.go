@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // fakeUpstream answers like a tiny GWS: cookies, CSRF headers, a URI built from Host, and
@@ -137,7 +139,7 @@ func TestUnreachableTargetGets502(t *testing.T) {
 	if len(xs) != 1 || xs[0].Response.Status != 502 || xs[0].Error == "" || xs[0].Account != "agent1" {
 		t.Fatalf("recorded %+v", xs)
 	}
-	checkHARSchema(t, filepath.Join(rec.Dir(), HARFile))
+	checkHARSchema(t, filepath.Join(rec.Dir(), fixture.HARFile))
 }
 
 func TestExchangeRecord(t *testing.T) {
@@ -151,7 +153,7 @@ func TestExchangeRecord(t *testing.T) {
 		t.Fatalf("%d exchanges, want 2", len(xs))
 	}
 	a := xs[0]
-	if a.Seq != 1 || a.Kind != KindAgent || a.Account != "agent1" || a.Request.Method != "POST" || a.Request.Path != "/api/v2/me/chats/42" {
+	if a.Seq != 1 || a.Kind != fixture.KindAgent || a.Account != "agent1" || a.Request.Method != "POST" || a.Request.Path != "/api/v2/me/chats/42" {
 		t.Errorf("first exchange = %+v", a)
 	}
 	// The 26-byte request body is over the 16-byte cap: truncated, full size kept.
@@ -162,16 +164,16 @@ func TestExchangeRecord(t *testing.T) {
 		t.Errorf("status %d", a.Response.Status)
 	}
 	c := xs[1]
-	if c.Kind != KindCustomer || c.Account != "77" || c.Request.Query != "index=3" {
+	if c.Kind != fixture.KindCustomer || c.Account != "77" || c.Request.Query != "index=3" {
 		t.Errorf("customer exchange = %+v", c)
 	}
 }
 
 func TestCustomerAccountFromRequestChatAnswer(t *testing.T) {
-	if got := customerAccount("/api/v2/chats", []byte(`{"statusCode":0,"id":"abc123"}`)); got != "abc123" {
+	if got := fixture.ChatOf("/api/v2/chats", []byte(`{"statusCode":0,"id":"abc123"}`)); got != "abc123" {
 		t.Fatalf("got %q", got)
 	}
-	if got := customerAccount("/api/v2/chats/xyz/messages", nil); got != "xyz" {
+	if got := fixture.ChatOf("/api/v2/chats/xyz/messages", nil); got != "xyz" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/jsonptr"
 )
 
@@ -26,7 +27,7 @@ type RedactRules struct {
 	JSONPointers []string
 	// Hooks run last on every exchange, after the rules above; a hook replaces secrets
 	// with r.Placeholder(secret). nil = none.
-	Hooks []func(x *Exchange, r *Redactor)
+	Hooks []func(x *fixture.Exchange, r *Redactor)
 }
 
 // defaultSecretHeaders are replaced whole (Authorization keeps its scheme word).
@@ -50,7 +51,7 @@ type Redactor struct {
 	// quoted as it appears in raw JSON ("\"ssn\""); "" when a byte scan cannot tell
 	// (only "*" and index segments, or a key JSON may spell in more than one way).
 	pointerKeys []string
-	hooks       []func(x *Exchange, r *Redactor)
+	hooks       []func(x *fixture.Exchange, r *Redactor)
 
 	mu           sync.Mutex
 	placeholders map[string]string
@@ -139,11 +140,11 @@ func (r *Redactor) Sweep(line []byte) []byte {
 }
 
 // Redact applies the default rules, the extra rules and the hooks to x in place.
-func (r *Redactor) Redact(x *Exchange) {
+func (r *Redactor) Redact(x *fixture.Exchange) {
 	r.redactHeader(x.Request.Header)
 	r.redactHeader(x.Response.Header)
 	x.Request.Query = r.redactQuery(x.Request.Query)
-	bayeux := x.Kind == KindBayeux
+	bayeux := x.Kind == fixture.KindBayeux
 	x.Request.Body.JSON = r.redactJSON(x.Request.Body.JSON, bayeux)
 	x.Response.Body.JSON = r.redactJSON(x.Response.Body.JSON, bayeux)
 	for _, hook := range r.hooks {
@@ -361,7 +362,7 @@ func (r *Redactor) redactJSON(raw []byte, bayeux bool) []byte {
 	if len(raw) == 0 || !r.mayNeedRedaction(raw) {
 		return raw
 	}
-	doc, err := decodeJSON(raw)
+	doc, err := fixture.DecodeJSON(raw)
 	if err != nil {
 		return raw
 	}

@@ -11,30 +11,32 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 func TestRedactionRulesAndStablePlaceholders(t *testing.T) {
 	r, err := NewRedactor(RedactRules{
 		Headers:      []string{"X-Api-Key"},
 		JSONPointers: []string{"/userData/ssn", "/items/*/token"},
-		Hooks: []func(*Exchange, *Redactor){func(x *Exchange, r *Redactor) {
+		Hooks: []func(*fixture.Exchange, *Redactor){func(x *fixture.Exchange, r *Redactor) {
 			x.Request.Path = strings.ReplaceAll(x.Request.Path, "hook-secret", r.Placeholder("hook-secret"))
 		}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &Exchange{
-		Kind: KindCustomer,
-		Request: Request{
+	x := &fixture.Exchange{
+		Kind: fixture.KindCustomer,
+		Request: fixture.Request{
 			Path:   "/api/v2/chats/hook-secret",
 			Query:  "index=2&secureKey=sk-123456789",
 			Header: http.Header{"X-Api-Key": {"key-abcdef"}, "Cookie": {"JSESSIONID=js-0000001; other=o-7777777"}},
-			Body:   Body{JSON: []byte(`{"Password":"pw","userData":{"ssn":"123-45-6789"},"items":[{"token":"t-1111111"},{"token":"t-2222222"}]}`)},
+			Body:   fixture.Body{JSON: []byte(`{"Password":"pw","userData":{"ssn":"123-45-6789"},"items":[{"token":"t-1111111"},{"token":"t-2222222"}]}`)},
 		},
-		Response: Response{
+		Response: fixture.Response{
 			Header: http.Header{"Set-Cookie": {"JSESSIONID=js-0000001; Path=/; HttpOnly"}},
-			Body:   Body{JSON: []byte(`{"statusCode":0,"secureKey":"sk-123456789","note":"echo sk-123456789"}`)},
+			Body:   fixture.Body{JSON: []byte(`{"statusCode":0,"secureKey":"sk-123456789","note":"echo sk-123456789"}`)},
 		},
 	}
 	r.Redact(x)
@@ -96,7 +98,7 @@ func TestFastPathDecisionStillRedacts(t *testing.T) {
 	}
 	do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/1", body: clean})
 	stopRecorder(t, rec)
-	data, err := os.ReadFile(filepath.Join(rec.Dir(), ExchangesFile))
+	data, err := os.ReadFile(filepath.Join(rec.Dir(), fixture.ExchangesFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 )
 
@@ -86,7 +87,7 @@ func TestSecretsNeverReachDisk(t *testing.T) {
 		if x.Request.Path == "/api/v2/me" && x.Request.Method == "GET" {
 			handed = x.Response.Header.Get("X-CSRF-TOKEN")
 		}
-		if x.Request.Method == "POST" && x.Kind == KindAgent {
+		if x.Request.Method == "POST" && x.Kind == fixture.KindAgent {
 			sentBack = x.Request.Header.Get("X-CSRF-TOKEN")
 		}
 	}
@@ -101,26 +102,26 @@ func TestRecordingAgainstReferenceServer(t *testing.T) {
 	kinds := map[string]int{}
 	for _, x := range xs {
 		kinds[x.Kind]++
-		if x.Kind == KindCustomer && x.Account != session.chatID {
+		if x.Kind == fixture.KindCustomer && x.Account != session.chatID {
 			t.Errorf("customer exchange seq %d attributed to %q, want chat %s", x.Seq, x.Account, session.chatID)
 		}
-		if x.Kind != KindCustomer && x.Account != "agent1" {
+		if x.Kind != fixture.KindCustomer && x.Account != "agent1" {
 			t.Errorf("seq %d attributed to %q, want agent1", x.Seq, x.Account)
 		}
 	}
-	if kinds[KindAgent] < 6 || kinds[KindCustomer] < 3 || kinds[KindBayeux] < 4 {
+	if kinds[fixture.KindAgent] < 6 || kinds[fixture.KindCustomer] < 3 || kinds[fixture.KindBayeux] < 4 {
 		t.Fatalf("exchange kinds %v", kinds)
 	}
 	var invited bool
 	for _, m := range readAllBayeux(t, rec.Dir()) {
-		if m.Direction == ToClient && m.Channel == "/v2/me/chats" && strings.Contains(string(m.Data), `"Invited"`) {
+		if m.Direction == fixture.ToClient && m.Channel == "/v2/me/chats" && strings.Contains(string(m.Data), `"Invited"`) {
 			invited = m.Account == "agent1" && m.ClientID != ""
 		}
 	}
 	if !invited {
 		t.Fatalf("bayeux.jsonl has no Invited notification attributed to agent1 with a clientId")
 	}
-	meta, err := ReadMeta(rec.Dir())
+	meta, err := fixture.ReadMeta(rec.Dir())
 	if err != nil || meta.Stopped.IsZero() || meta.Stopped.Before(meta.Started) {
 		t.Fatalf("meta %+v, %v", meta, err)
 	}
@@ -158,8 +159,8 @@ func TestTransparencyAgainstReferenceServer(t *testing.T) {
 
 func TestHARIsValid(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
-	checkHARSchema(t, filepath.Join(rec.Dir(), HARFile))
-	data, err := os.ReadFile(filepath.Join(rec.Dir(), HARFile))
+	checkHARSchema(t, filepath.Join(rec.Dir(), fixture.HARFile))
+	data, err := os.ReadFile(filepath.Join(rec.Dir(), fixture.HARFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gwsconform/gwsconform/internal/replay"
 )
 
-func startReplay(t *testing.T, dir string) (*Replay, string) {
+func startReplay(t *testing.T, dir string) (*replay.Server, string) {
 	t.Helper()
-	rp, err := NewReplay(ReplayOptions{Dir: dir})
+	rp, err := replay.New(replay.Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

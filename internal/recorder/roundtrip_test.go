@@ -3,10 +3,10 @@ package recorder
 import (
 	"context"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/embedded"
+	"github.com/gwsconform/gwsconform/internal/generate"
 	"github.com/gwsconform/gwsconform/internal/refserver"
 	"github.com/gwsconform/gwsconform/internal/report"
 	"github.com/gwsconform/gwsconform/internal/runner"
@@ -17,11 +17,11 @@ import (
 // scenario with the runner against a fresh reference server: it must pass.
 func TestRoundTripRecordGenerateRun(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
-	out, err := Generate(rec.Dir(), GenerateOptions{Name: "recorded round trip"})
+	out, err := generate.Generate(rec.Dir(), generate.Options{Name: "recorded round trip"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	scs, err := scenarios.Load(fstest.MapFS{"recorded.yaml": {Data: out}}, "recorded.yaml")
+	scs, err := scenarios.Parse("recorded.yaml", out)
 	if err != nil {
 		t.Fatal(err)
 	}

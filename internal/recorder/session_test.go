@@ -12,11 +12,15 @@ import (
 	"time"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/gws"
 )
 
 // agentClient drives one agent the way a GWS client does: Basic auth on everything, the
 // CSRF token from GET /me sent back on writes, a cookie jar, and CometD notifications.
+// It labels its requests as the gwsconform runner does (gws.UserAgent), so that
+// generation tells its setup and its own CometD session from its steps.
 type agentClient struct {
+	purpose    gws.Purpose
 	t          *testing.T
 	base       string
 	user, pass string
@@ -29,7 +33,7 @@ type agentClient struct {
 func newAgent(t *testing.T, base, user, pass string) *agentClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	a := &agentClient{t: t, base: base, user: user, pass: pass, http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+	a := &agentClient{t: t, base: base, user: user, pass: pass, purpose: gws.PurposeSetup, http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
 	me := a.call("GET", "/api/v2/me", "")
 	a.csrf = me.header.Get("X-CSRF-TOKEN")
 	var body struct {
@@ -52,6 +56,7 @@ func newAgent(t *testing.T, base, user, pass string) *agentClient {
 		}
 	}
 	t.Cleanup(func() { a.close() })
+	a.purpose = gws.PurposeStep
 	return a
 }
 
@@ -62,6 +67,7 @@ func (a *agentClient) close() {
 }
 
 func (a *agentClient) prepare(r *http.Request) {
+	r.Header.Set("User-Agent", gws.UserAgent(gws.PurposeNotifications))
 	r.SetBasicAuth(a.user, a.pass)
 	if a.csrf != "" {
 		r.Header.Set("X-CSRF-TOKEN", a.csrf)
@@ -82,6 +88,7 @@ func (a *agentClient) call(method, path, body string) answer {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	a.prepare(req)
+	req.Header.Set("User-Agent", gws.UserAgent(a.purpose))
 	resp, err := a.http.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s %s: %v", a.user, method, path, err)
@@ -152,12 +159,18 @@ type customerClient struct {
 
 func (c *customerClient) call(method, path, body string) answer {
 	c.t.Helper()
+	return c.callFor(gws.PurposeStep, method, path, body)
+}
+
+func (c *customerClient) callFor(purpose gws.Purpose, method, path, body string) answer {
+	c.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
 	req.Header.Set("ContactCenterId", "cc1")
+	req.Header.Set("User-Agent", gws.UserAgent(purpose))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -195,7 +208,7 @@ func (c *customerClient) send(text string) {
 
 func (c *customerClient) transcript(index int) string {
 	c.t.Helper()
-	ans := c.call("GET", "/api/v2/chats/"+c.id+"/messages?index="+strconv.Itoa(index)+"&secureKey="+c.secure, "")
+	ans := c.callFor(gws.PurposePoll, "GET", "/api/v2/chats/"+c.id+"/messages?index="+strconv.Itoa(index)+"&secureKey="+c.secure, "")
 	if ans.status != 200 {
 		c.t.Fatalf("customer messages: %d %s", ans.status, ans.body)
 	}
@@ -213,8 +226,10 @@ type chatSession struct {
 func driveChatSession(t *testing.T, base, user, pass string) *chatSession {
 	t.Helper()
 	a := newAgent(t, base, user, pass)
+	a.purpose = gws.PurposeSetup // the runner makes an actor Ready in its setup
 	a.ok(a.call("POST", "/api/v2/me/channels/chat", `{"operationName":"Ready"}`))
 	a.await("Ready channel state", channelState("Ready"))
+	a.purpose = gws.PurposeStep
 	c := requestChat(t, base, "Carol", user)
 	invited := a.await("an Invited chat", chatState("Invited"))
 	chatID := invited["chat"].(map[string]any)["id"].(string)

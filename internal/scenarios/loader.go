@@ -97,11 +97,12 @@ type document struct {
 	embedded bool
 }
 
-// load runs the whole pipeline over srcs: read files, collect fragments,
-// decode scenarios, check names.
-func load(srcs []source) ([]*Scenario, error) {
+// load runs the whole pipeline over srcs and the documents already read: read files,
+// collect fragments, decode scenarios, check names.
+func load(srcs []source, read ...document) ([]*Scenario, error) {
 	var p problems
 	var scenarioDocs, fragmentDocs []document
+	scenarioDocs = append(scenarioDocs, read...)
 	for _, src := range srcs {
 		files, err := yamlFiles(src.fsys, src.root)
 		if err != nil {
@@ -195,6 +196,10 @@ func readDocuments(fsys fs.FS, p, shown string, probs *problems) (docs []documen
 		probs.add(shown, 0, "cannot read: %v", err)
 		return nil
 	}
+	return parseDocuments(data, shown, probs)
+}
+
+func parseDocuments(data []byte, shown string, probs *problems) (docs []document) {
 	defer func() {
 		// yaml.v3 has panicked on hostile input in the past; a scenario file
 		// must never take the harness down.

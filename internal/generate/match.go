@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // Generated expectations keep everything a fresh run on another server reproduces, so
@@ -36,10 +38,16 @@ func (g *generator) reduce(key string, v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		if key == "userData" {
-			return []kv{{"$exact", g.substitute(cloneJSON(v))}}
+			return fields{{Key: "$exact", Value: g.substitute(cloneJSON(v))}}
 		}
 		return g.reduceObject(v)
 	case []any:
+		if len(v) == 0 && g.reading {
+			// What a read lists is state at the instant it ran: an empty list then
+			// (no chats yet, another actor's not arrived) is timing, not an answer the
+			// documentation gives; a fresh run may list something. Only the type holds.
+			return fields{{Key: "$type", Value: "array"}}
+		}
 		if len(v) == 0 {
 			return []any{}
 		}
@@ -47,10 +55,10 @@ func (g *generator) reduce(key string, v any) any {
 		for _, item := range v {
 			items = append(items, g.reduce(key, item))
 		}
-		return []kv{{"$contains", items}}
+		return fields{{Key: "$contains", Value: items}}
 	case string:
 		if isTimestampKey(key) && looksLikeTimestamp(v) {
-			return []kv{{"$timestamp", true}}
+			return fields{{Key: "$timestamp", Value: true}}
 		}
 		if expr, ok := g.identity[v]; ok {
 			return expr
@@ -67,15 +75,15 @@ func (g *generator) reduce(key string, v any) any {
 			return g.chatRef(v, true)
 		}
 		if volatileStrings[key] || strings.HasPrefix(v, "REDACTED-") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
-			return []kv{{"$type", "string"}}
+			return fields{{Key: "$type", Value: "string"}}
 		}
 		return v
 	case int, float64:
 		switch {
 		case key == "referenceId":
-			return []kv{{"$type", "number"}}
+			return fields{{Key: "$type", Value: "number"}}
 		case isTimestampKey(key):
-			return []kv{{"$type", "number"}} // epoch seconds or milliseconds: the unit is the key's
+			return fields{{Key: "$type", Value: "number"}} // epoch seconds or milliseconds: the unit is the key's
 		}
 		return v
 	}
@@ -83,7 +91,7 @@ func (g *generator) reduce(key string, v any) any {
 }
 
 // reduceObject reduces each member of an object, in key order.
-func (g *generator) reduceObject(obj map[string]any) []kv {
+func (g *generator) reduceObject(obj map[string]any) fields {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
@@ -91,12 +99,12 @@ func (g *generator) reduceObject(obj map[string]any) []kv {
 	sort.Strings(keys)
 	// Identifying keys first, so the YAML reads like the hand-written catalogue.
 	sort.SliceStable(keys, func(i, j int) bool { return keyRank(keys[i]) < keyRank(keys[j]) })
-	pairs := make([]kv, 0, len(keys))
+	pairs := make(fields, 0, len(keys))
 	for _, k := range keys {
 		if obj[k] == nil || k == "ext" {
 			continue
 		}
-		pairs = append(pairs, kv{k, g.reduce(k, obj[k])})
+		pairs = append(pairs, kv{Key: k, Value: g.reduce(k, obj[k])})
 	}
 	return pairs
 }
@@ -114,12 +122,12 @@ func keyRank(k string) int {
 
 // notificationMatcher reduces one agent notification. ref is the "{{refN}}" expression
 // for the referenceId of the step that caused it ("" = any number).
-func (g *generator) notificationMatcher(data map[string]any, ref string) []kv {
+func (g *generator) notificationMatcher(data map[string]any, ref string) fields {
 	pairs := g.reduceObject(data)
 	if ref != "" {
 		for i, p := range pairs {
-			if p.k == "referenceId" {
-				pairs[i].v = ref
+			if p.Key == "referenceId" {
+				pairs[i].Value = ref
 			}
 		}
 	}
@@ -147,7 +155,7 @@ func cloneJSON(v any) any {
 		return v
 	}
 	var out any
-	if dec, err := decodeJSON(data); err == nil {
+	if dec, err := fixture.DecodeJSON(data); err == nil {
 		out = normalizeNumbers(dec)
 	}
 	return out

@@ -1,4 +1,4 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
@@ -17,8 +18,8 @@ import (
 
 // requestStep builds an op step for x, or an http step when no op step sends what x
 // sent.
-func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *refVar, notifies bool) {
-	op, params, known := called(x)
+func (g *generator) requestStep(actor *genActor, x *fixture.Exchange) (step *scenarios.DocStep, ref *refVar, notifies bool) {
+	op, params, known := x.Called()
 	// A refused Complete is a raw request: as an op, the linter would take the chat as
 	// completed and refuse the expectations that follow.
 	refusedComplete := op.Name == "Complete" && x.Response.Status >= 400
@@ -26,33 +27,29 @@ func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *r
 	if !known || !ownSide || !g.ownCredentials(actor, x) || refusedComplete {
 		return g.httpStep(actor, x), nil, false
 	}
-	var body []kv
+	var body fields
 	if op.Method == http.MethodPost {
 		var sendable bool
 		if body, sendable = g.opBody(actor, x, op); !sendable {
 			return g.httpStep(actor, x), nil, false
 		}
 	}
-	step = []kv{{"op", op.Name}}
+	step = &scenarios.DocStep{Actor: actor.name, Op: op.Name, Expect: g.expect(x, op)}
 	if op.Dialect == gws.DialectInteractions {
-		step = append(step, kv{"dialect", string(op.Dialect)})
+		step.Dialect = string(op.Dialect)
 	}
 	if chatID := params["chat"]; chatID != "" && actor.kind == scenarios.KindAgent {
-		step = append(step, kv{"chat", g.chatRef(chatID, false)})
+		step.Chat = g.chatRef(chatID, false)
 	}
 	if len(body) > 0 {
-		step = append(step, kv{"body", body})
+		step.Body = body
 	} else if q := g.query(x.Request.Query); op.Method == http.MethodGet && len(q) > 0 {
-		step = append(step, kv{"query", q})
-	}
-	if exp := g.expect(x, op); exp != nil {
-		step = append(step, kv{"expect", exp})
+		step.Query = q
 	}
 	if op.Name == gws.RequestChat.Name {
-		name := g.newChatVar(x.Account)
-		step = append(step, kv{"save", []kv{{name, "/id"}}})
+		step.Save = fields{{Key: g.newChatVar(x.Account), Value: "/id"}}
 	}
-	if id := referenceID(x.Response.Body.JSON); id != "" {
+	if id := fixture.ReferenceID(x.Response.Body.JSON); id != "" {
 		g.nextRef++
 		ref = &refVar{name: "ref" + strconv.Itoa(g.nextRef), value: id}
 	}
@@ -63,8 +60,8 @@ func (g *generator) requestStep(actor *genActor, x *Exchange) (step []kv, ref *r
 // fills in itself (gws.Op.StepBody), with recorded identities and chat ids replaced.
 // False when no op step sends the recorded body (it leaves out a required parameter,
 // or one the runner would add: a negative test, which only an http step can send).
-func (g *generator) opBody(actor *genActor, x *Exchange, op gws.Op) ([]kv, bool) {
-	doc, err := decodeJSON(x.Request.Body.JSON)
+func (g *generator) opBody(actor *genActor, x *fixture.Exchange, op gws.Op) (fields, bool) {
+	doc, err := fixture.DecodeJSON(x.Request.Body.JSON)
 	if err != nil {
 		return nil, false
 	}
@@ -98,49 +95,41 @@ func (g *generator) routeHint(c *genActor) string {
 	return strings.Join(names, ",")
 }
 
-func (g *generator) httpStep(actor *genActor, x *Exchange) []kv {
+func (g *generator) httpStep(actor *genActor, x *fixture.Exchange) *scenarios.DocStep {
 	path := x.Request.Path
 	for id, name := range g.chatVars {
 		if g.defined[name] {
 			path = strings.ReplaceAll(path, "/"+id, "/{{"+name+"}}")
 		}
 	}
-	req := []kv{{"method", x.Request.Method}, {"path", path}}
+	req := &scenarios.DocHTTP{Method: x.Request.Method, Path: path}
 	// Raw customer requests carry their own secureKey: a wrong one is the point of the
 	// step (the right one is left out: the chat's key is not a variable).
 	wrongKey := actor.kind == scenarios.KindCustomer && requestSecureKey(x) != "" && requestSecureKey(x) != actor.secureKey
 	q := g.query(x.Request.Query)
 	if wrongKey && x.Request.Method == http.MethodGet {
-		q = append(q, kv{"secureKey", wrongSecureKey})
+		q = append(q, kv{Key: "secureKey", Value: wrongSecureKey})
 	}
-	if len(q) > 0 {
-		req = append(req, kv{"query", q})
-	}
+	req.Query = q
 	if body := g.requestBody(x); len(body) > 0 || x.Request.Body.JSON != nil {
-		if op := operationName(x.Request.Body.JSON); op != "" {
-			body = append([]kv{{"operationName", op}}, body...)
+		if op := x.OperationName(); op != "" {
+			body = append(fields{{Key: "operationName", Value: op}}, body...)
 		}
 		if wrongKey && x.Request.Method != http.MethodGet {
-			body = append(body, kv{"secureKey", wrongSecureKey})
+			body = append(body, kv{Key: "secureKey", Value: wrongSecureKey})
 		}
-		req = append(req, kv{"body", body})
+		req.Body = body
 	}
 	if actor.kind == scenarios.KindAgent {
 		switch auth := x.Request.Header.Get("Authorization"); {
 		case auth == "":
-			req = append(req, kv{"auth", "none"})
+			req.Auth = "none"
 		case actor.auth != "" && auth != actor.auth:
-			req = append(req, kv{"auth", "wrong"})
+			req.Auth = "wrong"
 		}
-		if x.Request.Method != http.MethodGet && x.Request.Header.Get("X-Csrf-Token") == "" {
-			req = append(req, kv{"csrf", false})
-		}
+		req.NoCSRF = x.Request.Method != http.MethodGet && x.Request.Header.Get("X-Csrf-Token") == ""
 	}
-	step := []kv{{"http", req}}
-	if exp := g.expect(x, gws.Op{}); exp != nil {
-		step = append(step, kv{"expect", exp})
-	}
-	return step
+	return &scenarios.DocStep{Actor: actor.name, HTTP: req, Expect: g.expect(x, gws.Op{})}
 }
 
 // wrongSecureKey stands for a customer secureKey that is not the chat's.
@@ -149,7 +138,7 @@ const wrongSecureKey = "not-the-key"
 // ownCredentials: the request carries what the runner sends for the actor (an agent's
 // Basic credentials and CSRF token; a customer's own secureKey). Anything else is the
 // point of the step and needs an http step.
-func (g *generator) ownCredentials(actor *genActor, x *Exchange) bool {
+func (g *generator) ownCredentials(actor *genActor, x *fixture.Exchange) bool {
 	if actor.kind == scenarios.KindCustomer {
 		key := requestSecureKey(x)
 		return key == "" || actor.secureKey == "" || key == actor.secureKey
@@ -162,7 +151,7 @@ func (g *generator) ownCredentials(actor *genActor, x *Exchange) bool {
 }
 
 // requestSecureKey is the (redacted) secureKey a customer request sent, in its body or query.
-func requestSecureKey(x *Exchange) string {
+func requestSecureKey(x *fixture.Exchange) string {
 	var body struct {
 		SecureKey string `json:"secureKey"`
 	}
@@ -176,8 +165,8 @@ func requestSecureKey(x *Exchange) string {
 // requestBody is the recorded body of a raw request without its operationName and
 // secureKey (httpStep writes those itself), with recorded identities and chat ids
 // replaced.
-func (g *generator) requestBody(x *Exchange) []kv {
-	doc, err := decodeJSON(x.Request.Body.JSON)
+func (g *generator) requestBody(x *fixture.Exchange) fields {
+	doc, err := fixture.DecodeJSON(x.Request.Body.JSON)
 	if err != nil {
 		return nil
 	}
@@ -190,13 +179,22 @@ func (g *generator) requestBody(x *Exchange) []kv {
 	return g.pairs(obj)
 }
 
-// pairs is a body as YAML pairs, with recorded identities and chat ids replaced.
-func (g *generator) pairs(obj map[string]any) []kv {
+// pairs is a body as ordered fields (sorted by key), with recorded identities and chat
+// ids replaced.
+func (g *generator) pairs(obj map[string]any) fields {
 	out := g.substitute(obj).(map[string]any)
-	n := toNode(out)
-	pairs := make([]kv, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		pairs = append(pairs, kv{n.Content[i].Value, n.Content[i+1]})
+	keys := make([]string, 0, len(out))
+	for k := range out {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make(fields, 0, len(keys))
+	for _, k := range keys {
+		v := out[k]
+		if v == nil {
+			v = jsonNull
+		}
+		pairs = append(pairs, kv{Key: k, Value: v})
 	}
 	return pairs
 }
@@ -224,17 +222,17 @@ func (g *generator) substitute(v any) any {
 	return v
 }
 
-func (g *generator) query(raw string) []kv {
+func (g *generator) query(raw string) fields {
 	values, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil
 	}
-	var pairs []kv
+	var pairs fields
 	for _, k := range sortedKeys(values) {
-		if isSecretField(k) {
+		if strings.EqualFold(k, "secureKey") || strings.EqualFold(k, "password") {
 			continue // the runner sends the customer's secureKey
 		}
-		pairs = append(pairs, kv{k, g.substitute(values.Get(k))})
+		pairs = append(pairs, kv{Key: k, Value: g.substitute(values.Get(k))})
 	}
 	return pairs
 }
@@ -242,29 +240,29 @@ func (g *generator) query(raw string) []kv {
 // expect states the recorded answer: the status (a 4xx range for failures, as the
 // catalogue does) and the body reduced to what a fresh run reproduces. Nil when the body
 // says nothing beyond the op's default success shape.
-func (g *generator) expect(x *Exchange, op gws.Op) []kv {
+func (g *generator) expect(x *fixture.Exchange, op gws.Op) *scenarios.DocExpect {
 	status := x.Response.Status
-	doc, _ := decodeJSON(x.Response.Body.JSON)
+	doc, _ := fixture.DecodeJSON(x.Response.Body.JSON)
 	body := normalizeNumbers(doc)
 	obj, _ := body.(map[string]any)
 	success := status >= 200 && status < 300
 	if success && op.Name != "" && len(obj) == 1 && (obj["statusCode"] == 0 || obj["status"] == "ok") {
 		return nil // the default check says exactly this
 	}
-	var exp []kv
+	exp := &scenarios.DocExpect{Status: status}
+	g.reading = x.Request.Method == http.MethodGet
+	defer func() { g.reading = false }()
 	switch {
 	case status >= 400 && status < 500:
-		exp = append(exp, kv{"status", []kv{{"$range", []any{400, 499}}}})
+		exp.Status = fields{{Key: "$range", Value: []any{400, 499}}}
 	case success:
-		exp = append(exp, kv{"status", []kv{{"$range", []any{200, 299}}}})
-	default:
-		exp = append(exp, kv{"status", status})
+		exp.Status = fields{{Key: "$range", Value: []any{200, 299}}}
 	}
 	switch {
 	case obj != nil:
-		exp = append(exp, kv{"body", g.reduceObject(obj)})
+		exp.Body = g.reduceObject(obj)
 	case body != nil:
-		exp = append(exp, kv{"body", g.reduce("", body)})
+		exp.Body = g.reduce("", body)
 	}
 	return exp
 }
@@ -282,7 +280,7 @@ func (g *generator) chatRef(id string, canSave bool) any {
 	}
 	if canSave {
 		g.defined[name] = true
-		return []kv{{"$save", name}}
+		return fields{{Key: "$save", Value: name}}
 	}
 	return id
 }

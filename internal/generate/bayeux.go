@@ -1,10 +1,13 @@
-package recorder
+package generate
 
 import (
 	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/gwsconform/gwsconform/internal/fixture"
+	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
 
 // A scenario may speak CometD itself (raw http steps on the notifications endpoint, to
@@ -15,15 +18,15 @@ import (
 // version, and the notifications a connect carried.
 
 // bayeuxStep builds the http step for one raw Bayeux exchange.
-func (g *generator) bayeuxStep(x *Exchange) []kv {
-	req := []kv{{"method", x.Request.Method}, {"path", x.Request.Path}}
-	if doc, err := decodeJSON(x.Request.Body.JSON); err == nil {
-		req = append(req, kv{"body", g.bayeuxRequest(normalizeNumbers(doc))})
+func (g *generator) bayeuxStep(actor string, x *fixture.Exchange) *scenarios.DocStep {
+	req := &scenarios.DocHTTP{Method: x.Request.Method, Path: x.Request.Path}
+	if doc, err := fixture.DecodeJSON(x.Request.Body.JSON); err == nil {
+		req.Body = g.bayeuxRequest(normalizeNumbers(doc))
 	}
-	step := []kv{{"http", req}}
-	exp := []kv{{"status", x.Response.Status}}
-	var save []kv
-	if doc, err := decodeJSON(x.Response.Body.JSON); err == nil {
+	exp := &scenarios.DocExpect{Status: x.Response.Status}
+	step := &scenarios.DocStep{Actor: actor, HTTP: req, Expect: exp}
+	var save fields
+	if doc, err := fixture.DecodeJSON(x.Response.Body.JSON); err == nil {
 		if replies, ok := normalizeNumbers(doc).([]any); ok {
 			var items []any
 			for i, r := range replies {
@@ -35,26 +38,23 @@ func (g *generator) bayeuxStep(x *Exchange) []kv {
 				if m["channel"] == "/meta/handshake" && m["clientId"] != nil {
 					name := "bayeux" + strconv.Itoa(len(g.bayeuxVars)+1)
 					g.bayeuxVars[stringOr(m["clientId"])] = name
-					save = append(save, kv{name, "/" + strconv.Itoa(i) + "/clientId"})
+					save = append(save, kv{Key: name, Value: "/" + strconv.Itoa(i) + "/clientId"})
 					if advice, ok := m["advice"].(map[string]any); ok && advice["timeout"] != nil {
-						save = append(save, kv{name + "Timeout", "/" + strconv.Itoa(i) + "/advice/timeout"})
+						save = append(save, kv{Key: name + "Timeout", Value: "/" + strconv.Itoa(i) + "/advice/timeout"})
 						g.bayeuxTimeouts[name] = true
 					}
 				}
 				items = append(items, g.bayeuxReply(m))
 			}
-			exp = append(exp, kv{"body", sequence(items...)})
+			exp.Body = items
 		}
 	}
 	// A connect the server may hold must come back within the timeout its handshake
 	// advised (plus a margin for the trip back), as clients give it no longer.
 	if session := g.heldConnect(x); session != "" {
-		step = append(step, kv{"within", "{{" + session + "Timeout}}ms + 500ms"})
+		step.Within = "{{" + session + "Timeout}}ms + 500ms"
 	}
-	step = append(step, kv{"expect", exp})
-	if len(save) > 0 {
-		step = append(step, kv{"save", save})
-	}
+	step.Save = save
 	return step
 }
 
@@ -82,34 +82,34 @@ func (g *generator) bayeuxRequest(v any) any {
 var bayeuxErrorCode = regexp.MustCompile(`^\d{3}:`)
 
 // bayeuxReply reduces one reply message.
-func (g *generator) bayeuxReply(m map[string]any) []kv {
-	var pairs []kv
+func (g *generator) bayeuxReply(m map[string]any) fields {
+	var pairs fields
 	for _, k := range []string{"channel", "id", "successful", "subscription", "version"} {
 		if k == "id" && !strings.HasPrefix(stringOr(m["channel"]), "/meta/") {
 			continue // an event's id is the server's own numbering
 		}
 		if v, ok := m[k]; ok && v != nil {
-			pairs = append(pairs, kv{k, v})
+			pairs = append(pairs, kv{Key: k, Value: v})
 		}
 	}
 	if s, ok := m["clientId"].(string); ok && s != "" {
-		pairs = append(pairs, kv{"clientId", []kv{{"$type", "string"}}})
+		pairs = append(pairs, kv{Key: "clientId", Value: fields{{Key: "$type", Value: "string"}}})
 	}
 	if s, ok := m["error"].(string); ok {
 		if code := bayeuxErrorCode.FindString(s); code != "" {
-			pairs = append(pairs, kv{"error", []kv{{"$regex", "^" + code}}})
+			pairs = append(pairs, kv{Key: "error", Value: fields{{Key: "$regex", Value: "^" + code}}})
 		} else {
-			pairs = append(pairs, kv{"error", []kv{{"$type", "string"}}})
+			pairs = append(pairs, kv{Key: "error", Value: fields{{Key: "$type", Value: "string"}}})
 		}
 	}
 	if types, ok := m["supportedConnectionTypes"].([]any); ok {
-		pairs = append(pairs, kv{"supportedConnectionTypes", []kv{{"$contains", types}}})
+		pairs = append(pairs, kv{Key: "supportedConnectionTypes", Value: fields{{Key: "$contains", Value: types}}})
 	}
 	if advice, ok := m["advice"].(map[string]any); ok {
-		pairs = append(pairs, kv{"advice", g.reduceObject(advice)})
+		pairs = append(pairs, kv{Key: "advice", Value: g.reduceObject(advice)})
 	}
 	if data, ok := m["data"].(map[string]any); ok {
-		pairs = append(pairs, kv{"data", g.notificationMatcher(data, "")})
+		pairs = append(pairs, kv{Key: "data", Value: g.notificationMatcher(data, "")})
 	}
 	return pairs
 }
@@ -117,7 +117,7 @@ func (g *generator) bayeuxReply(m map[string]any) []kv {
 // heldConnect names the session variable of a /meta/connect the server may hold (the
 // client did not ask for an immediate answer with advice.timeout), when that session's
 // handshake advised a timeout; "" otherwise.
-func (g *generator) heldConnect(x *Exchange) string {
+func (g *generator) heldConnect(x *fixture.Exchange) string {
 	var msgs []struct {
 		Channel  string         `json:"channel"`
 		ClientID string         `json:"clientId"`

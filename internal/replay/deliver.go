@@ -1,4 +1,4 @@
-package recorder
+package replay
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
 // notifier delivers a replay's recorded notifications over its Bayeux endpoint so that
@@ -24,13 +25,13 @@ type notifier struct {
 	mu      sync.Mutex
 	clients map[string]string                     // clientId -> account, from the requests naming it
 	subs    map[string]map[string]map[string]bool // account -> subscription pattern -> clientIds
-	pending map[string][]*BayeuxMessage           // account -> notifications not delivered yet, in order
+	pending map[string][]*fixture.BayeuxMessage   // account -> notifications not delivered yet, in order
 	host    string                                // the recorded proxy address (replaced in data)
 }
 
 func newNotifier(opts bayeux.ServerOptions, recordedHost string) *notifier {
 	n := &notifier{clients: map[string]string{}, subs: map[string]map[string]map[string]bool{},
-		pending: map[string][]*BayeuxMessage{}, host: recordedHost}
+		pending: map[string][]*fixture.BayeuxMessage{}, host: recordedHost}
 	next := opts.Rewrite
 	opts.Rewrite = func(clientID string, reply []bayeux.Message) []bayeux.Message {
 		n.observe(clientID, reply)
@@ -53,7 +54,7 @@ func (n *notifier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if err == nil {
 			n.mu.Lock()
-			for _, m := range parseBayeuxBody(body) {
+			for _, m := range fixture.ParseBayeux(body) {
 				if m.ClientID != "" {
 					n.clients[m.ClientID] = user
 				}
@@ -102,7 +103,7 @@ func (n *notifier) observe(clientID string, reply []bayeux.Message) {
 
 // deliver queues notes (in order) for their accounts and hands over whatever can be
 // delivered now.
-func (n *notifier) deliver(notes []*BayeuxMessage, liveHost string) {
+func (n *notifier) deliver(notes []*fixture.BayeuxMessage, liveHost string) {
 	if len(notes) == 0 {
 		return
 	}
@@ -121,6 +122,14 @@ func (n *notifier) deliver(notes []*BayeuxMessage, liveHost string) {
 	for account := range accounts {
 		n.flush(account)
 	}
+}
+
+// forget drops what still waits for delivery: a new pass over the recording queues
+// its notifications again.
+func (n *notifier) forget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.pending)
 }
 
 // flush delivers, in order, the account's pending notifications whose channel one of

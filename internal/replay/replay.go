@@ -1,4 +1,4 @@
-package recorder
+package replay
 
 import (
 	"bytes"
@@ -6,30 +6,41 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gwsconform/gwsconform/internal/bayeux"
+	"github.com/gwsconform/gwsconform/internal/fixture"
 )
 
-// ReplayOptions configure a Replay. Dir is required; every other zero value is usable.
-type ReplayOptions struct {
+// maxRequestBody caps the request body replay reads to match a request.
+const maxRequestBody = 1 << 20
+
+// Options configure a Replay. Dir is required; every other zero value is usable.
+type Options struct {
 	// Dir is the recording to serve.
 	Dir string
-	// NotificationsPath is where the Bayeux endpoint is served. Zero = DefaultNotificationsPath.
+	// NotificationsPath is where the Bayeux endpoint is served. Zero = fixture.DefaultNotificationsPath.
 	NotificationsPath string
 	// Bayeux configures the notification endpoint; its Authenticate is always the Basic
 	// username (so notifications reach the account they were recorded for).
 	Bayeux bayeux.ServerOptions
 	// Logger gets one line per unmatched request. Nil = discard.
 	Logger *slog.Logger
+	// Matcher is the request key changes are matched on. Nil = ShapeMatcher.
+	Matcher Matcher
+	// Hooks run on a copy of each recorded exchange before its answer is sent
+	// (fixture.BeforeReplay; other stages are refused).
+	Hooks []fixture.Hook
 }
 
-// A Replay serves a recording as a mock target (an http.Handler).
+// A Server serves a recording as a mock target (an http.Handler).
 //
 // Requests that change something (every method but GET) are matched per account in
 // recorded order, on method, path shape (ids become *) and operationName; redacted and
@@ -45,65 +56,76 @@ type ReplayOptions struct {
 // first one recorded), as often as asked. A customer transcript read (GET
 // /api/v2/chats/{id}/messages?index=N) is answered with every message the recording had
 // seen in that chat by that point, from index N on, and the state of that point.
-type Replay struct {
-	opts   ReplayOptions
+type Server struct {
+	opts   Options
 	logger *slog.Logger
 	notes  *notifier
 	host   string // the Host the recording was made through
 
 	mu           sync.Mutex
-	queues       map[string]*replayQueue // by account: its changes (non-GET requests)
-	byChat       []*replayQueue          // customer queues, in RequestChat order
-	reads        map[string][]*Exchange  // by account and resource (readKey): its GETs, in order
-	changes      []*Exchange             // every change of every account, in recorded order
-	served       map[int64]bool          // changes served so far, by Seq
-	secureKeys   map[string]string       // customer queue key -> the secureKey its RequestChat answer holds
-	recordedAuth map[string]string       // agent -> its first recorded Authorization
-	ownAuth      map[string]string       // agent -> its first live Authorization
-	frontier     int                     // changes[:frontier] are all served
-	caused       map[int64][]*BayeuxMessage
-	orphans      []*BayeuxMessage // notifications recorded before any request
-	accounts     []string
+	queues       map[string]*replayQueue        // by account: its changes (non-GET requests)
+	byChat       []*replayQueue                 // customer queues, in RequestChat order
+	reads        map[string][]*fixture.Exchange // by account and resource (readKey): its GETs, in order
+	changes      []*fixture.Exchange            // every change of every account, in recorded order
+	served       map[int64]bool                 // changes served so far, by Seq
+	secureKeys   map[string]string              // customer queue key -> the secureKey its RequestChat answer holds
+	recordedAuth map[string]string              // agent -> its first recorded Authorization
+	ownAuth      map[string]string              // agent -> its first live Authorization
+	frontier     int                            // changes[:frontier] are all served
+	caused       map[int64][]*fixture.BayeuxMessage
+	orphans      []*fixture.BayeuxMessage // notifications recorded before any request
+	// recordedCaused and recordedOrphans are caused and orphans as loaded: each pass
+	// over the recording starts from them again (deliver consumes its copies).
+	recordedCaused  map[int64][]*fixture.BayeuxMessage
+	recordedOrphans []*fixture.BayeuxMessage
+	passes          int // passes over the recording begun after the first
+	accounts        []string
 }
 
 type replayQueue struct {
 	account string
-	items   []*Exchange
+	items   []*fixture.Exchange
 	next    int
 }
 
-// NewReplay loads the recording in opts.Dir.
-func NewReplay(opts ReplayOptions) (*Replay, error) {
+// New loads the recording in opts.Dir.
+func New(opts Options) (*Server, error) {
 	if opts.Dir == "" {
-		return nil, errors.New("replay: ReplayOptions.Dir is required")
+		return nil, errors.New("replay: Options.Dir is required")
 	}
 	if opts.NotificationsPath == "" {
-		opts.NotificationsPath = DefaultNotificationsPath
+		opts.NotificationsPath = fixture.DefaultNotificationsPath
+	}
+	if opts.Matcher == nil {
+		opts.Matcher = ShapeMatcher
+	}
+	if err := fixture.CheckHooks("replay", opts.Hooks, fixture.BeforeReplay); err != nil {
+		return nil, err
 	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rec, err := Load(opts.Dir)
+	rec, err := fixture.Load(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range rec.Warnings {
 		logger.Warn(w)
 	}
-	rp := &Replay{opts: opts, logger: logger, queues: map[string]*replayQueue{}, caused: map[int64][]*BayeuxMessage{},
-		reads: map[string][]*Exchange{}, served: map[int64]bool{}, secureKeys: map[string]string{},
+	rp := &Server{opts: opts, logger: logger, queues: map[string]*replayQueue{}, caused: map[int64][]*fixture.BayeuxMessage{},
+		reads: map[string][]*fixture.Exchange{}, served: map[int64]bool{}, secureKeys: map[string]string{},
 		recordedAuth: map[string]string{}, ownAuth: map[string]string{}}
 	firstSession := map[string]string{} // account -> clientId of its first CometD session
 	refused := map[string]string{}      // channel -> the error the recorded server refused it with
 	for _, x := range rec.Exchanges {
-		if x.Kind == KindBayeux {
-			if _, ok := firstSession[x.Account]; !ok && isHandshake(x) {
-				firstSession[x.Account] = handshakeClientID(x)
+		if x.Kind == fixture.KindBayeux {
+			if _, ok := firstSession[x.Account]; !ok && x.IsHandshake() {
+				firstSession[x.Account] = x.HandshakeClientID()
 			}
-			for _, m := range parseBayeuxBody(x.Response.Body.JSON) {
+			for _, m := range fixture.ParseBayeux(x.Response.Body.JSON) {
 				if m.Channel == "/meta/subscribe" && m.Successful != nil && !*m.Successful && strings.HasPrefix(m.Error, "403:") {
-					refused[subscriptionOf(x, idString(m.ID))] = m.Error
+					refused[subscriptionOf(x, m.IDString())] = m.Error
 				}
 			}
 			continue
@@ -111,8 +133,8 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 		if rp.host == "" {
 			rp.host = x.Request.Host
 		}
-		key := queueKey(x.Kind, x.Account)
-		if x.Kind == KindCustomer && x.Request.Method == http.MethodPost && x.Request.Path == customerPath {
+		key := fixture.AccountKey(x.Kind, x.Account)
+		if x.Kind == fixture.KindCustomer && x.Request.Method == http.MethodPost && x.Request.Path == fixture.CustomerPath {
 			var answer struct {
 				SecureKey string `json:"secureKey"`
 			}
@@ -120,14 +142,14 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 			rp.secureKeys[key] = answer.SecureKey
 		}
 		if x.Request.Method == http.MethodGet {
-			if !usable(x) {
+			if !x.Answered() {
 				continue // a poll cut short: the client never saw an answer
 			}
 			rk := readKey(key, x.Request.Method, x.Request.Path, x.Request.Query, rp.credentials(key, x.Request.Header.Get("Authorization"), x.Request.Query))
 			rp.reads[rk] = append(rp.reads[rk], x)
 			continue
 		}
-		if usable(x) { // one the client never saw answered marks no point of the sequence
+		if x.Answered() { // one the client never saw answered marks no point of the sequence
 			rp.changes = append(rp.changes, x)
 		}
 		q := rp.queues[key]
@@ -135,7 +157,7 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 			q = &replayQueue{account: key}
 			rp.queues[key] = q
 			rp.accounts = append(rp.accounts, key)
-			if x.Kind == KindCustomer {
+			if x.Kind == fixture.KindCustomer {
 				rp.byChat = append(rp.byChat, q)
 			}
 		}
@@ -173,22 +195,17 @@ func NewReplay(opts ReplayOptions) (*Replay, error) {
 		}
 	}
 	rp.notes = newNotifier(bopts, rp.host)
+	rp.recordedCaused = maps.Clone(rp.caused)
+	rp.recordedOrphans = slices.Clone(rp.orphans)
 	return rp, nil
 }
 
-func queueKey(kind, account string) string {
-	if kind == KindCustomer {
-		return "customer " + account
-	}
-	return account
-}
-
 // Close releases held Bayeux connects.
-func (rp *Replay) Close() { rp.notes.server.Close() }
+func (rp *Server) Close() { rp.notes.server.Close() }
 
 // Remaining reports, per account, how many recorded changes (non-GET requests) have not
 // been served; GETs are answered as often as asked, so they never remain.
-func (rp *Replay) Remaining() map[string]int {
+func (rp *Server) Remaining() map[string]int {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	out := map[string]int{}
@@ -200,20 +217,20 @@ func (rp *Replay) Remaining() map[string]int {
 
 // Undelivered reports, per account, how many notifications are still waiting for one of
 // the account's CometD sessions to subscribe to their channel.
-func (rp *Replay) Undelivered() map[string]int { return rp.notes.undelivered() }
+func (rp *Server) Undelivered() map[string]int { return rp.notes.undelivered() }
 
-func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (rp *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := rp.opts.NotificationsPath
 	if r.URL.Path == p || strings.HasPrefix(r.URL.Path, strings.TrimSuffix(p, "/")+"/") {
 		rp.notes.ServeHTTP(w, r)
 		return
 	}
-	body, err := readCapped(r, DefaultMaxBody)
+	body, err := readCapped(r, maxRequestBody)
 	if err != nil {
 		replayError(w, http.StatusBadRequest, 1, "replay: reading the request body: "+err.Error())
 		return
 	}
-	want := requestKey(r.Method, r.URL.Path, operationName(body))
+	want := rp.opts.Matcher(r.Method, r.URL.Path, body)
 	x, override, status, problem := rp.match(r, want)
 	if x == nil {
 		rp.logger.Warn("replay: unmatched request", "request", want, "problem", problem)
@@ -226,20 +243,27 @@ func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // match finds the recorded exchange for r: a GET by read, anything else as the next
 // change of its account (advancing the account's cursor). body, when not nil, replaces
 // the recorded answer's body (a transcript assembled for this point).
-func (rp *Replay) match(r *http.Request, want string) (x *Exchange, body []byte, status int, problem string) {
+func (rp *Server) match(r *http.Request, want string) (x *fixture.Exchange, body []byte, status int, problem string) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
+	return rp.matchLocked(r, want)
+}
+
+func (rp *Server) matchLocked(r *http.Request, want string) (x *fixture.Exchange, body []byte, status int, problem string) {
 	var q *replayQueue
 	key := ""
-	if r.URL.Path == customerPath || strings.HasPrefix(r.URL.Path, customerPath+"/") {
-		account := customerAccount(r.URL.Path, nil)
-		key = queueKey(KindCustomer, account)
+	if r.URL.Path == fixture.CustomerPath || strings.HasPrefix(r.URL.Path, fixture.CustomerPath+"/") {
+		account := fixture.ChatOf(r.URL.Path, nil)
+		key = fixture.AccountKey(fixture.KindCustomer, account)
 		if account == "" && r.Method != http.MethodGet { // RequestChat: the next chat recorded and not started yet
 			for _, c := range rp.byChat {
 				if c.next == 0 {
 					q = c
 					break
 				}
+			}
+			if q == nil && len(rp.byChat) > 0 && rp.startsOver(rp.byChat[0], want) {
+				return rp.matchLocked(r, want)
 			}
 			if q == nil {
 				return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: no more customer chats were recorded", want)
@@ -257,12 +281,15 @@ func (rp *Replay) match(r *http.Request, want string) (x *Exchange, body []byte,
 	if q == nil {
 		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: nothing was recorded for %q (recorded: %s)", want, key, strings.Join(rp.accounts, ", "))
 	}
+	if q.next >= len(q.items) && rp.startsOver(q, want) {
+		return rp.matchLocked(r, want)
+	}
 	if q.next >= len(q.items) {
 		return nil, nil, http.StatusNotFound, fmt.Sprintf("replay: %s: all %d requests recorded for %s were already served", want, len(q.items), q.account)
 	}
 	next := q.items[q.next]
-	if exchangeKey(next) != want {
-		return nil, nil, http.StatusConflict, fmt.Sprintf("replay: %s: %s expected next %s (exchanges.jsonl seq %d)", want, q.account, exchangeKey(next), next.Seq)
+	if got := rp.recordedKey(next); got != want {
+		return nil, nil, http.StatusConflict, fmt.Sprintf("replay: %s: %s expected next %s (exchanges.jsonl seq %d)", want, q.account, got, next.Seq)
 	}
 	q.next++
 	rp.served[next.Seq] = true
@@ -281,7 +308,7 @@ func (rp *Replay) match(r *http.Request, want string) (x *Exchange, body []byte,
 // (or the first one recorded). A read's answer time, not its start, is what counts: a
 // read that started before a change but was answered after it may show the change's
 // effect (a customer's TypingStarted), which the client must not see before it sends it.
-func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []byte, int, string) {
+func (rp *Server) read(key string, r *http.Request, want string) (*fixture.Exchange, []byte, int, string) {
 	xs := rp.reads[readKey(key, r.Method, r.URL.Path, r.URL.RawQuery, rp.credentials(key, r.Header.Get("Authorization"), r.URL.RawQuery))]
 	if len(xs) == 0 {
 		if rp.queues[key] == nil {
@@ -305,7 +332,7 @@ func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []b
 		sort.SliceStable(seen, func(i, j int) bool { return seen[i].AnsweredMs() < seen[j].AnsweredMs() })
 	}
 	last := seen[len(seen)-1]
-	if !isTranscriptRead(last) || last.Response.Status != http.StatusOK {
+	if !last.IsTranscriptRead() || last.Response.Status != http.StatusOK {
 		return last, nil, 0, ""
 	}
 	from, _ := strconv.Atoi(r.URL.Query().Get("index"))
@@ -314,7 +341,7 @@ func (rp *Replay) read(key string, r *http.Request, want string) (*Exchange, []b
 
 // transcriptAt is the last of reads with its messages replaced by every message the
 // reads saw, from index from on, in index order.
-func transcriptAt(reads []*Exchange, from int) []byte {
+func transcriptAt(reads []*fixture.Exchange, from int) []byte {
 	last := reads[len(reads)-1]
 	var answer map[string]json.RawMessage
 	if json.Unmarshal(last.Response.Body.JSON, &answer) != nil {
@@ -355,7 +382,15 @@ func transcriptAt(reads []*Exchange, from int) []byte {
 	return out
 }
 
-func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange, body []byte) {
+func (rp *Server) answer(w http.ResponseWriter, host string, x *fixture.Exchange, body []byte) {
+	if len(rp.opts.Hooks) > 0 {
+		x = x.Clone()
+		if body != nil {
+			x.Response.Body = fixture.Body{JSON: body, Size: int64(len(body))}
+			body = nil
+		}
+		fixture.RunHooks(rp.opts.Hooks, fixture.BeforeReplay, x)
+	}
 	if x.Response.Status == 0 {
 		replayError(w, http.StatusBadGateway, 4, fmt.Sprintf("replay: the recorded request (exchanges.jsonl seq %d) got no answer: %s", x.Seq, x.Error))
 		return
@@ -382,37 +417,11 @@ func (rp *Replay) answer(w http.ResponseWriter, host string, x *Exchange, body [
 // deliver queues the notifications exchange seq caused (and, the first time, those
 // recorded before any request) for their accounts; each reaches the account as soon as
 // one of its sessions is subscribed to the channel (see notifier). The caller holds rp.mu.
-func (rp *Replay) deliver(host string, seq int64) {
+func (rp *Server) deliver(host string, seq int64) {
 	notes := append(rp.orphans, rp.caused[seq]...)
 	rp.orphans = nil
 	delete(rp.caused, seq)
 	rp.notes.deliver(notes, host)
-}
-
-// requestKey is what replay compares: method, path with ids replaced by *, operationName.
-func requestKey(method, path, op string) string {
-	key := method + " " + pathShape(path)
-	if op != "" {
-		key += " " + op
-	}
-	return key
-}
-
-func exchangeKey(x *Exchange) string {
-	return requestKey(x.Request.Method, x.Request.Path, operationName(x.Request.Body.JSON))
-}
-
-// idParents are path segments followed by an id.
-var idParents = map[string]bool{"chats": true, "interactions": true, "users": true, "queues": true}
-
-func pathShape(path string) string {
-	segs := strings.Split(path, "/")
-	for i := 1; i < len(segs); i++ {
-		if idParents[segs[i-1]] && segs[i] != "" {
-			segs[i] = "*"
-		}
-	}
-	return strings.Join(segs, "/")
 }
 
 func readCapped(r *http.Request, max int64) ([]byte, error) {
@@ -431,17 +440,9 @@ func replayError(w http.ResponseWriter, status, code int, msg string) {
 }
 
 // subscriptionOf is the channel the subscribe message with id asked for in x's request.
-func subscriptionOf(x *Exchange, id string) string {
-	var msgs []struct {
-		Channel      string          `json:"channel"`
-		ID           json.RawMessage `json:"id"`
-		Subscription string          `json:"subscription"`
-	}
-	if json.Unmarshal(x.Request.Body.JSON, &msgs) != nil {
-		return ""
-	}
-	for _, m := range msgs {
-		if m.Channel == "/meta/subscribe" && idString(m.ID) == id {
+func subscriptionOf(x *fixture.Exchange, id string) string {
+	for _, m := range fixture.ParseBayeux(x.Request.Body.JSON) {
+		if m.Channel == "/meta/subscribe" && m.IDString() == id {
 			return m.Subscription
 		}
 	}
@@ -461,7 +462,7 @@ func bayeuxErrorText(s string) string {
 // another answer: an agent's first Authorization (recorded, or seen live) is "own"; a
 // customer's secureKey is "own" when it is the one its RequestChat answer handed out
 // (the replay hands out the recorded placeholder, so recorded and live keys compare).
-func (rp *Replay) credentials(key, authorization, rawQuery string) string {
+func (rp *Server) credentials(key, authorization, rawQuery string) string {
 	if strings.HasPrefix(key, "customer ") {
 		values, _ := url.ParseQuery(rawQuery)
 		switch sent := values.Get("secureKey"); {
@@ -492,15 +493,4 @@ func (rp *Replay) credentials(key, authorization, rawQuery string) string {
 		return "own"
 	}
 	return "other"
-}
-
-// readKey names a resource a GET reads: account, path shape, query keys, credentials.
-func readKey(account, method, path, rawQuery, credentials string) string {
-	values, _ := url.ParseQuery(rawQuery)
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return account + " " + requestKey(method, path, "") + "?" + strings.Join(keys, "&") + " " + credentials
 }

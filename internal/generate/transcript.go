@@ -1,6 +1,7 @@
-package recorder
+package generate
 
 import (
+	"github.com/gwsconform/gwsconform/internal/fixture"
 	"github.com/gwsconform/gwsconform/internal/gws"
 	"github.com/gwsconform/gwsconform/internal/scenarios"
 )
@@ -12,15 +13,15 @@ import (
 // not see (an agents-only message, a consultant joining) changes the list.
 
 // transcript turns the messages a customer read for the first time into an await step.
-func (g *generator) transcript(c *genActor, x *Exchange) {
-	doc, err := decodeJSON(x.Response.Body.JSON)
+func (g *generator) transcript(c *genActor, x *fixture.Exchange) {
+	doc, err := fixture.DecodeJSON(x.Response.Body.JSON)
 	if err != nil {
 		return
 	}
 	body, _ := normalizeNumbers(doc).(map[string]any)
 	msgs, _ := body["messages"].([]any)
 	g.lastRead[x.Account] = x
-	ended := transcriptState(x) == gws.CustomerIdle
+	ended := x.ChatState() == gws.CustomerIdle
 	var items []any
 	for _, m := range msgs {
 		mm, _ := m.(map[string]any)
@@ -43,7 +44,7 @@ func (g *generator) transcript(c *genActor, x *Exchange) {
 		items = append(items, g.reduceObject(mm))
 	}
 	if len(items) > 0 && !g.completed[c.name] {
-		g.steps = append(g.steps, []kv{{c.name, []kv{{"await", sequence(items...)}}}})
+		g.steps = append(g.steps, scenarios.DocStep{Actor: c.name, Await: items})
 	}
 }
 
@@ -58,20 +59,14 @@ func (g *generator) snapshots() {
 		last := g.lastRead[chat]
 		// Only a read made after the last change shows the final transcript (the
 		// runner reads after every request; another client may not have).
-		if last == nil || last.StartMs < g.lastChangeEnd || transcriptState(last) == gws.CustomerIdle || g.completed[c.name] || len(g.read[chat]) == 0 {
+		if last == nil || last.StartMs < g.lastChangeEnd || last.ChatState() == gws.CustomerIdle || g.completed[c.name] || len(g.read[chat]) == 0 {
 			continue
 		}
 		var list []any
 		for _, m := range g.read[chat] {
 			list = append(list, g.reduceObject(m))
 		}
-		g.steps = append(g.steps, []kv{{c.name, []kv{
-			{"op", gws.GetMessages.Name},
-			{"query", []kv{{"index", "1"}}},
-			{"expect", []kv{
-				{"status", []kv{{"$range", []any{200, 299}}}},
-				{"body", []kv{{"messages", sequence(list...)}}},
-			}},
-		}}})
+		g.steps = append(g.steps, scenarios.DocStep{Actor: c.name, Op: gws.GetMessages.Name, Query: fields{{Key: "index", Value: "1"}},
+			Expect: &scenarios.DocExpect{Status: fields{{Key: "$range", Value: []any{200, 299}}}, Body: fields{{Key: "messages", Value: list}}}})
 	}
 }
