@@ -22,7 +22,7 @@ const module = "github.com/gwsconform/gwsconform/"
 // the proxy (recorder), the mock target (replay) and generation (generate) each
 // build on the format alone, so none of them drags in another.
 func TestLayering(t *testing.T) {
-	harness := []string{"internal/gws", "internal/runner", "internal/suite", "internal/scenarios", "internal/target", "internal/fixture", "internal/recorder", "internal/replay", "internal/generate", "internal/match", "internal/report", "internal/evidence", "internal/certify"}
+	harness := []string{"internal/gws", "internal/runner", "internal/suite", "internal/scenarios", "internal/target", "internal/fixture", "internal/recorder", "internal/replay", "internal/generate", "internal/match", "internal/report", "internal/evidence", "internal/certify", "internal/testhttp"}
 	rules := []struct {
 		pkg       string
 		forbidden []string

@@ -90,7 +90,7 @@ func fetchRaw(t *testing.T, base, method, path, acceptEncoding, body string) ans
 	if err != nil {
 		t.Fatalf("%s %s: read: %v", method, path, err)
 	}
-	return answer{resp.StatusCode, resp.Header, string(data)}
+	return answer{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 }
 
 // encodingCase is a client's Accept-Encoding, the Content-Encoding the target answers
@@ -116,22 +116,22 @@ func TestCompressedAnswersPassThroughUnchanged(t *testing.T) {
 		if !slices.Equal(gotProxied, gotDirect) {
 			t.Errorf("client Accept-Encoding %s: the target got %q through the proxy, %q direct", enc.name(), gotProxied, gotDirect)
 		}
-		if proxied.status != direct.status || proxied.body != direct.body {
+		if proxied.Status != direct.Status || proxied.Body != direct.Body {
 			t.Errorf("client Accept-Encoding %s: %d, %d bytes through the proxy; %d, %d bytes direct (bodies differ: %v)",
-				enc.name(), proxied.status, len(proxied.body), direct.status, len(direct.body), proxied.body != direct.body)
+				enc.name(), proxied.Status, len(proxied.Body), direct.Status, len(direct.Body), proxied.Body != direct.Body)
 		}
-		if got := proxied.header.Get("Content-Encoding"); got != enc.want {
+		if got := proxied.Header.Get("Content-Encoding"); got != enc.want {
 			t.Errorf("client Accept-Encoding %s: Content-Encoding %q through the proxy, want %q", enc.name(), got, enc.want)
 		}
-		for name := range mergeHeaderNames(direct.header, proxied.header) {
+		for name := range mergeHeaderNames(direct.Header, proxied.Header) {
 			if name == "Date" {
 				continue
 			}
-			if got, want := strings.Join(proxied.header.Values(name), "|"), strings.Join(direct.header.Values(name), "|"); got != want {
+			if got, want := strings.Join(proxied.Header.Values(name), "|"), strings.Join(direct.Header.Values(name), "|"); got != want {
 				t.Errorf("client Accept-Encoding %s: header %s = %q through the proxy, %q direct", enc.name(), name, got, want)
 			}
 		}
-		wire = append(wire, []byte(direct.body))
+		wire = append(wire, []byte(direct.Body))
 	}
 	stopRecorder(t, rec)
 
@@ -162,8 +162,8 @@ func TestCompressedAnswersPassThroughUnchanged(t *testing.T) {
 	// Replay serves the decoded body, without the Content-Encoding it no longer has.
 	_, base := startReplay(t, rec.Dir())
 	got := fetchRaw(t, base, "GET", "/api/v2/me", "", "")
-	if got.status != 200 || got.body != string(plainAnswer) || got.header.Get("Content-Encoding") != "" {
-		t.Fatalf("replay answered %d, Content-Encoding %q, %d bytes; want 200 with the decoded JSON", got.status, got.header.Get("Content-Encoding"), len(got.body))
+	if got.Status != 200 || got.Body != string(plainAnswer) || got.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("replay answered %d, Content-Encoding %q, %d bytes; want 200 with the decoded JSON", got.Status, got.Header.Get("Content-Encoding"), len(got.Body))
 	}
 }
 
@@ -177,8 +177,8 @@ func TestCompressedLongPollIsRecordedReadable(t *testing.T) {
 		if upstream := <-seen; !slices.Equal(upstream, nilIfEmpty(accept)) {
 			t.Errorf("client Accept-Encoding %q: the target got %q", accept, upstream)
 		}
-		if got.header.Get("Content-Encoding") != accept {
-			t.Errorf("client Accept-Encoding %q: Content-Encoding %q", accept, got.header.Get("Content-Encoding"))
+		if got.Header.Get("Content-Encoding") != accept {
+			t.Errorf("client Accept-Encoding %q: Content-Encoding %q", accept, got.Header.Get("Content-Encoding"))
 		}
 	}
 	stopRecorder(t, rec)
@@ -199,21 +199,21 @@ func TestCompressedBodyOverTheCap(t *testing.T) {
 	up, seen := compressingUpstream(t)
 	direct := fetchRaw(t, up.URL, "GET", "/api/v2/me", "gzip", "")
 	<-seen
-	if len(direct.body) >= 256 || len(plainAnswer) <= 256 {
-		t.Fatalf("the test wants a gzip answer under 256 bytes that inflates past it: %d -> %d", len(direct.body), len(plainAnswer))
+	if len(direct.Body) >= 256 || len(plainAnswer) <= 256 {
+		t.Fatalf("the test wants a gzip answer under 256 bytes that inflates past it: %d -> %d", len(direct.Body), len(plainAnswer))
 	}
 	for _, max := range []int64{256, 64} {
 		rec, proxy := startRecorder(t, up.URL, Options{MaxBody: max})
 		got := fetchRaw(t, proxy, "GET", "/api/v2/me", "gzip", "")
 		<-seen
-		if got.body != direct.body {
-			t.Fatalf("cap %d: the client got %d bytes, the target sent %d", max, len(got.body), len(direct.body))
+		if got.Body != direct.Body {
+			t.Fatalf("cap %d: the client got %d bytes, the target sent %d", max, len(got.Body), len(direct.Body))
 		}
 		stopRecorder(t, rec)
 		b := readAllExchanges(t, rec.Dir())[0].Response.Body
-		if !b.Truncated || b.Size != int64(len(direct.body)) || b.Encoding != "gzip" || b.Text == "" ||
+		if !b.Truncated || b.Size != int64(len(direct.Body)) || b.Encoding != "gzip" || b.Text == "" ||
 			int64(len(b.Text)) > max || !strings.HasPrefix(string(plainAnswer), b.Text) {
-			t.Errorf("cap %d: recorded %s, want a decoded prefix of at most %d bytes, truncated, gzip, size %d", max, short(b), max, len(direct.body))
+			t.Errorf("cap %d: recorded %s, want a decoded prefix of at most %d bytes, truncated, gzip, size %d", max, short(b), max, len(direct.Body))
 		}
 		if max == 256 && len(b.Text) != 256 {
 			t.Errorf("cap 256: %d decoded bytes recorded, want 256", len(b.Text))

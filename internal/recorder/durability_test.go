@@ -52,9 +52,9 @@ func TestEachExchangeIsReadableOnceAnswered(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
 	for i := 1; i <= 50; i++ {
 		path := fmt.Sprintf("/api/v2/me/chats/c%d", i)
-		got := do(t, client, proxy, call{method: http.MethodPost, path: path, body: `{"operationName":"SendMessage","text":"hi"}`, user: "agent1", password: "pw"})
-		if got.status != http.StatusOK {
-			t.Fatalf("exchange %d: status %d", i, got.status)
+		got := do(t, client, proxy, call{Method: http.MethodPost, Path: path, Body: `{"operationName":"SendMessage","text":"hi"}`, User: "agent1", Password: "pw"})
+		if got.Status != http.StatusOK {
+			t.Fatalf("exchange %d: status %d", i, got.Status)
 		}
 		select {
 		case <-idle:

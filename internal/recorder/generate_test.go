@@ -79,8 +79,8 @@ func TestGenerateReadsTheTargetsRoutingKey(t *testing.T) {
 	agent.ok(agent.call("POST", "/api/v2/me/channels/chat", `{"operationName":"Ready"}`))
 	agent.await("Ready channel state", channelState("Ready"))
 	c := &customerClient{t: t, base: proxy}
-	if ans := c.call("POST", "/api/v2/chats", `{"operationName":"RequestChat","nickname":"Carol","userData":{"Target":"agent1"}}`); ans.status != 200 {
-		t.Fatalf("RequestChat: %d %s", ans.status, ans.body)
+	if ans := c.call("POST", "/api/v2/chats", `{"operationName":"RequestChat","nickname":"Carol","userData":{"Target":"agent1"}}`); ans.Status != 200 {
+		t.Fatalf("RequestChat: %d %s", ans.Status, ans.Body)
 	}
 	agent.await("an Invited chat", chatState("Invited"))
 	agent.close()
@@ -136,8 +136,8 @@ func TestGeneratedReadsDoNotAssertEmptyLists(t *testing.T) {
 	ref := startRefServer(t)
 	rec, proxy := startRecorder(t, ref.URL, Options{})
 	agent := newAgent(t, proxy, "agent1", testPassword)
-	if ans := agent.call("GET", "/api/v2/me/chats", ""); ans.status != 200 || !strings.Contains(ans.body, "[]") {
-		t.Fatalf("GET /me/chats: %d %s, want an empty list", ans.status, ans.body)
+	if ans := agent.call("GET", "/api/v2/me/chats", ""); ans.Status != 200 || !strings.Contains(ans.Body, "[]") {
+		t.Fatalf("GET /me/chats: %d %s, want an empty list", ans.Status, ans.Body)
 	}
 	agent.close()
 	stopRecorder(t, rec)

@@ -24,7 +24,7 @@ func TestCaptureAndSaveHooks(t *testing.T) {
 		}},
 	}
 	rec, proxy := startRecorder(t, up.URL, Options{Hooks: hooks})
-	do(t, httpClient(), proxy, call{method: "GET", path: "/api/v2/me", user: "agent1", password: "pw"})
+	do(t, httpClient(), proxy, call{Method: "GET", Path: "/api/v2/me", User: "agent1", Password: "pw"})
 	stopRecorder(t, rec)
 	if !strings.HasPrefix(captured, "Basic ") || strings.Contains(captured, "REDACTED") {
 		t.Errorf("after-capture hook saw Authorization %q, want the client's own", captured)

@@ -14,7 +14,7 @@ func TestExchangesAreOnDiskBeforeClose(t *testing.T) {
 	up := fakeUpstream(t, nil)
 	rec, proxy := startRecorder(t, up.URL, Options{})
 	for range 3 {
-		do(t, httpClient(), proxy, call{method: "GET", path: "/api/v2/me", user: "agent1", password: "pw"})
+		do(t, httpClient(), proxy, call{Method: "GET", Path: "/api/v2/me", User: "agent1", Password: "pw"})
 	}
 	rec.Sync()
 	xs := readAllExchanges(t, rec.Dir()) // not closed yet

@@ -51,27 +51,27 @@ func TestProxyIsTransparent(t *testing.T) {
 	up := fakeUpstream(t, nil)
 	_, proxy := startRecorder(t, up.URL, Options{})
 	calls := []call{
-		{method: "GET", path: "/api/v2/me", user: "agent1", password: "pw"},
-		{method: "POST", path: "/api/v2/me/chats/42", body: `{"operationName":"Accept"}`, user: "agent1", password: "pw"},
-		{method: "GET", path: "/nowhere"},
+		{Method: "GET", Path: "/api/v2/me", User: "agent1", Password: "pw"},
+		{Method: "POST", Path: "/api/v2/me/chats/42", Body: `{"operationName":"Accept"}`, User: "agent1", Password: "pw"},
+		{Method: "GET", Path: "/nowhere"},
 	}
 	for _, c := range calls {
 		direct := do(t, http.DefaultClient, up.URL, c)
 		proxied := do(t, http.DefaultClient, proxy, c)
-		if direct.status != proxied.status {
-			t.Errorf("%s %s: status %d direct, %d through the proxy", c.method, c.path, direct.status, proxied.status)
+		if direct.Status != proxied.Status {
+			t.Errorf("%s %s: status %d direct, %d through the proxy", c.Method, c.Path, direct.Status, proxied.Status)
 		}
 		// URIs are built from Host, so they name whichever address the client used.
-		wantBody := strings.ReplaceAll(direct.body, strings.TrimPrefix(up.URL, "http://"), strings.TrimPrefix(proxy, "http://"))
-		if proxied.body != wantBody {
-			t.Errorf("%s %s: body\n direct: %s\nproxied: %s", c.method, c.path, direct.body, proxied.body)
+		wantBody := strings.ReplaceAll(direct.Body, strings.TrimPrefix(up.URL, "http://"), strings.TrimPrefix(proxy, "http://"))
+		if proxied.Body != wantBody {
+			t.Errorf("%s %s: body\n direct: %s\nproxied: %s", c.Method, c.Path, direct.Body, proxied.Body)
 		}
-		for name := range direct.header {
+		for name := range direct.Header {
 			if name == "Date" {
 				continue
 			}
-			if got, want := strings.Join(proxied.header.Values(name), "|"), strings.Join(direct.header.Values(name), "|"); got != want {
-				t.Errorf("%s %s: header %s = %q through the proxy, %q direct", c.method, c.path, name, got, want)
+			if got, want := strings.Join(proxied.Header.Values(name), "|"), strings.Join(direct.Header.Values(name), "|"); got != want {
+				t.Errorf("%s %s: header %s = %q through the proxy, %q direct", c.Method, c.Path, name, got, want)
 			}
 		}
 	}
@@ -123,16 +123,16 @@ func TestUnreachableTargetGets502(t *testing.T) {
 	deadURL := dead.URL
 	dead.Close()
 	rec, proxy := startRecorder(t, deadURL, Options{})
-	got := do(t, http.DefaultClient, proxy, call{method: "GET", path: "/api/v2/me", user: "agent1", password: "pw"})
-	if got.status != http.StatusBadGateway {
-		t.Fatalf("status %d, want 502", got.status)
+	got := do(t, http.DefaultClient, proxy, call{Method: "GET", Path: "/api/v2/me", User: "agent1", Password: "pw"})
+	if got.Status != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", got.Status)
 	}
 	var body struct {
 		StatusCode    int    `json:"statusCode"`
 		StatusMessage string `json:"statusMessage"`
 	}
-	if err := json.Unmarshal([]byte(got.body), &body); err != nil || !strings.Contains(body.StatusMessage, "unreachable") {
-		t.Fatalf("body %q (%v): want a JSON error saying the target is unreachable", got.body, err)
+	if err := json.Unmarshal([]byte(got.Body), &body); err != nil || !strings.Contains(body.StatusMessage, "unreachable") {
+		t.Fatalf("body %q (%v): want a JSON error saying the target is unreachable", got.Body, err)
 	}
 	stopRecorder(t, rec)
 	xs := readAllExchanges(t, rec.Dir())
@@ -145,8 +145,8 @@ func TestUnreachableTargetGets502(t *testing.T) {
 func TestExchangeRecord(t *testing.T) {
 	up := fakeUpstream(t, nil)
 	rec, proxy := startRecorder(t, up.URL, Options{MaxBody: 16})
-	do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/42", body: `{"operationName":"Accept"}`, user: "agent1", password: "pw"})
-	do(t, http.DefaultClient, proxy, call{method: "GET", path: "/api/v2/chats/77/messages?index=3"})
+	do(t, http.DefaultClient, proxy, call{Method: "POST", Path: "/api/v2/me/chats/42", Body: `{"operationName":"Accept"}`, User: "agent1", Password: "pw"})
+	do(t, http.DefaultClient, proxy, call{Method: "GET", Path: "/api/v2/chats/77/messages?index=3"})
 	stopRecorder(t, rec)
 	xs := readAllExchanges(t, rec.Dir())
 	if len(xs) != 2 {

@@ -94,9 +94,9 @@ func TestFastPathDecisionStillRedacts(t *testing.T) {
 	// Holds the pointer keys' names and "<&>" (written escaped), but not as keys.
 	clean := `{"operationName":"SendMessage","text":"ssn, deep and tokens are not keys & <b>here</b>"}`
 	for _, body := range bodies {
-		do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/1", body: body})
+		do(t, http.DefaultClient, proxy, call{Method: "POST", Path: "/api/v2/me/chats/1", Body: body})
 	}
-	do(t, http.DefaultClient, proxy, call{method: "POST", path: "/api/v2/me/chats/1", body: clean})
+	do(t, http.DefaultClient, proxy, call{Method: "POST", Path: "/api/v2/me/chats/1", Body: clean})
 	stopRecorder(t, rec)
 	data, err := os.ReadFile(filepath.Join(rec.Dir(), fixture.ExchangesFile))
 	if err != nil {

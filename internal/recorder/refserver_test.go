@@ -140,12 +140,12 @@ func TestTransparencyAgainstReferenceServer(t *testing.T) {
 	} {
 		d := direct.call(c.method, c.path, c.body)
 		p := proxied.call(c.method, c.path, c.body)
-		if d.status != p.status || d.body != p.body {
-			t.Errorf("%s %s: direct %d %s, proxied %d %s", c.method, c.path, d.status, d.body, p.status, p.body)
+		if d.Status != p.Status || d.Body != p.Body {
+			t.Errorf("%s %s: direct %d %s, proxied %d %s", c.method, c.path, d.Status, d.Body, p.Status, p.Body)
 		}
-		for name := range d.header {
-			if name != "Date" && len(d.header[name]) != len(p.header[name]) {
-				t.Errorf("%s %s: header %s %q direct, %q proxied", c.method, c.path, name, d.header[name], p.header[name])
+		for name := range d.Header {
+			if name != "Date" && len(d.Header[name]) != len(p.Header[name]) {
+				t.Errorf("%s %s: header %s %q direct, %q proxied", c.method, c.path, name, d.Header[name], p.Header[name])
 			}
 		}
 	}

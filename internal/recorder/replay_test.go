@@ -50,17 +50,17 @@ func TestReplayRejectsUnexpectedRequests(t *testing.T) {
 	rec, _ := recordChatSession(t, Options{})
 	_, base := startReplay(t, rec.Dir())
 	// agent1's first recorded request is GET /api/v2/me; a Complete now is out of order.
-	got := do(t, httpClient(), base, call{method: "POST", path: "/api/v2/me/chats/x", body: `{"operationName":"Complete"}`, user: "agent1", password: "p"})
+	got := do(t, httpClient(), base, call{Method: "POST", Path: "/api/v2/me/chats/x", Body: `{"operationName":"Complete"}`, User: "agent1", Password: "p"})
 	var body struct {
 		StatusMessage string `json:"statusMessage"`
 	}
-	json.Unmarshal([]byte(got.body), &body)
-	if got.status != 409 || !strings.Contains(body.StatusMessage, "expected next POST /api/v2/me StartContactCenterSession") &&
+	json.Unmarshal([]byte(got.Body), &body)
+	if got.Status != 409 || !strings.Contains(body.StatusMessage, "expected next POST /api/v2/me StartContactCenterSession") &&
 		!strings.Contains(body.StatusMessage, "expected next GET /api/v2/me") {
-		t.Fatalf("got %d %s, want 409 naming the next recorded request", got.status, got.body)
+		t.Fatalf("got %d %s, want 409 naming the next recorded request", got.Status, got.Body)
 	}
-	got = do(t, httpClient(), base, call{method: "GET", path: "/api/v2/me", user: "agent7", password: "p"})
-	if got.status != 404 || !strings.Contains(got.body, `nothing was recorded for \"agent7\"`) {
-		t.Fatalf("got %d %s, want 404 for an account never recorded", got.status, got.body)
+	got = do(t, httpClient(), base, call{Method: "GET", Path: "/api/v2/me", User: "agent7", Password: "p"})
+	if got.Status != 404 || !strings.Contains(got.Body, `nothing was recorded for \"agent7\"`) {
+		t.Fatalf("got %d %s, want 404 for an account never recorded", got.Status, got.Body)
 	}
 }

@@ -35,12 +35,12 @@ func newAgent(t *testing.T, base, user, pass string) *agentClient {
 	jar, _ := cookiejar.New(nil)
 	a := &agentClient{t: t, base: base, user: user, pass: pass, purpose: gws.PurposeSetup, http: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
 	me := a.call("GET", "/api/v2/me", "")
-	a.csrf = me.header.Get("X-CSRF-TOKEN")
+	a.csrf = me.Header.Get("X-CSRF-TOKEN")
 	var body struct {
 		User struct{ ID, URI string } `json:"user"`
 	}
-	if err := json.Unmarshal([]byte(me.body), &body); err != nil || me.status != 200 {
-		t.Fatalf("%s GET /me: %d %s", user, me.status, me.body)
+	if err := json.Unmarshal([]byte(me.Body), &body); err != nil || me.Status != 200 {
+		t.Fatalf("%s GET /me: %d %s", user, me.Status, me.Body)
 	}
 	a.uri, a.id = body.User.URI, body.User.ID
 	a.ok(a.call("POST", "/api/v2/me", `{"operationName":"StartContactCenterSession","channels":["chat"]}`))
@@ -95,14 +95,14 @@ func (a *agentClient) call(method, path, body string) answer {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(data)}
+	return answer{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 }
 
 func (a *agentClient) ok(ans answer) map[string]any {
 	a.t.Helper()
 	var body map[string]any
-	if ans.status != 200 || json.Unmarshal([]byte(ans.body), &body) != nil || body["statusCode"] != float64(0) {
-		a.t.Fatalf("%s: answer %d %s, want statusCode 0", a.user, ans.status, ans.body)
+	if ans.Status != 200 || json.Unmarshal([]byte(ans.Body), &body) != nil || body["statusCode"] != float64(0) {
+		a.t.Fatalf("%s: answer %d %s, want statusCode 0", a.user, ans.Status, ans.Body)
 	}
 	return body
 }
@@ -180,7 +180,7 @@ func (c *customerClient) callFor(purpose gws.Purpose, method, path, body string)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(data)}
+	return answer{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 }
 
 func requestChat(t *testing.T, base, nickname, routeTo string) *customerClient {
@@ -191,8 +191,8 @@ func requestChat(t *testing.T, base, nickname, routeTo string) *customerClient {
 		StatusCode          int
 		ID, Path, SecureKey string
 	}
-	if err := json.Unmarshal([]byte(ans.body), &body); err != nil || ans.status != 200 || body.ID == "" {
-		t.Fatalf("RequestChat: %d %s", ans.status, ans.body)
+	if err := json.Unmarshal([]byte(ans.Body), &body); err != nil || ans.Status != 200 || body.ID == "" {
+		t.Fatalf("RequestChat: %d %s", ans.Status, ans.Body)
 	}
 	c.id, c.path, c.secure = body.ID, body.Path, body.SecureKey
 	return c
@@ -201,18 +201,18 @@ func requestChat(t *testing.T, base, nickname, routeTo string) *customerClient {
 func (c *customerClient) send(text string) {
 	c.t.Helper()
 	ans := c.call("POST", "/api/v2/chats/"+c.id, `{"operationName":"SendMessage","text":"`+text+`","secureKey":"`+c.secure+`"}`)
-	if ans.status != 200 {
-		c.t.Fatalf("customer SendMessage: %d %s", ans.status, ans.body)
+	if ans.Status != 200 {
+		c.t.Fatalf("customer SendMessage: %d %s", ans.Status, ans.Body)
 	}
 }
 
 func (c *customerClient) transcript(index int) string {
 	c.t.Helper()
 	ans := c.callFor(gws.PurposePoll, "GET", "/api/v2/chats/"+c.id+"/messages?index="+strconv.Itoa(index)+"&secureKey="+c.secure, "")
-	if ans.status != 200 {
-		c.t.Fatalf("customer messages: %d %s", ans.status, ans.body)
+	if ans.Status != 200 {
+		c.t.Fatalf("customer messages: %d %s", ans.Status, ans.Body)
 	}
-	return ans.body
+	return ans.Body
 }
 
 // chatSession is the conversation the integration tests record: an agent gets ready, a

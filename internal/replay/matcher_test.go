@@ -16,13 +16,13 @@ func TestMatcherAndBeforeReplayHook(t *testing.T) {
 		customerExchange(1, 1, 2, http.MethodPost, fixture.CustomerPath, "", `{"nickname":"Carol"}`, `{"statusCode":0,"id":"c1","secureKey":"k"}`),
 		customerExchange(2, 3, 4, http.MethodPost, fixture.CustomerPath+"/c1", "", `{"operationName":"SendMessage","text":"hi"}`, `{"statusCode":0}`),
 	}, nil)
-	send := call{method: http.MethodPost, path: fixture.CustomerPath + "/c1", body: `{"operationName":"SendStartTypingNotification"}`}
-	open := call{method: http.MethodPost, path: fixture.CustomerPath, body: `{"nickname":"Carol"}`}
+	send := call{Method: http.MethodPost, Path: fixture.CustomerPath + "/c1", Body: `{"operationName":"SendStartTypingNotification"}`}
+	open := call{Method: http.MethodPost, Path: fixture.CustomerPath, Body: `{"nickname":"Carol"}`}
 
 	_, base := startReplay(t, dir)
 	do(t, httpClient(), base, open)
-	if got := do(t, httpClient(), base, send); got.status != http.StatusConflict || !strings.Contains(got.body, "expected next POST /api/v2/chats/* SendMessage") {
-		t.Fatalf("default matcher: %d %s, want 409 naming the SendMessage expected", got.status, got.body)
+	if got := do(t, httpClient(), base, send); got.Status != http.StatusConflict || !strings.Contains(got.Body, "expected next POST /api/v2/chats/* SendMessage") {
+		t.Fatalf("default matcher: %d %s, want 409 naming the SendMessage expected", got.Status, got.Body)
 	}
 
 	pathOnly := func(method, path string, _ []byte) string { return method + " " + path }
@@ -37,8 +37,8 @@ func TestMatcherAndBeforeReplayHook(t *testing.T) {
 	base = serve(t, rp)
 	do(t, httpClient(), base, open)
 	got := do(t, httpClient(), base, send)
-	if got.status != http.StatusOK || got.header.Get("X-Replayed") != "yes" {
-		t.Fatalf("path-only matcher with a hook: %d %v %s", got.status, got.header, got.body)
+	if got.Status != http.StatusOK || got.Header.Get("X-Replayed") != "yes" {
+		t.Fatalf("path-only matcher with a hook: %d %v %s", got.Status, got.Header, got.Body)
 	}
 
 	if _, err := New(Options{Dir: dir, Hooks: []fixture.Hook{{Stage: fixture.BeforeSave, Func: hook.Func}}}); err == nil || !strings.Contains(err.Error(), "before-save hooks do not run here") {

@@ -66,9 +66,9 @@ func TestReplayKeepsNotificationsUntilTheAccountSubscribes(t *testing.T) {
 		[]*fixture.BayeuxMessage{{Seq: 2, AtMs: 3, Account: "agent1", Direction: fixture.ToClient, ClientID: "s1", Channel: "/v2/me/chats", Data: json.RawMessage(invited)}})
 	rp, base := startReplay(t, dir)
 
-	got := do(t, httpClient(), base, call{method: http.MethodPost, path: fixture.CustomerPath, body: `{"nickname":"Carol"}`})
-	if got.status != http.StatusOK {
-		t.Fatalf("RequestChat: %d %s", got.status, got.body)
+	got := do(t, httpClient(), base, call{Method: http.MethodPost, Path: fixture.CustomerPath, Body: `{"nickname":"Carol"}`})
+	if got.Status != http.StatusOK {
+		t.Fatalf("RequestChat: %d %s", got.Status, got.Body)
 	}
 	if waiting := rp.Undelivered()["agent1"]; waiting != 1 {
 		t.Fatalf("before agent1 subscribed, %d notifications wait for it, want 1", waiting)
@@ -119,20 +119,20 @@ func TestReplayReadsFollowAnswerTimes(t *testing.T) {
 	c := httpClient()
 	transcript := func() string {
 		t.Helper()
-		got := do(t, c, base, call{method: http.MethodGet, path: fixture.CustomerPath + "/c1/messages?index=1&secureKey=k"})
-		if got.status != http.StatusOK {
-			t.Fatalf("read: %d %s", got.status, got.body)
+		got := do(t, c, base, call{Method: http.MethodGet, Path: fixture.CustomerPath + "/c1/messages?index=1&secureKey=k"})
+		if got.Status != http.StatusOK {
+			t.Fatalf("read: %d %s", got.Status, got.Body)
 		}
-		return got.body
+		return got.Body
 	}
-	if got := do(t, c, base, call{method: http.MethodPost, path: fixture.CustomerPath, body: `{"nickname":"Carol"}`}); got.status != http.StatusOK {
-		t.Fatalf("RequestChat: %d %s", got.status, got.body)
+	if got := do(t, c, base, call{Method: http.MethodPost, Path: fixture.CustomerPath, Body: `{"nickname":"Carol"}`}); got.Status != http.StatusOK {
+		t.Fatalf("RequestChat: %d %s", got.Status, got.Body)
 	}
 	if body := transcript(); strings.Contains(body, "TypingStarted") || !strings.Contains(body, "hello") {
 		t.Fatalf("before the typing notice the transcript is %s, want hello only", body)
 	}
-	if got := do(t, c, base, call{method: http.MethodPost, path: fixture.CustomerPath + "/c1", body: `{"operationName":"SendStartTypingNotification"}`}); got.status != http.StatusOK {
-		t.Fatalf("typing notice: %d %s", got.status, got.body)
+	if got := do(t, c, base, call{Method: http.MethodPost, Path: fixture.CustomerPath + "/c1", Body: `{"operationName":"SendStartTypingNotification"}`}); got.Status != http.StatusOK {
+		t.Fatalf("typing notice: %d %s", got.Status, got.Body)
 	}
 	if body := transcript(); !strings.Contains(body, "TypingStarted") {
 		t.Fatalf("after the typing notice the transcript is %s, want its TypingStarted", body)
