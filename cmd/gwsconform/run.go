@@ -223,8 +223,12 @@ func (f *runFlags) options(args []string, stdout, stderr io.Writer) (suite.Optio
 	}
 	// A child of a sharded run is this program again, with the same flags
 	// (it ignores -p).
-	if exe, err := os.Executable(); err == nil {
+	exe, err := os.Executable()
+	switch {
+	case err == nil:
 		o.ShardCommand = append([]string{exe, "run"}, args...)
+	case f.procs != 1:
+		return o, fmt.Errorf("-p: cannot find this program to start it again as a child: %w (use -p 1)", err)
 	}
 	return o, nil
 }

@@ -26,6 +26,7 @@ type progress struct {
 	mu      sync.Mutex
 	done    int
 	playing map[string]string // scenario name -> its current step ("" before the first)
+	latest  string            // the scenario that last started or stepped: the one shown
 	drawn   bool
 }
 
@@ -42,7 +43,7 @@ func (p *progress) started(name string) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.playing[name] = ""
+	p.playing[name], p.latest = "", name
 	p.draw()
 }
 
@@ -54,7 +55,7 @@ func (p *progress) step(name, where string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.playing[name]; ok {
-		p.playing[name] = where
+		p.playing[name], p.latest = where, name
 		p.draw()
 	}
 }
@@ -97,15 +98,14 @@ func (p *progress) draw() {
 		left = "~" + (elapsed / time.Duration(p.done) * time.Duration(p.total-p.done)).Round(time.Second).String()
 	}
 	line := fmt.Sprintf("[%d/%d] %s elapsed, %s left", p.done, p.total, elapsed.Round(time.Second), left)
-	for name, where := range p.playing {
-		line += " | " + name
+	if where, ok := p.playing[p.latest]; ok {
+		line += " | " + p.latest
 		if where != "" {
 			line += ": " + where
 		}
 		if len(p.playing) > 1 {
 			line += fmt.Sprintf(" (+%d more)", len(p.playing)-1)
 		}
-		break
 	}
 	const width = 160 // a terminal line; the rest would wrap and break the redraw
 	if len(line) > width {

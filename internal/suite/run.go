@@ -89,11 +89,8 @@ func Run(ctx context.Context, o Options) (*report.Results, error) {
 // and preflighted on process 1. done receives the finished results there, after
 // the reports are written.
 func Define(o Options, done func(*report.Results)) error {
-	all, err := Load(o)
-	if err != nil {
-		return err
-	}
-	selected, err := selectScenarios(o, all)
+	// Ginkgo's own flags configure it here; prepare's configuration is unused.
+	_, _, all, selected, err := prepare(o)
 	if err != nil {
 		return err
 	}
@@ -134,7 +131,8 @@ func Define(o Options, done func(*report.Results)) error {
 // the GWSCONFORM_* environment and o.Overrides. When none of them names a URL it
 // starts the embedded reference server and lays the same feature, known-failure
 // and timeout settings over its target. embedded says which happened; stop is
-// never nil. Every knownFailures entry must name a scenario of all.
+// never nil. Every knownFailures and knownFlaky entry must name a scenario of
+// all, every profile a profile (checkLists).
 func resolveTarget(ctx context.Context, o Options, all []*scenarios.Scenario) (t *target.Target, stop func(), embedded bool, err error) {
 	stop = func() {}
 	names := o.Names.withDefaults()

@@ -108,3 +108,22 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// A misspelt entry of a list that names scenarios or profiles would never
+// match; each is an error naming its list and suggesting the name meant.
+func TestListsOfTheTargetNameWhatExists(t *testing.T) {
+	all, err := Load(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &target.Target{KnownFailures: []string{"consult-then-transfr"}, KnownFlaky: []string{"consult-then-conferenc"}, Profiles: []string{"core"}}
+	err = checkLists(tg, all)
+	for _, want := range []string{`knownFailures: known failure "consult-then-transfr"`, `knownFlaky: known flaky scenario "consult-then-conferenc"`, `did you mean`, `profiles: no profile "core"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
+	}
+	if err := checkLists(&target.Target{KnownFailures: []string{all[0].Name}, KnownFlaky: []string{all[1].Name}, Profiles: []string{"core-chat"}}, all); err != nil {
+		t.Errorf("lists naming what exists: %v", err)
+	}
+}
