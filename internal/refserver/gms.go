@@ -123,8 +123,9 @@ func tooBigOr(err error) error {
 func gmsUserData(form url.Values) map[string]any {
 	data := map[string]any{}
 	for name, values := range form {
-		key, ok := strings.CutPrefix(name, "userData[")
-		if key, ok = strings.CutSuffix(key, "]"); ok && key != "" && len(values) > 0 {
+		key, prefixed := strings.CutPrefix(name, "userData[")
+		key, closed := strings.CutSuffix(key, "]")
+		if prefixed && closed && key != "" && len(values) > 0 {
 			data[key] = values[0]
 		}
 	}

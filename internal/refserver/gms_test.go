@@ -342,3 +342,12 @@ func TestGMSRefusesStrangers(t *testing.T) {
 		t.Errorf("after the refusals: %v", got)
 	}
 }
+
+// Only userData[key] fields are user data: a field that merely ends in "]"
+// is not.
+func TestGMSUserDataTakesOnlyUserDataFields(t *testing.T) {
+	got := gmsUserData(url.Values{"userData[RouteTo]": {"agent3"}, "other]": {"x"}, "userData[]": {"y"}, "nickname": {"Carol"}})
+	if len(got) != 1 || got["RouteTo"] != "agent3" {
+		t.Errorf("user data %v, want only RouteTo", got)
+	}
+}

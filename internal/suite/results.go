@@ -37,9 +37,7 @@ func buildResults(r types.Report) *report.Results {
 			res.Scenarios = append(res.Scenarios, unrecordedFailure(spec))
 		}
 	}
-	for _, reason := range r.SpecialSuiteFailureReasons {
-		res.SuiteErrors = append(res.SuiteErrors, reason)
-	}
+	res.SuiteErrors = append(res.SuiteErrors, r.SpecialSuiteFailureReasons...)
 	res.Finish()
 	return res
 }
